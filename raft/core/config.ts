@@ -1,0 +1,95 @@
+import type { NodeId } from './types.js';
+
+/** Every bound of the core, named with its unit. Validated once by `validateRaftConfig`. */
+export interface RaftConfig {
+  readonly id: NodeId;
+  /** All voting members, including `id`. Static membership. */
+  readonly voters: readonly NodeId[];
+  /** Base election timeout; the randomized timeout is drawn from [base, 2 x base). */
+  readonly electionTimeoutTicks: number;
+  readonly heartbeatIntervalTicks: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  /** Max entries carried by one AppendEntries message. */
+  readonly maxEntriesPerMessage: number;
+  /** Max payload bytes carried by one AppendEntries message (at least one entry is always sent). */
+  readonly maxBytesPerMessage: number;
+  /** Max AppendEntries messages in flight to one follower in replicate state (pipelining window). */
+  readonly maxInflightMessages: number;
+  /** Max entries the leader holds appended but not committed; proposals beyond fail fast. */
+  readonly maxUncommittedEntries: number;
+  /** Max size of one proposal's data. */
+  readonly maxProposalBytes: number;
+  /** Max pending ReadIndex requests held by one node. */
+  readonly maxPendingReads: number;
+  /** A follower fails a forwarded read that got no answer within this many ticks. */
+  readonly readTimeoutTicks: number;
+  /** The driver takes a snapshot once applied - snapshotIndex exceeds this. */
+  readonly snapshotThresholdEntries: number;
+  /** Entries kept behind a snapshot so slightly lagging followers need no InstallSnapshot. */
+  readonly compactionKeepEntries: number;
+}
+
+export const defaultRaftConfig = {
+  electionTimeoutTicks: 10,
+  heartbeatIntervalTicks: 1,
+  preVote: true,
+  checkQuorum: true,
+  maxEntriesPerMessage: 256,
+  maxBytesPerMessage: 1024 * 1024,
+  maxInflightMessages: 64,
+  maxUncommittedEntries: 8192,
+  maxProposalBytes: 512 * 1024,
+  maxPendingReads: 4096,
+  readTimeoutTicks: 30,
+  snapshotThresholdEntries: 10_000,
+  compactionKeepEntries: 1_000,
+} as const satisfies Omit<RaftConfig, 'id' | 'voters'>;
+
+export function makeRaftConfig(
+  id: NodeId,
+  voters: readonly NodeId[],
+  overrides: Partial<Omit<RaftConfig, 'id' | 'voters'>> = {},
+): RaftConfig {
+  const config: RaftConfig = { ...defaultRaftConfig, ...overrides, id, voters: [...voters] };
+  validateRaftConfig(config);
+  return config;
+}
+
+function positiveInt(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${name} must be an integer >= 1, got ${value}`);
+  }
+}
+
+export function validateRaftConfig(config: RaftConfig): void {
+  if (config.id.length === 0) throw new Error('id must be a non-empty node id');
+  if (!config.voters.includes(config.id)) {
+    throw new Error(`voters must include this node's id ${config.id}, got [${config.voters.join(', ')}]`);
+  }
+  if (new Set(config.voters).size !== config.voters.length) {
+    throw new Error(`voters must be distinct, got [${config.voters.join(', ')}]`);
+  }
+  for (const key of [
+    'electionTimeoutTicks',
+    'heartbeatIntervalTicks',
+    'maxEntriesPerMessage',
+    'maxBytesPerMessage',
+    'maxInflightMessages',
+    'maxUncommittedEntries',
+    'maxProposalBytes',
+    'maxPendingReads',
+    'readTimeoutTicks',
+    'snapshotThresholdEntries',
+  ] as const) {
+    positiveInt(key, config[key]);
+  }
+  if (!Number.isInteger(config.compactionKeepEntries) || config.compactionKeepEntries < 0) {
+    throw new Error(`compactionKeepEntries must be an integer >= 0, got ${config.compactionKeepEntries}`);
+  }
+  if (config.electionTimeoutTicks < 2 * config.heartbeatIntervalTicks) {
+    throw new Error(
+      `electionTimeoutTicks must be an integer >= 2 x heartbeatIntervalTicks (${2 * config.heartbeatIntervalTicks}), got ${config.electionTimeoutTicks}`,
+    );
+  }
+}
