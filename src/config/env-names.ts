@@ -1,0 +1,40 @@
+/**
+ * Environment variables read by Bazaar processes. One list, so docker-compose, the
+ * launcher and the config loaders agree (a test checks docker-compose.yml against it).
+ */
+export const NodeEnv = {
+  /** This node's id, e.g. `n1`. */
+  NODE_ID: 'NODE_ID',
+  /** HTTP listen host/port. */
+  HTTP_HOST: 'HTTP_HOST',
+  HTTP_PORT: 'HTTP_PORT',
+  /** gRPC listen host/port (Raft + bazaar forwarding). */
+  GRPC_HOST: 'GRPC_HOST',
+  GRPC_PORT: 'GRPC_PORT',
+  /** Peers' gRPC addresses as seen from this node: `n1=host:port,n2=host:port,...` (all members). */
+  PEERS: 'PEERS',
+  /** Peers' HTTP base URLs (for redirects and /cluster): `n1=http://host:port,...`. */
+  PEER_HTTP: 'PEER_HTTP',
+  CLUSTER_ID: 'CLUSTER_ID',
+  CLUSTER_TOKEN: 'CLUSTER_TOKEN',
+  DATA_DIR: 'DATA_DIR',
+  /** Unset or empty: run without the Redis cache. */
+  REDIS_URL: 'REDIS_URL',
+  /** Unset: the node starts no DynamoDB of its own and expects one given here. */
+  DYNAMODB_ENDPOINT: 'DYNAMODB_ENDPOINT',
+  AWS_REGION: 'AWS_REGION',
+  /** Comma-separated base URLs of the exchanges, e.g. `http://127.0.0.1:8081,...`. */
+  EXCHANGE_URLS: 'EXCHANGE_URLS',
+  SYMBOLS_FILE: 'SYMBOLS_FILE',
+  LOG_LEVEL: 'LOG_LEVEL',
+  /** Milliseconds per Raft tick. */
+  RAFT_TICK_MS: 'RAFT_TICK_MS',
+} as const;
+
+export const ExchangeEnv = {
+  EXCHANGE_ID: 'EXCHANGE_ID',
+  EXCHANGE_PORT: 'EXCHANGE_PORT',
+  EXCHANGE_HOST: 'EXCHANGE_HOST',
+  EXCHANGE_SEED: 'EXCHANGE_SEED',
+  SYMBOLS_FILE: 'SYMBOLS_FILE',
+} as const;
