@@ -20,6 +20,8 @@ export interface RaftConfig {
   readonly maxUncommittedEntries: number;
   /** Max size of one proposal's data. */
   readonly maxProposalBytes: number;
+  /** Max committed entries handed to the application in one Ready. */
+  readonly maxApplyEntriesPerReady: number;
   /** Max pending ReadIndex requests held by one node. */
   readonly maxPendingReads: number;
   /** A follower fails a forwarded read that got no answer within this many ticks. */
@@ -40,6 +42,7 @@ export const defaultRaftConfig = {
   maxInflightMessages: 64,
   maxUncommittedEntries: 8192,
   maxProposalBytes: 512 * 1024,
+  maxApplyEntriesPerReady: 4096,
   maxPendingReads: 4096,
   readTimeoutTicks: 30,
   snapshotThresholdEntries: 10_000,
@@ -78,6 +81,7 @@ export function validateRaftConfig(config: RaftConfig): void {
     'maxInflightMessages',
     'maxUncommittedEntries',
     'maxProposalBytes',
+    'maxApplyEntriesPerReady',
     'maxPendingReads',
     'readTimeoutTicks',
     'snapshotThresholdEntries',

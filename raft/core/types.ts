@@ -4,8 +4,9 @@
  * Protocol in one paragraph (etcd raft style): the application calls `tick()`,
  * `step(message)`, `propose(data)`, `readIndex(context)`, `transferLeadership(to)`;
  * whenever `hasReady()` is true it takes `ready()`, then, in this order,
- *   1. persists `hardState`, `snapshot` and `entries` in one synced batch (entries
- *      overwrite: delete every stored entry with index >= entries[0].index first),
+ *   1. persists `hardState`, `snapshot` and `entries` in one synced batch (a snapshot
+ *      replaces the whole stored log: delete every stored entry; entries overwrite:
+ *      delete every stored entry with index >= entries[0].index first),
  *   2. sends `messages`,
  *   3. restores `snapshot` into the state machine (if any), applies `committedEntries`,
  *      serves `readStates` once applied >= readState.index, fails `readFailures`,
@@ -189,7 +190,10 @@ export interface Ready {
   readonly softState: SoftState | null;
   /** Present when term, vote or commit changed: persist it. */
   readonly hardState: HardState | null;
-  /** Snapshot received from the leader: persist it and restore the state machine from it. */
+  /**
+   * Snapshot received from the leader: persist it (dropping every stored entry) and restore
+   * the state machine from it before applying committedEntries.
+   */
   readonly snapshot: Snapshot | null;
   /** Entries to persist (contiguous; overwrite stored entries from entries[0].index on). */
   readonly entries: readonly Entry[];
@@ -207,7 +211,10 @@ export interface Ready {
 export interface RestoredState {
   readonly hardState: HardState;
   readonly snapshot: Snapshot | null;
-  /** Entries after the snapshot (entries[0].index === snapshot.index + 1 when both exist). */
+  /**
+   * Stored entries, contiguous. With a snapshot, entries[0].index <= snapshot.index + 1
+   * (a tail kept behind the snapshot for lagging followers is allowed).
+   */
   readonly entries: readonly Entry[];
 }
 
