@@ -1,0 +1,91 @@
+import type { ReadFailure, ReadState } from '../core/types.js';
+import { ReadFailureReason } from '../core/types.js';
+import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+
+interface PendingRead {
+  /** Read index granted by the leader, or null while waiting for it. */
+  index: number | null;
+  readonly resolve: (index: number) => void;
+  readonly reject: (error: RaftError) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+const failureCodes = {
+  [ReadFailureReason.NoLeader]: RaftDriverErrorCode.NoLeader,
+  [ReadFailureReason.LeaderChanged]: RaftDriverErrorCode.LeaderChanged,
+  [ReadFailureReason.NotLeader]: RaftDriverErrorCode.NotLeader,
+  [ReadFailureReason.Timeout]: RaftDriverErrorCode.Timeout,
+  [ReadFailureReason.QueueFull]: RaftDriverErrorCode.ReadQueueFull,
+} as const satisfies Record<ReadFailureReason, RaftDriverErrorCode>;
+
+/**
+ * readIndex() calls by context: first waiting for the core's ReadState, then for the state
+ * machine to apply up to the read index. Bounded by `maxPending`.
+ */
+export class PendingReads {
+  private readonly byContext = new Map<string, PendingRead>();
+  private sequence = 0;
+
+  constructor(
+    private readonly nodeId: string,
+    private readonly maxPending: number,
+  ) {}
+
+  get size(): number {
+    return this.byContext.size;
+  }
+
+  isFull(): boolean {
+    return this.byContext.size >= this.maxPending;
+  }
+
+  /** Register a read; returns its unique context and the promise of its read index. */
+  add(timeoutMs: number): { context: string; promise: Promise<number> } {
+    this.sequence += 1;
+    const context = `${this.nodeId}/${this.sequence}`;
+    const promise = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (!this.byContext.delete(context)) return;
+        reject(new RaftError(RaftDriverErrorCode.Timeout, `read barrier not reached within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+      this.byContext.set(context, { index: null, resolve, reject, timer });
+    });
+    return { context, promise };
+  }
+
+  granted(states: readonly ReadState[], applied: number): void {
+    for (const state of states) {
+      const pending = this.byContext.get(state.context);
+      if (pending !== undefined) pending.index = state.index;
+    }
+    this.appliedUpTo(applied);
+  }
+
+  failed(failures: readonly ReadFailure[], leader: string | null): void {
+    for (const failure of failures) {
+      const pending = this.byContext.get(failure.context);
+      if (pending === undefined) continue;
+      this.byContext.delete(failure.context);
+      clearTimeout(pending.timer);
+      pending.reject(new RaftError(failureCodes[failure.reason], `read failed: ${failure.reason}`, { leader }));
+    }
+  }
+
+  appliedUpTo(applied: number): void {
+    for (const [context, pending] of this.byContext) {
+      if (pending.index === null || pending.index > applied) continue;
+      this.byContext.delete(context);
+      clearTimeout(pending.timer);
+      pending.resolve(pending.index);
+    }
+  }
+
+  rejectAll(code: RaftDriverErrorCode, message: string): void {
+    for (const pending of this.byContext.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new RaftError(code, message));
+    }
+    this.byContext.clear();
+  }
+}

@@ -1,0 +1,175 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RaftConfig } from '../core/config.js';
+import { Role } from '../core/types.js';
+import { KvStateMachine, encodePut } from '../demo/kv-state-machine.js';
+import { MemoryNetwork } from './memory-transport.js';
+import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import { silentLogger } from './raft-logger.js';
+import { RaftNode } from './raft-node.js';
+
+const ids = ['n1', 'n2', 'n3'];
+const seedBase = Number(process.env['RAFT_TEST_SEED'] ?? 1234);
+console.log(`raft-node.test seed base ${seedBase} (set RAFT_TEST_SEED to replay)`);
+
+interface Member {
+  node: RaftNode<{ previous: string | null }>;
+  sm: KvStateMachine;
+  fsyncEntries: number[];
+}
+
+async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = probe();
+    if (value !== null && value !== undefined && value !== false) return value;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('RaftNode (3 drivers, in-memory network, real LevelDB)', () => {
+  let root: string;
+  let network: MemoryNetwork;
+  let members: Map<string, Member>;
+  let raftOverrides: Partial<Omit<RaftConfig, 'id' | 'voters'>>;
+
+  async function startMember(id: string, seedOffset = 0): Promise<Member> {
+    const sm = new KvStateMachine();
+    const fsyncEntries: number[] = [];
+    const node = await RaftNode.start({
+      id,
+      voters: ids,
+      dataDir: join(root, id),
+      transport: network.transport(id),
+      stateMachine: sm,
+      raft: raftOverrides,
+      tickMs: 10,
+      seed: seedBase + ids.indexOf(id) + seedOffset,
+      logger: silentLogger,
+      metrics: { onFsync: (_ms, entries) => fsyncEntries.push(entries) },
+      onFatal: (error) => {
+        throw error;
+      },
+    });
+    const member = { node, sm, fsyncEntries };
+    members.set(id, member);
+    return member;
+  }
+
+  async function startAll(): Promise<void> {
+    for (const id of ids) await startMember(id);
+  }
+
+  function leader(): Member | null {
+    const leaders = [...members.values()].filter((m) => m.node.status().role === Role.Leader);
+    return leaders.length === 1 ? (leaders[0] as Member) : null;
+  }
+
+  const follower = (lead: Member): Member => [...members.values()].find((m) => m !== lead) as Member;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'raft-node-'));
+    network = new MemoryNetwork();
+    members = new Map();
+    raftOverrides = { electionTimeoutTicks: 10, heartbeatIntervalTicks: 1 };
+  });
+
+  afterEach(async () => {
+    for (const m of members.values()) await m.node.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('elects a leader, commits proposals with state machine results, applies everywhere', async () => {
+    await startAll();
+    const lead = await waitFor('a leader', leader);
+    const first = await lead.node.propose(encodePut('a', '1'));
+    const second = await lead.node.propose(encodePut('a', '2'));
+    expect(first.result).toEqual({ previous: null });
+    expect(second.result).toEqual({ previous: '1' });
+    expect(second.index).toBe(first.index + 1);
+    await waitFor('all applied', () => [...members.values()].every((m) => m.sm.get('a') === '2'));
+    const changes: string[] = [];
+    lead.node.on('applied', ({ index }) => changes.push(`applied ${index}`));
+    await lead.node.propose(encodePut('b', 'x'));
+    expect(changes.length).toBeGreaterThan(0);
+  });
+
+  it('rejects proposals on a follower with NOT_LEADER and a leader hint', async () => {
+    await startAll();
+    const lead = await waitFor('a leader', leader);
+    const other = follower(lead);
+    await waitFor('follower knows leader', () => other.node.status().leader !== null);
+    const error = await other.node.propose(encodePut('k', 'v')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RaftError);
+    expect((error as RaftError).code).toBe(RaftDriverErrorCode.NotLeader);
+    expect((error as RaftError).leader).toBe(lead.node.status().id);
+  });
+
+  it('serves linearizable read barriers on leader and follower', async () => {
+    await startAll();
+    const lead = await waitFor('a leader', leader);
+    const { index } = await lead.node.propose(encodePut('r', 'seen'));
+    const other = follower(lead);
+    const followerRead = await other.node.readIndex(5000);
+    expect(followerRead).toBeGreaterThanOrEqual(index);
+    expect(other.sm.get('r')).toBe('seen');
+    expect(await lead.node.readIndex(5000)).toBeGreaterThanOrEqual(index);
+  });
+
+  it('shares one fsync among proposals queued in the same turn (group commit)', async () => {
+    await startAll();
+    const lead = await waitFor('a leader', leader);
+    await lead.node.propose(encodePut('warm', 'up'));
+    lead.fsyncEntries.length = 0;
+    const batch = Array.from({ length: 50 }, (_, i) => lead.node.propose(encodePut(`g${i}`, String(i))));
+    await Promise.all(batch);
+    expect(Math.max(...lead.fsyncEntries)).toBe(50);
+  });
+
+  it('recovers acknowledged entries after a restart of every node', async () => {
+    await startAll();
+    const lead = await waitFor('a leader', leader);
+    for (let i = 0; i < 20; i++) await lead.node.propose(encodePut(`k${i}`, `v${i}`));
+    const term = lead.node.status().term;
+    for (const m of members.values()) await m.node.stop();
+    members.clear();
+    for (const id of ids) await startMember(id, 100);
+    const lead2 = await waitFor('a new leader', leader);
+    expect(lead2.node.status().term).toBeGreaterThan(term);
+    await lead2.node.readIndex(5000);
+    for (let i = 0; i < 20; i++) expect(lead2.sm.get(`k${i}`)).toBe(`v${i}`);
+  });
+
+  it('compacts the log and catches a lagging follower up through a snapshot', async () => {
+    raftOverrides = { ...raftOverrides, snapshotThresholdEntries: 20, compactionKeepEntries: 5 };
+    await startAll();
+    const lead = await waitFor('a leader', leader);
+    const lagging = follower(lead);
+    const laggingId = lagging.node.status().id;
+    network.isolate(laggingId);
+    for (let i = 0; i < 100; i++) await lead.node.propose(encodePut(`s${i}`, `v${i}`));
+    expect(lead.node.status().snapshotsTaken).toBeGreaterThan(0);
+    expect(lead.node.status().firstIndex).toBeGreaterThan(lagging.node.status().lastIndex);
+    network.heal(laggingId);
+    await waitFor('lagging node restored a snapshot', () => lagging.node.status().snapshotsRestored > 0);
+    const { index } = await lead.node.propose(encodePut('after', 'heal'));
+    await waitFor('lagging node applied the tail', () => lagging.node.status().applied >= index);
+    for (let i = 0; i < 100; i++) expect(lagging.sm.get(`s${i}`)).toBe(`v${i}`);
+    expect(lagging.sm.get('after')).toBe('heal');
+  });
+
+  it('validates options up front with precise messages', async () => {
+    const attempt = RaftNode.start({
+      id: 'n1',
+      voters: ids,
+      dataDir: join(root, 'bad'),
+      transport: network.transport('n1'),
+      stateMachine: new KvStateMachine(),
+      tickMs: 0,
+    });
+    await expect(attempt).rejects.toThrow('tickMs must be an integer >= 1, got 0');
+  });
+});

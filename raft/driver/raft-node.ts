@@ -1,0 +1,344 @@
+import { randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { RaftCoreApi } from '../core/api.js';
+import { type RaftConfig, makeRaftConfig } from '../core/config.js';
+import { RaftCore } from '../core/raft-core.js';
+import { createRng } from '../core/rng.js';
+import type { Entry, Message, NodeId, Ready, RestoredState, Role, Snapshot, Status } from '../core/types.js';
+import { RaftErrorCode } from '../core/types.js';
+import { LevelLogStorage } from '../storage/level-log-storage.js';
+import type { TransportHooks } from '../transport/transport.js';
+import { PendingProposals, type ProposalOutcome } from './pending-proposals.js';
+import { PendingReads } from './pending-reads.js';
+import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import { type RaftLogger, createStderrLogger } from './raft-logger.js';
+import { type RaftNodeOptions, type ResolvedDriverOptions, resolveDriverOptions, validTimeoutMs } from './raft-node-options.js';
+
+export type { ProposalOutcome } from './pending-proposals.js';
+
+export interface LeaderChangeEvent {
+  readonly role: Role;
+  readonly leader: NodeId | null;
+  readonly term: number;
+}
+
+/** Driver-side counters added to the core's status. */
+export interface RaftNodeStatus extends Status {
+  readonly snapshotsTaken: number;
+  readonly snapshotsRestored: number;
+  readonly fsyncs: number;
+  readonly entriesPersisted: number;
+  readonly pendingProposals: number;
+  readonly pendingReads: number;
+}
+
+export interface RaftNodeEvents {
+  'leader-change': [LeaderChangeEvent];
+  applied: [{ readonly index: number }];
+}
+
+/**
+ * Drives a RaftCore: ticks, feeds peer messages, and processes one Ready at a time in the
+ * strict order persist (one synced batch) -> send -> restore snapshot -> apply -> answer
+ * proposals and reads -> advance. Proposals arriving while a Ready is in flight wait in the
+ * core and share the next Ready's fsync (group commit).
+ */
+export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
+  private readonly proposals: PendingProposals<Result>;
+  private readonly reads: PendingReads;
+  private readonly logger: RaftLogger;
+  private ticker: NodeJS.Timeout | null = null;
+  private loopRunning: Promise<void> | null = null;
+  private wakeScheduled = false;
+  private stopping = false;
+  private stopped: Promise<void> | null = null;
+  private applied: number;
+  private snapshotIndex: number;
+  private lastTerm = -1;
+  private lastCommit = -1;
+  private readonly counters = { snapshotsTaken: 0, snapshotsRestored: 0, fsyncs: 0, entriesPersisted: 0 };
+
+  private constructor(
+    private readonly options: RaftNodeOptions<Result>,
+    private readonly resolved: ResolvedDriverOptions,
+    private readonly config: RaftConfig,
+    private readonly core: RaftCoreApi,
+    private readonly storage: LevelLogStorage,
+    applied: number,
+    snapshotIndex: number,
+  ) {
+    super();
+    this.logger = options.logger ?? createStderrLogger(`raft-${options.id}`);
+    this.proposals = new PendingProposals<Result>(resolved.maxPendingProposals);
+    this.reads = new PendingReads(options.id, resolved.maxPendingReads);
+    this.applied = applied;
+    this.snapshotIndex = snapshotIndex;
+  }
+
+  /** Validate options, open and load the log, bring the state machine up to date, start ticking. */
+  static async start<R>(options: RaftNodeOptions<R>): Promise<RaftNode<R>> {
+    const resolved = resolveDriverOptions(options);
+    const config = makeRaftConfig(options.id, options.voters, options.raft ?? {});
+    const logger = options.logger ?? createStderrLogger(`raft-${options.id}`);
+    const seed = options.seed ?? randomInt(0, 2 ** 31);
+    let node: RaftNode<R> | null = null;
+    const storage = await LevelLogStorage.open(options.dataDir, {
+      onFsync: (sample) => node?.recordFsync(sample.durationMs, sample.entries),
+    });
+    try {
+      const restored = await storage.load();
+      const applied = await recoverStateMachine(options, restored);
+      const core = new RaftCore(config, createRng(seed), restored);
+      node = new RaftNode(options, resolved, config, core, storage, applied, restored.snapshot?.meta.index ?? 0);
+      logger.info(
+        { id: options.id, seed, term: restored.hardState.term, commit: restored.hardState.commit, applied, entries: restored.entries.length },
+        'raft node starting',
+      );
+      await options.transport.start(node.transportHooks());
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    node.startTicker();
+    node.wake();
+    return node;
+  }
+
+  /** Replicate `data`; resolves once it is applied here, with the state machine's result. */
+  propose(data: Uint8Array, timeoutMs?: number): Promise<ProposalOutcome<Result>> {
+    const waitMs = validTimeoutMs(timeoutMs, this.resolved.defaultTimeoutMs);
+    if (this.stopping) return Promise.reject(this.stoppedError());
+    if (this.proposals.isFull()) {
+      return Promise.reject(
+        new RaftError(RaftDriverErrorCode.ProposalQueueFull, `${this.proposals.size} proposals already pending on ${this.options.id}`),
+      );
+    }
+    const outcome = this.core.propose(data);
+    if (!outcome.ok) return Promise.reject(proposeError(outcome.code, outcome.leader));
+    const promise = this.proposals.add(outcome.index, outcome.term, waitMs);
+    this.options.metrics?.onProposalsPending?.(this.proposals.size);
+    this.wake();
+    return promise;
+  }
+
+  /** Linearizable read barrier: resolves with the read index once this node has applied it. */
+  readIndex(timeoutMs?: number): Promise<number> {
+    const waitMs = validTimeoutMs(timeoutMs, this.resolved.defaultTimeoutMs);
+    if (this.stopping) return Promise.reject(this.stoppedError());
+    if (this.reads.isFull()) {
+      return Promise.reject(new RaftError(RaftDriverErrorCode.ReadQueueFull, `${this.reads.size} reads already pending on ${this.options.id}`));
+    }
+    const { context, promise } = this.reads.add(waitMs);
+    this.core.readIndex(context);
+    this.wake();
+    return promise;
+  }
+
+  transferLeadership(to: NodeId): void {
+    const outcome = this.core.transferLeadership(to);
+    if (!outcome.ok) throw proposeError(outcome.code, outcome.leader);
+    this.wake();
+  }
+
+  campaign(): void {
+    this.core.campaign();
+    this.wake();
+  }
+
+  status(): RaftNodeStatus {
+    return {
+      ...this.core.status(),
+      applied: this.applied,
+      ...this.counters,
+      pendingProposals: this.proposals.size,
+      pendingReads: this.reads.size,
+    };
+  }
+
+  /** Stop ticking and networking, let the in-flight Ready finish, then close the log. Idempotent. */
+  stop(): Promise<void> {
+    this.stopped ??= this.doStop();
+    return this.stopped;
+  }
+
+  private async doStop(): Promise<void> {
+    this.stopping = true;
+    if (this.ticker !== null) clearInterval(this.ticker);
+    await this.options.transport.close();
+    await this.loopRunning;
+    this.proposals.rejectAll(RaftDriverErrorCode.Stopped, `raft node ${this.options.id} stopped`);
+    this.reads.rejectAll(RaftDriverErrorCode.Stopped, `raft node ${this.options.id} stopped`);
+    await this.storage.close();
+    this.logger.info({ id: this.options.id }, 'raft node stopped');
+  }
+
+  private transportHooks(): TransportHooks {
+    return {
+      onMessage: (message: Message) => {
+        if (this.stopping) return;
+        this.core.step(message);
+        this.wake();
+      },
+      onUnreachable: (peer) => {
+        if (!this.stopping) this.core.reportUnreachable(peer);
+      },
+      onSnapshotStatus: (peer, ok) => {
+        if (this.stopping) return;
+        this.core.reportSnapshot(peer, ok);
+        this.wake();
+      },
+    };
+  }
+
+  private startTicker(): void {
+    this.ticker = setInterval(() => {
+      this.core.tick();
+      this.wake();
+    }, this.resolved.tickMs);
+  }
+
+  /** Schedule the loop on the next turn so everything queued in this turn shares one Ready. */
+  private wake(): void {
+    if (this.wakeScheduled || this.loopRunning !== null || this.stopping) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      if (this.loopRunning !== null || this.stopping || !this.core.hasReady()) return;
+      this.loopRunning = this.runLoop().finally(() => {
+        this.loopRunning = null;
+        this.wake();
+      });
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (!this.stopping && this.core.hasReady()) {
+        const ready = this.core.ready();
+        await this.handleReady(ready);
+        this.core.advance(ready);
+        await this.maybeTakeSnapshot();
+      }
+    } catch (error) {
+      this.fatal(error);
+    }
+  }
+
+  private async handleReady(ready: Ready): Promise<void> {
+    await this.storage.persistReady(ready);
+    if (ready.messages.length > 0) this.options.transport.send(ready.messages);
+    this.noteStateChanges(ready);
+    if (ready.snapshot !== null) await this.restoreSnapshot(ready.snapshot);
+    await this.applyCommitted(ready.committedEntries);
+    const leader = ready.softState?.leader ?? this.core.status().leader;
+    this.reads.failed(ready.readFailures, leader);
+    this.reads.granted(ready.readStates, this.applied);
+  }
+
+  private noteStateChanges(ready: Ready): void {
+    const metrics = this.options.metrics;
+    if (ready.hardState !== null) {
+      if (ready.hardState.term !== this.lastTerm) metrics?.onTerm?.(ready.hardState.term);
+      if (ready.hardState.commit !== this.lastCommit) metrics?.onCommit?.(ready.hardState.commit);
+      this.lastTerm = ready.hardState.term;
+      this.lastCommit = ready.hardState.commit;
+    }
+    if (ready.softState !== null) {
+      const term = ready.hardState?.term ?? this.core.status().term;
+      const event: LeaderChangeEvent = { role: ready.softState.role, leader: ready.softState.leader, term };
+      this.logger.info({ id: this.options.id, ...event }, 'raft role or leader changed');
+      metrics?.onLeaderChange?.(event.leader, event.role, event.term);
+      this.emit('leader-change', event);
+    }
+  }
+
+  private async restoreSnapshot(snapshot: Snapshot): Promise<void> {
+    if (snapshot.meta.index <= this.applied) {
+      throw new Error(`snapshot at ${snapshot.meta.index} is not ahead of applied ${this.applied}`);
+    }
+    await this.options.stateMachine.restore(snapshot);
+    this.proposals.coveredBySnapshot(snapshot.meta.index);
+    this.applied = snapshot.meta.index;
+    this.snapshotIndex = snapshot.meta.index;
+    this.counters.snapshotsRestored += 1;
+    this.logger.info({ id: this.options.id, index: snapshot.meta.index, term: snapshot.meta.term }, 'restored snapshot from leader');
+    this.options.metrics?.onSnapshot?.('restored', snapshot.meta.index);
+  }
+
+  private async applyCommitted(committed: readonly Entry[]): Promise<void> {
+    const entries = committed.filter((entry) => entry.index > this.applied);
+    const first = entries[0];
+    if (first === undefined) return;
+    if (first.index !== this.applied + 1) {
+      throw new Error(`committed entries start at ${first.index}, expected ${this.applied + 1}`);
+    }
+    const results = await this.options.stateMachine.apply(entries);
+    if (results.length !== entries.length) {
+      throw new Error(`state machine returned ${results.length} results for ${entries.length} entries`);
+    }
+    this.applied = (entries.at(-1) as Entry).index;
+    this.proposals.applied(entries, results);
+    this.reads.appliedUpTo(this.applied);
+    this.options.metrics?.onApplied?.(this.applied);
+    this.options.metrics?.onProposalsPending?.(this.proposals.size);
+    this.emit('applied', { index: this.applied });
+  }
+
+  /** Log compaction: snapshot the state machine once the log since the last snapshot is long enough. */
+  private async maybeTakeSnapshot(): Promise<void> {
+    if (this.applied - this.snapshotIndex <= this.config.snapshotThresholdEntries) return;
+    const taken = await this.options.stateMachine.snapshot();
+    if (taken.index <= this.snapshotIndex || taken.index > this.applied) {
+      throw new Error(`state machine snapshot at ${taken.index} outside (${this.snapshotIndex}, ${this.applied}]`);
+    }
+    const { snapshot, firstIndex } = this.core.compact(taken.index, taken.data);
+    await this.storage.saveSnapshot(snapshot, firstIndex);
+    this.snapshotIndex = snapshot.meta.index;
+    this.counters.snapshotsTaken += 1;
+    this.options.metrics?.onSnapshot?.('taken', snapshot.meta.index);
+  }
+
+  private recordFsync(durationMs: number, entries: number): void {
+    this.counters.fsyncs += 1;
+    this.counters.entriesPersisted += entries;
+    this.options.metrics?.onFsync?.(durationMs, entries);
+  }
+
+  private fatal(error: unknown): void {
+    this.stopping = true;
+    if (this.ticker !== null) clearInterval(this.ticker);
+    this.logger.error({ id: this.options.id, err: String((error as Error)?.stack ?? error) }, 'raft loop failed: stopping this node');
+    if (this.options.onFatal !== undefined) {
+      this.options.onFatal(error);
+      return;
+    }
+    process.exit(70);
+  }
+
+  private stoppedError(): RaftError {
+    return new RaftError(RaftDriverErrorCode.Stopped, `raft node ${this.options.id} is stopped`);
+  }
+}
+
+/** Bring the state machine to the stored snapshot when it holds less; returns the applied index. */
+async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: RestoredState): Promise<number> {
+  const machineApplied = await options.stateMachine.appliedIndex();
+  const snapshot = restored.snapshot;
+  if (machineApplied > restored.hardState.commit && machineApplied > (snapshot?.meta.index ?? 0)) {
+    throw new RaftError(
+      RaftDriverErrorCode.StorageCorrupt,
+      `state machine applied ${machineApplied} beyond the log's commit ${restored.hardState.commit}: data directories do not match`,
+    );
+  }
+  if (snapshot !== null && machineApplied < snapshot.meta.index) {
+    await options.stateMachine.restore(snapshot);
+    return snapshot.meta.index;
+  }
+  return machineApplied;
+}
+
+function proposeError(code: RaftErrorCode, leader: NodeId | null): RaftError {
+  const driverCode = code as RaftDriverErrorCode;
+  const hint = code === RaftErrorCode.NotLeader ? ` (leader: ${leader ?? 'unknown'})` : '';
+  return new RaftError(driverCode, `${code}${hint}`, { leader });
+}
