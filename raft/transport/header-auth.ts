@@ -1,0 +1,42 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NodeId } from '../core/types.js';
+import type { WireHeader } from './codec.js';
+import { RejectReason, TransportRejection } from './rejection.js';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Checks the header of every incoming peer request: cluster id and token (constant-time
+ * compare of SHA-256 digests, so neither length nor content leaks through timing), a known
+ * sender that is not this node, and this node as the recipient.
+ */
+export class HeaderAuthenticator {
+  readonly #clusterIdDigest: Buffer;
+  readonly #tokenDigest: Buffer;
+
+  constructor(
+    clusterId: string,
+    token: string,
+    private readonly selfId: NodeId,
+    private readonly peerIds: ReadonlySet<NodeId>,
+  ) {
+    this.#clusterIdDigest = digest(clusterId);
+    this.#tokenDigest = digest(token);
+  }
+
+  verify(header: WireHeader): void {
+    // Both compares always run, so a wrong cluster id costs the same time as a wrong token.
+    const clusterOk = timingSafeEqual(digest(header.clusterId), this.#clusterIdDigest);
+    const tokenOk = timingSafeEqual(digest(header.token), this.#tokenDigest);
+    if (!clusterOk) throw new TransportRejection(RejectReason.WrongCluster, 'cluster id does not match');
+    if (!tokenOk) throw new TransportRejection(RejectReason.BadToken, 'cluster token does not match');
+    if (!this.peerIds.has(header.from)) {
+      throw new TransportRejection(RejectReason.UnknownNode, `sender ${JSON.stringify(header.from)} is not a peer`);
+    }
+    if (header.to !== this.selfId) {
+      throw new TransportRejection(RejectReason.WrongRecipient, `addressed to ${JSON.stringify(header.to)}, this node is ${this.selfId}`);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import { MessageType, type NodeId, type SnapshotMessage, type SnapshotMeta } from '../core/types.js';
+import { decodeHeader, maxNodeIdBytes, type HeaderWire, type Route, type WireHeader } from './codec.js';
+import { RejectReason, TransportRejection } from './rejection.js';
+import { readArray, readBytes, readMessage, readObject, readOneof, readUint, type WireObject } from './wire-read.js';
+
+/**
+ * InstallSnapshot streaming: the first chunk is `start` (header, sender term, meta, total
+ * size), then `data` chunks of at most `chunkBytes` whose sizes add up to the total.
+ */
+
+export interface SnapshotLimits {
+  readonly nodeIds: ReadonlySet<NodeId>;
+  readonly maxSnapshotBytes: number;
+  readonly maxChunkBytes: number;
+}
+
+export type SnapshotChunkWire =
+  | { readonly start: Readonly<Record<string, unknown>> }
+  | { readonly data: Uint8Array };
+
+export function* snapshotChunks(message: SnapshotMessage, header: HeaderWire, chunkBytes: number): Generator<SnapshotChunkWire> {
+  const { meta, data } = message.snapshot;
+  yield {
+    start: {
+      header,
+      term: message.term,
+      meta: { index: meta.index, term: meta.term, voters: [...meta.voters] },
+      total_size_bytes: data.byteLength,
+    },
+  };
+  for (let offset = 0; offset < data.byteLength; offset += chunkBytes) {
+    yield { data: data.subarray(offset, Math.min(offset + chunkBytes, data.byteLength)) };
+  }
+}
+
+function outOfRange(detail: string): TransportRejection {
+  return new TransportRejection(RejectReason.OutOfRange, detail);
+}
+
+function decodeMeta(value: WireObject, msgTerm: number, limits: SnapshotLimits): SnapshotMeta {
+  const path = 'start.meta';
+  const index = readUint(value, 'index', path);
+  const term = readUint(value, 'term', path);
+  if (index < 1 || term < 1) throw outOfRange(`${path} index and term must be >= 1`);
+  if (term > msgTerm) throw outOfRange(`${path}.term ${term} > sender term ${msgTerm}`);
+  const voters = readArray(value, 'voters', path, limits.nodeIds.size);
+  if (voters.length === 0) throw outOfRange(`${path}.voters must not be empty`);
+  const seen = new Set<NodeId>();
+  for (const voter of voters) {
+    if (typeof voter !== 'string' || voter.length > maxNodeIdBytes || !limits.nodeIds.has(voter)) {
+      throw new TransportRejection(RejectReason.UnknownNode, `${path}.voters has unknown node ${JSON.stringify(voter)}`);
+    }
+    if (seen.has(voter)) throw outOfRange(`${path}.voters lists ${voter} twice`);
+    seen.add(voter);
+  }
+  return { index, term, voters: [...seen] };
+}
+
+/** Reassembles one incoming stream; every method throws only TransportRejection. */
+export class SnapshotAssembler {
+  #header: WireHeader | null = null;
+  #term = 0;
+  #meta: SnapshotMeta | null = null;
+  #totalBytes = 0;
+  #receivedBytes = 0;
+  readonly #chunks: Uint8Array[] = [];
+
+  constructor(private readonly limits: SnapshotLimits) {}
+
+  /** Feed one chunk. Returns the header when `chunk` is the start (authenticate it before going on). */
+  accept(chunk: unknown): WireHeader | null {
+    const obj = readObject(chunk, 'chunk');
+    const part = readOneof(obj, 'part', 'chunk', ['start', 'data']);
+    if (this.#header === null) {
+      if (part !== 'start') throw new TransportRejection(RejectReason.Malformed, 'first snapshot chunk must be start');
+      return this.#acceptStart(readMessage(obj, 'start', 'chunk'));
+    }
+    if (part !== 'data') throw new TransportRejection(RejectReason.Malformed, 'start chunk sent twice');
+    const data = readBytes(obj, 'data', 'chunk');
+    if (data.byteLength > this.limits.maxChunkBytes) {
+      throw new TransportRejection(RejectReason.TooLarge, `chunk of ${data.byteLength} bytes, max ${this.limits.maxChunkBytes}`);
+    }
+    if (this.#receivedBytes + data.byteLength > this.#totalBytes) {
+      throw new TransportRejection(RejectReason.TooLarge, `snapshot data exceeds its declared ${this.#totalBytes} bytes`);
+    }
+    this.#chunks.push(data);
+    this.#receivedBytes += data.byteLength;
+    return null;
+  }
+
+  #acceptStart(start: WireObject): WireHeader {
+    const header = decodeHeader(start['header']);
+    const term = readUint(start, 'term', 'start');
+    if (term < 1) throw outOfRange('start.term must be >= 1');
+    const meta = decodeMeta(readMessage(start, 'meta', 'start'), term, this.limits);
+    const totalBytes = readUint(start, 'total_size_bytes', 'start');
+    if (totalBytes > this.limits.maxSnapshotBytes) {
+      throw new TransportRejection(RejectReason.TooLarge, `snapshot of ${totalBytes} bytes, max ${this.limits.maxSnapshotBytes}`);
+    }
+    this.#header = header;
+    this.#term = term;
+    this.#meta = meta;
+    this.#totalBytes = totalBytes;
+    return header;
+  }
+
+  /** The stream ended: the complete snapshot message. */
+  finish(route: Route): SnapshotMessage {
+    if (this.#meta === null) throw new TransportRejection(RejectReason.Malformed, 'snapshot stream ended before its start chunk');
+    if (this.#receivedBytes !== this.#totalBytes) {
+      throw new TransportRejection(RejectReason.Malformed, `snapshot stream ended after ${this.#receivedBytes} of ${this.#totalBytes} bytes`);
+    }
+    const data = new Uint8Array(this.#totalBytes);
+    let offset = 0;
+    for (const chunk of this.#chunks) {
+      data.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return { type: MessageType.Snapshot, from: route.from, to: route.to, term: this.#term, snapshot: { meta: this.#meta, data } };
+  }
+}
