@@ -108,7 +108,7 @@ describe('LevelLogStorage', () => {
     const restored = await (await reopen(storage)).load();
     expect(restored.snapshot?.meta).toEqual({ index: 15, term: 2, voters: ['a', 'b', 'c'] });
     expect(new TextDecoder().decode(restored.snapshot?.data)).toBe('snap@15');
-    expect(restored.entries.map((e) => e.index)).toEqual([16, 17, 18, 19, 20]);
+    expect(restored.entries.map((e) => e.index)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
   });
 
   it('a received snapshot with a conflicting term replaces the whole log', async () => {
@@ -123,21 +123,22 @@ describe('LevelLogStorage', () => {
     expect(restored.hardState.commit).toBe(12);
   });
 
-  it('a received snapshot matching a stored entry keeps the entries after it', async () => {
+  it('a received snapshot replaces the whole stored log, even entries after it', async () => {
     const storage = await open();
     await storage.load();
     await storage.persistReady(ready({ entries: range(1, 10, 1) }));
     await storage.persistReady(ready({ snapshot: snap(7, 1) }));
-    const restored = await (await reopen(storage)).load();
-    expect(restored.entries.map((e) => e.index)).toEqual([8, 9, 10]);
+    expect((await (await reopen(storage)).load()).entries).toEqual([]);
   });
 
-  it('a snapshot whose term differs at a stored index drops the tail', async () => {
-    const storage = await open();
+  it('writes commit-only hard state without an fsync when mustSync is false', async () => {
+    const samples: FsyncSample[] = [];
+    const storage = await open((s) => samples.push(s));
     await storage.load();
-    await storage.persistReady(ready({ entries: range(1, 10, 1) }));
-    await storage.persistReady(ready({ snapshot: snap(7, 2) }));
-    expect((await (await reopen(storage)).load()).entries).toEqual([]);
+    await storage.persistReady(ready({ hardState: hs(1, 'a', 0), entries: range(1, 2, 1) }));
+    await storage.persistReady({ ...ready({ hardState: hs(1, 'a', 2) }), mustSync: false });
+    expect(samples).toHaveLength(1);
+    expect((await (await reopen(storage)).load()).hardState.commit).toBe(2);
   });
 
   it('refuses a second open of the same directory with STORAGE_LOCKED', async () => {

@@ -75,24 +75,31 @@ export class LevelLogStorage {
     const stored = await this.loadEntries();
     this.firstStored = stored[0]?.index ?? this.snapshotIndex + 1;
     this.lastStored = stored.at(-1)?.index ?? this.snapshotIndex;
-    const entries = stored.filter((entry) => entry.index > this.snapshotIndex);
+    // A tail kept behind the snapshot is returned too, as long as it reaches the snapshot.
+    const entries = this.lastStored >= this.snapshotIndex ? stored : [];
     const firstEntry = entries[0];
-    if (firstEntry !== undefined && firstEntry.index !== this.snapshotIndex + 1) {
+    if (firstEntry !== undefined && firstEntry.index > this.snapshotIndex + 1) {
       throw this.corrupt(`log starts at ${firstEntry.index} but the snapshot ends at ${this.snapshotIndex}`);
     }
     return { hardState, snapshot, entries };
   }
 
-  /** Persist a Ready's hard state, snapshot and entries in ONE synced batch. No-op when there is nothing. */
-  async persistReady(ready: Pick<Ready, 'hardState' | 'snapshot' | 'entries'>): Promise<void> {
+  /**
+   * Persist a Ready's hard state, snapshot and entries in ONE batch, synced unless the core says
+   * nothing in it needs it (`mustSync` false: only the commit index moved, which is recomputed
+   * after a crash). No-op when there is nothing to write.
+   */
+  async persistReady(ready: Pick<Ready, 'hardState' | 'snapshot' | 'entries'> & { readonly mustSync?: boolean }): Promise<void> {
     this.assertOpen();
     if (ready.hardState === null && ready.snapshot === null && ready.entries.length === 0) return;
     const ops: BatchOp[] = [];
     if (ready.hardState !== null) ops.push({ type: 'put', key: HARD_STATE_KEY, value: encodeHardState(ready.hardState) });
     let next = { first: this.firstStored, last: this.lastStored };
-    if (ready.snapshot !== null) next = await this.snapshotOps(ready.snapshot, ops);
+    if (ready.snapshot !== null) next = this.snapshotOps(ready.snapshot, ops);
     if (ready.entries.length > 0) next = this.entryOps(ready.entries, next, ops);
-    await this.writeSynced(ops, ready.entries.length);
+    const sync = ready.mustSync ?? true;
+    if (sync || ready.snapshot !== null || ready.entries.length > 0) await this.writeSynced(ops, ready.entries.length);
+    else await this.db.batch(ops, { sync: false });
     this.firstStored = next.first;
     this.lastStored = next.last;
     if (ready.snapshot !== null) this.snapshotIndex = ready.snapshot.meta.index;
@@ -131,19 +138,13 @@ export class LevelLogStorage {
     await this.db.close();
   }
 
-  /**
-   * A received snapshot replaces the log up to its index. Entries after it survive only if the
-   * stored entry at its index has the snapshot's term (Raft figure 13); otherwise all go.
-   */
-  private async snapshotOps(snapshot: Snapshot, ops: BatchOp[]): Promise<{ first: number; last: number }> {
-    const { index, term } = snapshot.meta;
+  /** A snapshot received from the leader replaces the whole stored log (the core restarts its log after it). */
+  private snapshotOps(snapshot: Snapshot, ops: BatchOp[]): { first: number; last: number } {
+    const { index } = snapshot.meta;
     ops.push({ type: 'put', key: SNAPSHOT_META_KEY, value: encodeSnapshotMeta(snapshot.meta) });
     ops.push({ type: 'put', key: SNAPSHOT_DATA_KEY, value: snapshot.data });
-    const storedAt = index >= this.firstStored && index <= this.lastStored ? await this.db.get(entryKey(index)) : undefined;
-    const keepTail = storedAt !== undefined && decodeEntryValue(index, storedAt).term === term;
-    const dropUntil = keepTail ? index : this.lastStored;
-    for (let i = this.firstStored; i <= dropUntil; i++) ops.push({ type: 'del', key: entryKey(i) });
-    return keepTail ? { first: index + 1, last: this.lastStored } : { first: index + 1, last: index };
+    for (let i = this.firstStored; i <= this.lastStored; i++) ops.push({ type: 'del', key: entryKey(i) });
+    return { first: index + 1, last: index };
   }
 
   /** Entries overwrite from entries[0].index: stored entries beyond the new last index are deleted. */
