@@ -11,7 +11,6 @@ import {
   readArray,
   readBool,
   readBytes,
-  readMessage,
   readObject,
   readOneof,
   readString,
@@ -165,8 +164,9 @@ function decodeEntries(obj: WireObject, path: string, prev: { index: number; ter
     const index = readUint(e, 'index', at);
     const term = readUint(e, 'term', at);
     if (index !== prev.index + 1 + i) throw outOfRange(`${at}.index = ${index}, expected ${prev.index + 1 + i} (entries contiguous after prev_index)`);
-    if (term < lastTerm || term > prev.msgTerm) {
-      throw outOfRange(`${at}.term = ${term} must be in [${lastTerm}, ${prev.msgTerm}] (non-decreasing, <= message term)`);
+    const minTerm = Math.max(lastTerm, 1);
+    if (term < minTerm || term > prev.msgTerm) {
+      throw outOfRange(`${at}.term = ${term} must be in [${minTerm}, ${prev.msgTerm}] (>= 1, non-decreasing, <= message term)`);
     }
     const kindName = e['kind'];
     const kind = typeof kindName === 'string' ? entryKindFromWire[kindName] : undefined;
