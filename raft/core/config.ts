@@ -28,6 +28,8 @@ export interface RaftConfig {
   readonly readTimeoutTicks: number;
   /** The driver takes a snapshot once applied - snapshotIndex exceeds this. */
   readonly snapshotThresholdEntries: number;
+  /** A snapshot send with no outcome reported for this many ticks is retried. */
+  readonly snapshotRetryTicks: number;
   /** Entries kept behind a snapshot so slightly lagging followers need no InstallSnapshot. */
   readonly compactionKeepEntries: number;
 }
@@ -46,6 +48,7 @@ export const defaultRaftConfig = {
   maxPendingReads: 4096,
   readTimeoutTicks: 30,
   snapshotThresholdEntries: 10_000,
+  snapshotRetryTicks: 100,
   compactionKeepEntries: 1_000,
 } as const satisfies Omit<RaftConfig, 'id' | 'voters'>;
 
@@ -85,6 +88,7 @@ export function validateRaftConfig(config: RaftConfig): void {
     'maxPendingReads',
     'readTimeoutTicks',
     'snapshotThresholdEntries',
+    'snapshotRetryTicks',
   ] as const) {
     positiveInt(key, config[key]);
   }

@@ -1,0 +1,805 @@
+import type { RaftCoreApi } from './api.js';
+import { invariant } from './assert.js';
+import { validateRaftConfig, type RaftConfig } from './config.js';
+import { RaftLog } from './log.js';
+import { Progress, quorumMatchIndex, quorumSize } from './progress.js';
+import { ReadOnly, type PendingRead } from './read-only.js';
+import type { Rng } from './rng.js';
+import {
+  EntryKind,
+  MessageType,
+  ProgressState,
+  RaftErrorCode,
+  ReadFailureReason,
+  Role,
+  type AppendMessage,
+  type AppendRespMessage,
+  type HardState,
+  type HeartbeatMessage,
+  type Message,
+  type NodeId,
+  type ProposeResult,
+  type ReadFailure,
+  type ReadIndexRespMessage,
+  type ReadState,
+  type Ready,
+  type RestoredState,
+  type Snapshot,
+  type SnapshotMessage,
+  type SoftState,
+  type Status,
+  type TransferResult,
+  type VoteMessage,
+  type VoteRespMessage,
+} from './types.js';
+
+type StepFn = (m: Message) => void;
+
+const ElectionKind = {
+  /** Election timeout: pre-vote first when enabled. */
+  Normal: 'normal',
+  /** Pre-vote won: the real election. */
+  AfterPreVote: 'after-pre-vote',
+  /** TimeoutNow from the leader: skip pre-vote and leader stickiness. */
+  Transfer: 'transfer',
+} as const;
+type ElectionKind = (typeof ElectionKind)[keyof typeof ElectionKind];
+
+const EMPTY = new Uint8Array(0);
+
+/** A read forwarded by this follower to the leader, awaiting its answer. */
+interface ForwardedRead {
+  readonly leader: NodeId;
+  readonly deadlineTick: number;
+}
+
+/**
+ * The pure Raft state machine (after etcd raft). Term handling happens once in `step`;
+ * role behaviour is a swapped step function. Everything it wants done leaves through
+ * `ready()`. No I/O, no clock, no ambient randomness.
+ */
+export class RaftCore implements RaftCoreApi {
+  private readonly config: RaftConfig;
+  private readonly rng: Rng;
+  private readonly log: RaftLog;
+  private readonly peers: readonly NodeId[];
+
+  private term = 0;
+  private vote: NodeId | null = null;
+  private role: Role = Role.Follower;
+  private leader: NodeId | null = null;
+  private stepRole: StepFn;
+
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  private ticks = 0;
+
+  private readonly votes = new Map<NodeId, boolean>();
+  private readonly progress = new Map<NodeId, Progress>();
+  private transferee: NodeId | null = null;
+  private readOnly: ReadOnly;
+  private readonly forwardedReads = new Map<string, ForwardedRead>();
+  /** Leader: something may need sending to followers at the next ready(). */
+  private replicationDirty = false;
+
+  private msgs: Message[] = [];
+  private readStates: ReadState[] = [];
+  private readFailures: ReadFailure[] = [];
+  private prevHardState: HardState;
+  private prevSoftState: SoftState;
+  private outstanding: Ready | null = null;
+
+  constructor(config: RaftConfig, rng: Rng, restored: RestoredState) {
+    validateRaftConfig(config);
+    this.config = config;
+    this.rng = rng;
+    this.peers = config.voters.filter((id) => id !== config.id);
+    this.log = new RaftLog(restored.snapshot, restored.entries, restored.hardState.commit);
+    this.term = restored.hardState.term;
+    this.vote = restored.hardState.vote;
+    this.prevHardState = this.hardState();
+    this.readOnly = new ReadOnly(config.id, config.voters);
+    this.stepRole = this.stepFollower;
+    this.becomeFollower(this.term, null);
+    this.prevSoftState = this.softState();
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  tick(): void {
+    this.ticks++;
+    this.expireForwardedReads();
+    if (this.role === Role.Leader) this.tickLeader();
+    else this.tickElection();
+  }
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.startElection(ElectionKind.Normal);
+    }
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.config.electionTimeoutTicks) {
+      this.electionElapsed = 0;
+      if (this.config.checkQuorum && !this.quorumActive()) {
+        this.becomeFollower(this.term, null);
+        return;
+      }
+      this.transferee = null;
+    }
+    if (this.heartbeatElapsed >= this.config.heartbeatIntervalTicks) {
+      this.heartbeatElapsed = 0;
+      this.retryStalledSnapshots();
+      this.broadcastHeartbeat();
+    }
+  }
+
+  /** A snapshot whose outcome was never reported (lost message, dead stream) is sent again. */
+  private retryStalledSnapshots(): void {
+    for (const pr of this.progress.values()) {
+      if (pr.state === ProgressState.Snapshot && this.ticks - pr.snapshotSentTick >= this.config.snapshotRetryTicks) {
+        pr.becomeProbe();
+        this.replicationDirty = true;
+      }
+    }
+  }
+
+  campaign(): void {
+    if (this.role !== Role.Leader) this.startElection(ElectionKind.Normal);
+  }
+
+  step(m: Message): void {
+    if (m.to !== this.config.id || !this.config.voters.includes(m.from) || m.from === this.config.id) return;
+    if (m.term > this.term) {
+      if (!this.acceptHigherTerm(m)) return;
+    } else if (m.term < this.term) {
+      this.handleLowerTerm(m);
+      return;
+    }
+    switch (m.type) {
+      case MessageType.Vote:
+      case MessageType.PreVote:
+        this.handleVoteRequest(m);
+        return;
+      default:
+        this.stepRole(m);
+    }
+  }
+
+  /** Term handling for a message from a higher term. Returns false when it is ignored. */
+  private acceptHigherTerm(m: Message): boolean {
+    if (m.type === MessageType.Vote || m.type === MessageType.PreVote) {
+      const inLease =
+        this.config.checkQuorum && this.leader !== null && this.electionElapsed < this.config.electionTimeoutTicks;
+      if (inLease && !m.transfer) return false;
+    }
+    if (m.type === MessageType.PreVote) return true;
+    if (m.type === MessageType.PreVoteResp && !m.reject) return true;
+    const fromLeader =
+      m.type === MessageType.Append || m.type === MessageType.Heartbeat || m.type === MessageType.Snapshot;
+    this.becomeFollower(m.term, fromLeader ? m.from : null);
+    return true;
+  }
+
+  private handleLowerTerm(m: Message): void {
+    if (m.type === MessageType.Append || m.type === MessageType.Heartbeat) {
+      // Let a deposed leader learn the new term (its PreVote/CheckQuorum would otherwise hide it).
+      this.send({ type: MessageType.AppendResp, to: m.from, term: this.term, reject: false, index: 0, hintIndex: 0, hintTerm: 0 });
+    } else if (m.type === MessageType.PreVote) {
+      this.send({ type: MessageType.PreVoteResp, to: m.from, term: this.term, reject: true });
+    } else if (m.type === MessageType.ReadIndex) {
+      this.send({ type: MessageType.ReadIndexResp, to: m.from, term: this.term, context: m.context, index: 0, reject: true });
+    }
+  }
+
+  private handleVoteRequest(m: VoteMessage): void {
+    const isPre = m.type === MessageType.PreVote;
+    const canVote =
+      this.vote === m.from ||
+      (this.vote === null && this.leader === null) ||
+      (isPre && m.term > this.term);
+    const upToDate = this.log.isUpToDate(m.lastIndex, m.lastTerm); // @mutant:vote-no-log-check
+    const respType = isPre ? MessageType.PreVoteResp : MessageType.VoteResp;
+    if (canVote && upToDate) {
+      this.send({ type: respType, to: m.from, term: m.term, reject: false });
+      if (!isPre) {
+        this.electionElapsed = 0;
+        this.vote = m.from;
+      }
+    } else {
+      this.send({ type: respType, to: m.from, term: this.term, reject: true });
+    }
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    if (this.role !== Role.Leader) return { ok: false, code: RaftErrorCode.NotLeader, leader: this.leader };
+    if (this.transferee !== null) return { ok: false, code: RaftErrorCode.TransferInProgress, leader: this.leader };
+    if (data.length > this.config.maxProposalBytes) {
+      return { ok: false, code: RaftErrorCode.ProposalTooLarge, leader: this.leader };
+    }
+    if (this.log.lastIndex() - this.log.committed >= this.config.maxUncommittedEntries) {
+      return { ok: false, code: RaftErrorCode.ProposalQueueFull, leader: this.leader };
+    }
+    const index = this.appendEntry(EntryKind.Normal, data);
+    return { ok: true, index, term: this.term };
+  }
+
+  readIndex(context: string): void {
+    if (this.readOnly.size() + this.forwardedReads.size >= this.config.maxPendingReads) {
+      this.readFailures.push({ context, reason: ReadFailureReason.QueueFull });
+      return;
+    }
+    if (this.role === Role.Leader) {
+      this.leaderRead({ context, from: this.config.id, index: 0, round: 0 });
+    } else if (this.leader === null) {
+      this.readFailures.push({ context, reason: ReadFailureReason.NoLeader });
+    } else {
+      this.forwardedReads.set(context, { leader: this.leader, deadlineTick: this.ticks + this.config.readTimeoutTicks });
+      this.send({ type: MessageType.ReadIndex, to: this.leader, term: this.term, context });
+    }
+  }
+
+  transferLeadership(to: NodeId): TransferResult {
+    if (this.role !== Role.Leader) return { ok: false, code: RaftErrorCode.NotLeader, leader: this.leader };
+    if (to === this.config.id) return { ok: true };
+    const pr = this.progress.get(to);
+    if (pr === undefined) return { ok: false, code: RaftErrorCode.UnknownPeer, leader: this.leader };
+    this.transferee = to;
+    this.electionElapsed = 0; // the transfer must finish within one election timeout
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
+    else this.sendAppend(to);
+    return { ok: true };
+  }
+
+  reportUnreachable(peer: NodeId): void {
+    const pr = this.progress.get(peer);
+    if (this.role === Role.Leader && pr !== undefined && pr.state === ProgressState.Replicate) pr.becomeProbe();
+  }
+
+  reportSnapshot(peer: NodeId, ok: boolean): void {
+    const pr = this.progress.get(peer);
+    if (this.role !== Role.Leader || pr === undefined || pr.state !== ProgressState.Snapshot) return;
+    if (!ok) pr.pendingSnapshot = 0;
+    pr.becomeProbe();
+    // Wait for the follower's append response before probing again.
+    pr.probeSent = true;
+  }
+
+  compact(index: number, data: Uint8Array): { snapshot: Snapshot; firstIndex: number } {
+    const term = this.log.term(index);
+    invariant(index > this.log.snapshotIndex(), () => `compact at ${index} not beyond snapshot ${this.log.snapshotIndex()}`);
+    invariant(term !== undefined, () => `compact at ${index}: term unknown`);
+    const snapshot: Snapshot = { meta: { index, term, voters: [...this.config.voters] }, data };
+    this.log.compact(snapshot, this.config.compactionKeepEntries);
+    return { snapshot, firstIndex: this.log.firstIndex() };
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  private reset(term: number): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = null;
+    }
+    this.leader = null;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout =
+      this.config.electionTimeoutTicks + this.rng.int(0, this.config.electionTimeoutTicks);
+    this.votes.clear();
+    this.transferee = null;
+    this.failLeaderReads();
+  }
+
+  private becomeFollower(term: number, leader: NodeId | null): void {
+    const previousLeader = this.leader;
+    const previousTerm = this.term;
+    this.reset(term);
+    this.role = Role.Follower;
+    this.leader = leader;
+    this.stepRole = this.stepFollower;
+    this.progress.clear();
+    if (term !== previousTerm || (previousLeader !== null && leader !== previousLeader)) this.failForwardedReads();
+  }
+
+  private becomePreCandidate(): void {
+    invariant(this.role !== Role.Leader, 'leader cannot become pre-candidate');
+    // A pre-candidate keeps its term and vote: nothing is persisted by a pre-vote.
+    this.role = Role.PreCandidate;
+    this.stepRole = this.stepCandidate;
+    this.votes.clear();
+    this.failForwardedReads();
+    this.leader = null;
+  }
+
+  private becomeCandidate(): void {
+    invariant(this.role !== Role.Leader, 'leader cannot become candidate');
+    this.reset(this.term + 1);
+    this.failForwardedReads();
+    this.vote = this.config.id;
+    this.role = Role.Candidate;
+    this.stepRole = this.stepCandidate;
+  }
+
+  private becomeLeader(): void {
+    invariant(this.role === Role.Candidate, () => `${this.role} cannot become leader`);
+    this.reset(this.term);
+    this.role = Role.Leader;
+    this.leader = this.config.id;
+    this.stepRole = this.stepLeader;
+    this.readOnly = new ReadOnly(this.config.id, this.config.voters);
+    const last = this.log.lastIndex();
+    for (const peer of this.peers) {
+      this.progress.set(peer, new Progress(peer, last + 1, this.config.maxInflightMessages));
+    }
+    // The no-op commits entries of earlier terms by counting entries of this term (Figure 8).
+    this.appendEntry(EntryKind.Empty, EMPTY);
+  }
+
+  private startElection(kind: ElectionKind): void {
+    if (this.config.preVote && kind === ElectionKind.Normal) {
+      this.becomePreCandidate();
+      this.requestVotes(MessageType.PreVote, this.term + 1, false);
+    } else {
+      this.becomeCandidate();
+      this.requestVotes(MessageType.Vote, this.term, kind === ElectionKind.Transfer);
+    }
+  }
+
+  private requestVotes(type: VoteMessage['type'], term: number, transfer: boolean): void {
+    this.votes.set(this.config.id, true);
+    if (this.tallyVotes()) return;
+    const lastIndex = this.log.lastIndex();
+    const lastTerm = this.log.lastTerm();
+    for (const peer of this.peers) {
+      this.send({ type, to: peer, term, lastIndex, lastTerm, transfer });
+    }
+  }
+
+  /** Returns true when the election was decided (won or lost). */
+  private tallyVotes(): boolean {
+    let granted = 0;
+    let rejected = 0;
+    for (const v of this.votes.values()) {
+      if (v) granted++;
+      else rejected++;
+    }
+    const quorum = quorumSize(this.config.voters.length);
+    if (granted >= quorum) {
+      if (this.role === Role.PreCandidate) this.startElection(ElectionKind.AfterPreVote);
+      else this.becomeLeader();
+      return true;
+    }
+    if (rejected >= quorum) {
+      this.becomeFollower(this.term, null);
+      return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- step functions
+
+  private stepFollower = (m: Message): void => {
+    switch (m.type) {
+      case MessageType.Append:
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleAppend(m);
+        return;
+      case MessageType.Heartbeat:
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleHeartbeat(m);
+        return;
+      case MessageType.Snapshot:
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleSnapshot(m);
+        return;
+      case MessageType.TimeoutNow:
+        // A leadership transfer: campaign at once, skipping pre-vote and leader stickiness.
+        this.startElection(ElectionKind.Transfer);
+        return;
+      case MessageType.ReadIndex:
+        this.send({ type: MessageType.ReadIndexResp, to: m.from, term: this.term, context: m.context, index: 0, reject: true });
+        return;
+      case MessageType.ReadIndexResp:
+        this.handleReadIndexResp(m);
+        return;
+      default:
+        return;
+    }
+  };
+
+  private stepCandidate = (m: Message): void => {
+    switch (m.type) {
+      case MessageType.Append:
+      case MessageType.Heartbeat:
+      case MessageType.Snapshot:
+        // A leader exists in this term.
+        this.becomeFollower(m.term, m.from);
+        this.stepFollower(m);
+        return;
+      case MessageType.VoteResp:
+      case MessageType.PreVoteResp:
+        this.handleVoteResp(m);
+        return;
+      case MessageType.ReadIndex:
+        this.send({ type: MessageType.ReadIndexResp, to: m.from, term: this.term, context: m.context, index: 0, reject: true });
+        return;
+      default:
+        return;
+    }
+  };
+
+  private handleVoteResp(m: VoteRespMessage): void {
+    const expected = this.role === Role.PreCandidate ? MessageType.PreVoteResp : MessageType.VoteResp;
+    if (m.type !== expected) return;
+    if (!this.votes.has(m.from)) this.votes.set(m.from, !m.reject);
+    this.tallyVotes();
+  }
+
+  private stepLeader = (m: Message): void => {
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    switch (m.type) {
+      case MessageType.AppendResp:
+        this.handleAppendResp(pr, m);
+        return;
+      case MessageType.HeartbeatResp:
+        pr.heartbeatAnswered();
+        if (pr.match < this.log.lastIndex()) {
+          // Appends may have been lost: make sure the next flush sends at least a probe.
+          pr.forceSend = true;
+          this.replicationDirty = true;
+        }
+        this.releaseReads(this.readOnly.ack(m.from, m.readRound));
+        return;
+      case MessageType.ReadIndex:
+        if (this.readOnly.size() >= this.config.maxPendingReads) {
+          this.send({ type: MessageType.ReadIndexResp, to: m.from, term: this.term, context: m.context, index: 0, reject: true });
+          return;
+        }
+        this.leaderRead({ context: m.context, from: m.from, index: 0, round: 0 });
+        return;
+      default:
+        return;
+    }
+  };
+
+  // ---------------------------------------------------------------- replication
+
+  private appendEntry(kind: EntryKind, data: Uint8Array): number {
+    const index = this.log.lastIndex() + 1;
+    this.log.append([{ index, term: this.term, kind, data }]);
+    this.replicationDirty = true;
+    this.maybeCommit();
+    return index;
+  }
+
+  private handleAppend(m: AppendMessage): void {
+    if (m.prevIndex < this.log.committed) {
+      this.sendAppendResp(m.from, false, this.log.committed);
+      return;
+    }
+    const lastNew = this.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
+    if (lastNew !== null) {
+      this.sendAppendResp(m.from, false, lastNew);
+      return;
+    }
+    const hintIndex = this.log.findConflictByTerm(Math.min(m.prevIndex, this.log.lastIndex()), m.prevTerm, this.log.committed);
+    const hintTerm = this.log.term(hintIndex);
+    invariant(hintTerm !== undefined, () => `conflict hint ${hintIndex} has no term`);
+    this.send({ type: MessageType.AppendResp, to: m.from, term: this.term, reject: true, index: m.prevIndex, hintIndex, hintTerm });
+  }
+
+  private sendAppendResp(to: NodeId, reject: boolean, index: number): void {
+    this.send({ type: MessageType.AppendResp, to, term: this.term, reject, index, hintIndex: 0, hintTerm: 0 });
+  }
+
+  private handleHeartbeat(m: HeartbeatMessage): void {
+    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    this.send({ type: MessageType.HeartbeatResp, to: m.from, term: this.term, readRound: m.readRound });
+  }
+
+  private handleSnapshot(m: SnapshotMessage): void {
+    const { index, term } = m.snapshot.meta;
+    if (index <= this.log.committed) {
+      this.sendAppendResp(m.from, false, this.log.committed);
+      return;
+    }
+    if (this.log.matchTerm(index, term)) {
+      // We already hold the snapshot's last entry: just fast-forward the commit.
+      this.log.commitTo(index);
+      this.sendAppendResp(m.from, false, this.log.committed);
+      return;
+    }
+    this.log.restore(m.snapshot);
+    this.sendAppendResp(m.from, false, index);
+  }
+
+  private handleAppendResp(pr: Progress, m: AppendRespMessage): void {
+    if (m.reject) {
+      const probeFrom = this.log.findConflictByTerm(m.hintIndex, m.hintTerm) + 1;
+      if (pr.maybeDecrTo(m.index, probeFrom)) this.replicationDirty = true;
+      return;
+    }
+    const wasPaused = pr.isPaused();
+    if (pr.maybeUpdate(m.index)) {
+      if (pr.state === ProgressState.Probe) pr.becomeReplicate();
+      else if (pr.state === ProgressState.Snapshot && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
+      this.maybeCommit();
+      this.replicationDirty = true;
+      if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
+    } else if (wasPaused && !pr.isPaused()) {
+      this.replicationDirty = true;
+    } else if (pr.state === ProgressState.Probe) {
+      // A stale or duplicate success still tells us the probe was answered.
+      pr.probeSent = false;
+      this.replicationDirty = true;
+    }
+  }
+
+  private maybeCommit(): void {
+    if (this.role !== Role.Leader) return;
+    const matches = [this.log.lastIndex()];
+    for (const pr of this.progress.values()) matches.push(pr.match);
+    const mci = quorumMatchIndex(matches);
+    if (mci > this.log.committed && this.log.term(mci) === this.term) { // @mutant:commit-prev-term
+      const wasCommittedInTerm = this.committedInTerm();
+      this.log.commitTo(mci);
+      this.replicationDirty = true;
+      if (!wasCommittedInTerm) {
+        this.readOnly.termCommitted();
+        this.maybeStartReadRound();
+      }
+    }
+  }
+
+  private committedInTerm(): boolean {
+    return this.log.term(this.log.committed) === this.term;
+  }
+
+  /** Send whatever each follower needs: new entries, or the new commit index. */
+  private flushReplication(): void {
+    if (this.role !== Role.Leader || !this.replicationDirty) return;
+    this.replicationDirty = false;
+    for (const peer of this.peers) this.sendAppend(peer);
+  }
+
+  /** Send appends to `to` while there is something to send and the window allows. */
+  private sendAppend(to: NodeId): void {
+    const pr = this.progress.get(to);
+    invariant(pr !== undefined, () => `no progress for ${to}`);
+    let sentAny = false;
+    while (!pr.isPaused()) {
+      const hasEntries = pr.next <= this.log.lastIndex();
+      if (!hasEntries && (sentAny || (pr.sentCommit >= this.log.committed && !pr.forceSend))) return;
+      pr.forceSend = false;
+      if (!this.sendOneAppend(to, pr)) return;
+      sentAny = true;
+      if (pr.state !== ProgressState.Replicate) return;
+    }
+  }
+
+  /** Returns false when a snapshot had to be sent instead. */
+  private sendOneAppend(to: NodeId, pr: Progress): boolean {
+    const prevIndex = pr.next - 1;
+    const prevTerm = this.log.term(prevIndex);
+    if (prevTerm === undefined || pr.next < this.log.firstIndex()) {
+      this.sendSnapshot(to, pr);
+      return false;
+    }
+    const entries =
+      pr.next <= this.log.lastIndex()
+        ? this.log.slice(pr.next, this.log.lastIndex(), this.config.maxEntriesPerMessage, this.config.maxBytesPerMessage)
+        : [];
+    const commit = this.log.committed;
+    this.send({ type: MessageType.Append, to, term: this.term, prevIndex, prevTerm, entries, commit });
+    pr.sentCommit = commit;
+    const last = entries[entries.length - 1];
+    pr.sentEntries(last === undefined ? prevIndex : last.index);
+    return true;
+  }
+
+  private sendSnapshot(to: NodeId, pr: Progress): void {
+    const snapshot = this.log.snapshot();
+    invariant(snapshot !== null, () => `follower ${to} needs compacted entries but there is no snapshot`);
+    pr.becomeSnapshot(snapshot.meta.index, this.ticks);
+    this.send({ type: MessageType.Snapshot, to, term: this.term, snapshot });
+  }
+
+  private broadcastHeartbeat(): void {
+    const readRound = this.readOnly.currentRound();
+    for (const peer of this.peers) {
+      const pr = this.progress.get(peer);
+      invariant(pr !== undefined, () => `no progress for ${peer}`);
+      const commit = Math.min(pr.match, this.log.committed);
+      this.send({ type: MessageType.Heartbeat, to: peer, term: this.term, commit, readRound });
+    }
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.send({ type: MessageType.TimeoutNow, to, term: this.term });
+  }
+
+  private quorumActive(): boolean {
+    let active = 1;
+    for (const pr of this.progress.values()) {
+      if (pr.recentActive) active++;
+      pr.recentActive = false;
+    }
+    return active >= quorumSize(this.config.voters.length);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private leaderRead(read: PendingRead): void {
+    const confirmed = this.config.voters.length === 1; // @mutant:read-without-leadership-check
+    if (confirmed && this.committedInTerm()) {
+      read.index = this.log.committed;
+      this.releaseReads([read]);
+      return;
+    }
+    this.readOnly.add(read, this.committedInTerm());
+    this.maybeStartReadRound();
+  }
+
+  private maybeStartReadRound(): void {
+    const round = this.readOnly.maybeStartRound(this.log.committed);
+    if (round === 0) return;
+    if (this.config.voters.length === 1) {
+      this.releaseReads(this.readOnly.completeRound());
+      return;
+    }
+    this.broadcastHeartbeat();
+  }
+
+  private releaseReads(reads: readonly PendingRead[]): void {
+    for (const read of reads) {
+      if (read.from === this.config.id) {
+        this.readStates.push({ context: read.context, index: read.index });
+      } else {
+        const resp: ReadIndexRespMessage = {
+          type: MessageType.ReadIndexResp, from: this.config.id, to: read.from, term: this.term,
+          context: read.context, index: read.index, reject: false,
+        };
+        this.msgs.push(resp);
+      }
+    }
+    if (reads.length > 0) this.maybeStartReadRound();
+  }
+
+  private handleReadIndexResp(m: ReadIndexRespMessage): void {
+    const pending = this.forwardedReads.get(m.context);
+    if (pending === undefined || pending.leader !== m.from) return;
+    this.forwardedReads.delete(m.context);
+    if (m.reject) this.readFailures.push({ context: m.context, reason: ReadFailureReason.NotLeader });
+    else this.readStates.push({ context: m.context, index: m.index });
+  }
+
+  private failLeaderReads(): void {
+    for (const read of this.readOnly.drain()) {
+      if (read.from === this.config.id) {
+        this.readFailures.push({ context: read.context, reason: ReadFailureReason.LeaderChanged });
+      } else {
+        this.msgs.push({
+          type: MessageType.ReadIndexResp, from: this.config.id, to: read.from, term: this.term,
+          context: read.context, index: 0, reject: true,
+        });
+      }
+    }
+  }
+
+  private failForwardedReads(): void {
+    for (const context of this.forwardedReads.keys()) {
+      this.readFailures.push({ context, reason: ReadFailureReason.LeaderChanged });
+    }
+    this.forwardedReads.clear();
+  }
+
+  private expireForwardedReads(): void {
+    for (const [context, read] of this.forwardedReads) {
+      if (read.deadlineTick <= this.ticks) {
+        this.forwardedReads.delete(context);
+        this.readFailures.push({ context, reason: ReadFailureReason.Timeout });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private send(m: DistributiveOmit<Message, 'from'>): void {
+    this.msgs.push({ ...m, from: this.config.id } as Message);
+  }
+
+  private hardState(): HardState {
+    return {
+      term: this.term,
+      vote: this.vote, // @mutant:vote-not-persisted
+      commit: this.log.committed,
+    };
+  }
+
+  private softState(): SoftState {
+    return { role: this.role, leader: this.leader };
+  }
+
+  hasReady(): boolean {
+    if (this.outstanding !== null) return false;
+    if (this.msgs.length > 0 || this.readStates.length > 0 || this.readFailures.length > 0) return true;
+    if (this.role === Role.Leader && this.replicationDirty) return true;
+    if (this.log.hasUnstable() || this.log.hasNextCommitted()) return true;
+    const hs = this.hardState();
+    const prev = this.prevHardState;
+    if (hs.term !== prev.term || hs.vote !== prev.vote || hs.commit !== prev.commit) return true;
+    return this.role !== this.prevSoftState.role || this.leader !== this.prevSoftState.leader;
+  }
+
+  ready(): Ready {
+    invariant(this.outstanding === null, 'ready() called again before advance()');
+    this.flushReplication();
+    const hs = this.hardState();
+    const prev = this.prevHardState;
+    const hardChanged = hs.term !== prev.term || hs.vote !== prev.vote || hs.commit !== prev.commit;
+    const ss = this.softState();
+    const softChanged = ss.role !== this.prevSoftState.role || ss.leader !== this.prevSoftState.leader;
+    const snapshot = this.log.pendingSnapshot();
+    const entries = this.log.unstableEntries();
+    const ready: Ready = {
+      softState: softChanged ? ss : null,
+      hardState: hardChanged ? hs : null,
+      snapshot,
+      entries,
+      committedEntries: this.log.nextCommitted(this.config.maxApplyEntriesPerReady),
+      messages: this.msgs,
+      readStates: this.readStates,
+      readFailures: this.readFailures,
+      mustSync: snapshot !== null || entries.length > 0 || hs.term !== prev.term || hs.vote !== prev.vote,
+    };
+    this.msgs = [];
+    this.readStates = [];
+    this.readFailures = [];
+    if (hardChanged) this.prevHardState = hs;
+    if (softChanged) this.prevSoftState = ss;
+    this.outstanding = ready;
+    return ready;
+  }
+
+  advance(ready: Ready): void {
+    invariant(this.outstanding === ready, 'advance() of a Ready that is not the outstanding one');
+    this.outstanding = null;
+    if (ready.snapshot !== null) this.log.snapshotPersisted(ready.snapshot);
+    const last = ready.entries[ready.entries.length - 1];
+    if (last !== undefined) this.log.stableTo(last.index, last.term);
+    const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
+    if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
+  }
+
+  status(): Status {
+    return {
+      id: this.config.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leader: this.leader,
+      commit: this.log.committed,
+      applied: this.log.applied,
+      firstIndex: this.log.firstIndex(),
+      lastIndex: this.log.lastIndex(),
+      snapshotIndex: this.log.snapshotIndex(),
+      voters: this.config.voters,
+      progress: this.role === Role.Leader ? [...this.progress.values()].map((p) => p.view()) : [],
+      transferee: this.transferee,
+    };
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,104 @@
+import { quorumSize } from './progress.js';
+import type { NodeId } from './types.js';
+
+/** A ReadIndex request held by the leader: from itself or forwarded by a follower. */
+export interface PendingRead {
+  readonly context: string;
+  readonly from: NodeId;
+  index: number;
+  round: number;
+}
+
+/**
+ * Leader-side ReadIndex bookkeeping (Raft thesis §6.4). Reads are confirmed in rounds:
+ * a round starts with a heartbeat broadcast carrying its number, and ends once a quorum
+ * (counting the leader) has answered with that number or a later one. At most one round is
+ * in flight; reads that arrive meanwhile wait and share the next round (batching).
+ */
+export class ReadOnly {
+  /** Reads waiting for the leader's first commit in its term. */
+  private awaitingCommit: PendingRead[] = [];
+  /** Reads waiting for the current round to finish before starting theirs. */
+  private awaitingRound: PendingRead[] = [];
+  /** Reads of the round in flight. */
+  private inRound: PendingRead[] = [];
+  private round = 0;
+  private roundInFlight = 0;
+  private readonly acks = new Map<NodeId, number>();
+
+  constructor(
+    private readonly self: NodeId,
+    private readonly voters: readonly NodeId[],
+  ) {}
+
+  size(): number {
+    return this.awaitingCommit.length + this.awaitingRound.length + this.inRound.length;
+  }
+
+  /** The round number heartbeats should carry now (0 when none is in flight). */
+  currentRound(): number {
+    return this.roundInFlight;
+  }
+
+  add(read: PendingRead, committedInTerm: boolean): void {
+    if (!committedInTerm) this.awaitingCommit.push(read);
+    else this.awaitingRound.push(read);
+  }
+
+  /** The leader committed its first entry of the term: those reads may start. */
+  termCommitted(): void {
+    this.awaitingRound.push(...this.awaitingCommit);
+    this.awaitingCommit = [];
+  }
+
+  /**
+   * Start a round for waiting reads if none is in flight. Returns the new round number
+   * (caller broadcasts heartbeats with it), or 0.
+   */
+  maybeStartRound(commitIndex: number): number {
+    if (this.roundInFlight !== 0 || this.awaitingRound.length === 0) return 0;
+    this.round += 1;
+    this.roundInFlight = this.round;
+    for (const read of this.awaitingRound) {
+      read.index = commitIndex;
+      read.round = this.round;
+    }
+    this.inRound = this.awaitingRound;
+    this.awaitingRound = [];
+    return this.round;
+  }
+
+  /**
+   * Record that `from` answered a heartbeat of round `round`. Returns the reads confirmed
+   * by a quorum (the in-flight round completed), or [].
+   */
+  ack(from: NodeId, round: number): PendingRead[] {
+    if (round === 0 || this.roundInFlight === 0) return [];
+    if (round > (this.acks.get(from) ?? 0)) this.acks.set(from, round);
+    let count = 1; // the leader itself
+    for (const voter of this.voters) {
+      if (voter !== this.self && (this.acks.get(voter) ?? 0) >= this.roundInFlight) count++;
+    }
+    if (count < quorumSize(this.voters.length)) return [];
+    return this.completeRound();
+  }
+
+  /** Single-member cluster: no one else to ask. */
+  completeRound(): PendingRead[] {
+    const done = this.inRound;
+    this.inRound = [];
+    this.roundInFlight = 0;
+    return done;
+  }
+
+  /** Leadership lost: every pending read is returned to be failed. */
+  drain(): PendingRead[] {
+    const all = [...this.awaitingCommit, ...this.awaitingRound, ...this.inRound];
+    this.awaitingCommit = [];
+    this.awaitingRound = [];
+    this.inRound = [];
+    this.roundInFlight = 0;
+    this.acks.clear();
+    return all;
+  }
+}
