@@ -1,0 +1,168 @@
+/**
+ * Fans a batch of symbols out to every exchange, each behind its own opossum circuit breaker,
+ * and groups the quotes per symbol. One exchange failing (error, timeout, open breaker) only
+ * marks its quotes unavailable; the others still count.
+ */
+import CircuitBreaker from 'opossum';
+import {
+  ExchangeClient,
+  ExchangeFetchError,
+  EXCHANGE_BATCH_SYMBOLS_MAX,
+  FetchFailure,
+  type ExchangeEndpoint,
+  type SymbolQuote,
+} from './exchange-client.js';
+import { BreakerStateValue, type BreakerState, type PriceMetrics } from './price-metrics.js';
+import { ExclusionReason, type ExcludedSource, type SourceQuote } from './price-types.js';
+
+export interface BreakerOptions {
+  /** Per-request bound, ms (client-side abort and opossum timeout). */
+  timeoutMs: number;
+  /** Failure percentage over the rolling window that opens the breaker. */
+  errorThresholdPercentage: number;
+  /** Requests in the window before the breaker may open. */
+  volumeThreshold: number;
+  /** Open -> half-open after this long, ms. */
+  resetTimeoutMs: number;
+  /** Rolling statistics window, ms. */
+  rollingWindowMs: number;
+  /** Keep-alive connections per exchange. */
+  connectionsMax: number;
+}
+
+export const DEFAULT_BREAKER: Readonly<BreakerOptions> = Object.freeze({
+  timeoutMs: 1_000,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 3,
+  resetTimeoutMs: 2_000,
+  rollingWindowMs: 10_000,
+  connectionsMax: 8,
+});
+
+export function validateBreakerOptions(o: BreakerOptions): BreakerOptions {
+  const positiveInt = (name: string, v: number): void => {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
+  };
+  positiveInt('timeoutMs', o.timeoutMs);
+  positiveInt('volumeThreshold', o.volumeThreshold);
+  positiveInt('resetTimeoutMs', o.resetTimeoutMs);
+  positiveInt('rollingWindowMs', o.rollingWindowMs);
+  positiveInt('connectionsMax', o.connectionsMax);
+  if (!(o.errorThresholdPercentage > 0 && o.errorThresholdPercentage <= 100)) {
+    throw new Error(`errorThresholdPercentage must be in (0, 100], got ${o.errorThresholdPercentage}`);
+  }
+  return o;
+}
+
+export interface FetchResult {
+  /** symbol -> quotes from the exchanges that answered. */
+  quotes: Map<string, SourceQuote[]>;
+  /** Exchanges that failed for this batch. */
+  unavailable: ExcludedSource[];
+}
+
+interface ExchangeLane {
+  client: ExchangeClient;
+  breaker: CircuitBreaker<[readonly string[]], SymbolQuote[]>;
+}
+
+export class QuoteFetcher {
+  private readonly lanes: ExchangeLane[];
+
+  constructor(
+    endpoints: readonly ExchangeEndpoint[],
+    options: BreakerOptions,
+    private readonly metrics: PriceMetrics,
+  ) {
+    validateBreakerOptions(options);
+    if (endpoints.length === 0) throw new Error('at least one exchange endpoint is required');
+    const ids = new Set(endpoints.map((e) => e.id));
+    if (ids.size !== endpoints.length) throw new Error('exchange ids must be unique');
+    this.lanes = endpoints.map((endpoint) => this.makeLane(endpoint, options));
+  }
+
+  private makeLane(endpoint: ExchangeEndpoint, options: BreakerOptions): ExchangeLane {
+    const client = new ExchangeClient(endpoint, options.timeoutMs, options.connectionsMax);
+    const breaker = new CircuitBreaker((symbols: readonly string[]) => this.timedFetch(client, symbols), {
+      name: endpoint.id,
+      // opossum's own timer is a backstop just above the client's abort.
+      timeout: options.timeoutMs + 100,
+      errorThresholdPercentage: options.errorThresholdPercentage,
+      volumeThreshold: options.volumeThreshold,
+      resetTimeout: options.resetTimeoutMs,
+      rollingCountTimeout: options.rollingWindowMs,
+      // A 4xx (e.g. unknown symbol) is our request's fault, not the exchange's health.
+      errorFilter: (err: unknown) => err instanceof ExchangeFetchError && err.status !== null && err.status < 500,
+    });
+    const setState = (state: BreakerState): void => {
+      this.metrics.breakerState.set({ exchange: endpoint.id }, BreakerStateValue[state]);
+    };
+    breaker.on('open', () => setState('open'));
+    breaker.on('halfOpen', () => setState('half_open'));
+    breaker.on('close', () => setState('closed'));
+    setState('closed');
+    return { client, breaker };
+  }
+
+  private async timedFetch(client: ExchangeClient, symbols: readonly string[]): Promise<SymbolQuote[]> {
+    const end = this.metrics.fetchDuration.startTimer({ exchange: client.endpoint.id });
+    try {
+      return await client.fetchBatch(symbols);
+    } finally {
+      end();
+    }
+  }
+
+  /** Breaker state per exchange id. */
+  breakerStates(): Record<string, BreakerState> {
+    const states: Record<string, BreakerState> = {};
+    for (const lane of this.lanes) {
+      states[lane.client.endpoint.id] = lane.breaker.opened ? 'open' : lane.breaker.halfOpen ? 'half_open' : 'closed';
+    }
+    return states;
+  }
+
+  exchangeIds(): string[] {
+    return this.lanes.map((l) => l.client.endpoint.id);
+  }
+
+  /** Fetch quotes of up to EXCHANGE_BATCH_SYMBOLS_MAX symbols from every exchange in parallel. */
+  async fetchAll(symbols: readonly string[]): Promise<FetchResult> {
+    if (symbols.length === 0 || symbols.length > EXCHANGE_BATCH_SYMBOLS_MAX) {
+      throw new Error(`fetchAll needs 1..${EXCHANGE_BATCH_SYMBOLS_MAX} symbols, got ${symbols.length}`);
+    }
+    const settled = await Promise.allSettled(this.lanes.map((lane) => lane.breaker.fire(symbols)));
+    const quotes = new Map<string, SourceQuote[]>(symbols.map((s) => [s, []]));
+    const unavailable: ExcludedSource[] = [];
+    settled.forEach((outcome, i) => {
+      const exchange = (this.lanes[i] as ExchangeLane).client.endpoint.id;
+      if (outcome.status === 'rejected') {
+        const reason = failureReason(outcome.reason);
+        this.metrics.fetchErrors.inc({ exchange, reason });
+        unavailable.push({ exchange, reason: ExclusionReason.Unavailable, detail: `${reason}: ${describe(outcome.reason)}` });
+        return;
+      }
+      for (const q of outcome.value) {
+        quotes.get(q.symbol)?.push({ exchange, price: q.price, volume: q.volume, timestamp: q.timestamp });
+      }
+    });
+    return { quotes, unavailable };
+  }
+
+  async close(): Promise<void> {
+    for (const lane of this.lanes) lane.breaker.shutdown();
+    await Promise.all(this.lanes.map((lane) => lane.client.close()));
+  }
+}
+
+function failureReason(err: unknown): FetchFailure {
+  if (err instanceof ExchangeFetchError) return err.reason;
+  const code = (err as { code?: string }).code;
+  if (code === 'EOPENBREAKER') return FetchFailure.BreakerOpen;
+  if (code === 'ETIMEDOUT') return FetchFailure.Timeout;
+  return FetchFailure.Connection;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
