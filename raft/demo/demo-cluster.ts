@@ -78,6 +78,15 @@ export class DemoCluster {
     return [...this.members.keys()];
   }
 
+  /** Base URL of member `id`'s HTTP control surface (valid while it runs). */
+  httpUrl(id: string): string {
+    return `http://127.0.0.1:${this.member(id).httpPort}`;
+  }
+
+  isRunning(id: string): boolean {
+    return this.member(id).process !== null;
+  }
+
   pid(id: string): number | null {
     return this.member(id).process?.pid ?? null;
   }
