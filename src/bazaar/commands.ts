@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { SYMBOL_PATTERN } from '../catalog/symbols.js';
+import { assert } from '../errors.js';
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  QUANTITY_MAX,
+  QUANTITY_MIN,
+  type TradeType,
+  TradeType as TradeTypes,
+} from './model.js';
+
+/**
+ * Replicated command encoding: compact JSON (UTF-8) in a Uint8Array, versioned by `v`.
+ *
+ *   {"v":1,"op":"trade","name":"btcusdt","type":"BUY","quantity":5,"price":null,
+ *    "executedAtMs":1700000000000,"idempotencyKey":null,"requestHash":null}
+ *
+ * The leader builds the command (it chooses price and executedAtMs) and every node decodes it
+ * at apply. Decoding is strict: an entry that does not decode is corrupt (it passed the Raft
+ * log's checks, so it was written by a buggy or foreign proposer) and is an assertion failure.
+ */
+
+export const COMMAND_VERSION = 1;
+/** Encoded commands are small; anything bigger is not ours. */
+export const COMMAND_BYTES_MAX = 1024;
+
+export interface TradeCommand {
+  readonly op: 'trade';
+  readonly name: string;
+  readonly type: TradeType;
+  readonly quantity: number;
+  readonly price: number | null;
+  readonly executedAtMs: number;
+  readonly idempotencyKey: string | null;
+  /** sha256 (hex) of the canonical request; set iff idempotencyKey is. */
+  readonly requestHash: string | null;
+}
+
+export type Command = TradeCommand;
+
+const TRADE_FIELDS = ['v', 'op', 'name', 'type', 'quantity', 'price', 'executedAtMs', 'idempotencyKey', 'requestHash'];
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+/** The canonical request a key is bound to: normalized name, upper-case type, quantity. */
+export function requestHashOf(request: { name: string; type: TradeType; quantity: number }): string {
+  return createHash('sha256').update(`${request.name}\n${request.type}\n${request.quantity}`).digest('hex');
+}
+
+export function encodeCommand(command: Command): Uint8Array {
+  validateTrade(command);
+  const bytes = new TextEncoder().encode(
+    JSON.stringify({
+      v: COMMAND_VERSION,
+      op: command.op,
+      name: command.name,
+      type: command.type,
+      quantity: command.quantity,
+      price: command.price,
+      executedAtMs: command.executedAtMs,
+      idempotencyKey: command.idempotencyKey,
+      requestHash: command.requestHash,
+    }),
+  );
+  assert(bytes.length <= COMMAND_BYTES_MAX, `encoded command is ${bytes.length} bytes, max ${COMMAND_BYTES_MAX}`);
+  return bytes;
+}
+
+/** Decode a committed entry's data. Throws AssertionFailure on anything malformed. */
+export function decodeCommand(data: Uint8Array): Command {
+  assert(data.length > 0 && data.length <= COMMAND_BYTES_MAX, `command size ${data.length} out of range`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+  } catch (err) {
+    assert(false, `command is not UTF-8 JSON: ${(err as Error).message}`);
+  }
+  assert(typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed), 'command is not an object');
+  const record = parsed as Record<string, unknown>;
+  assert(record['v'] === COMMAND_VERSION, `command version ${String(record['v'])} unsupported`);
+  assert(record['op'] === 'trade', `command op ${String(record['op'])} unknown`);
+  const keys = Object.keys(record);
+  assert(
+    keys.length === TRADE_FIELDS.length && TRADE_FIELDS.every((field) => keys.includes(field)),
+    `trade command fields [${keys.join(',')}] must be exactly [${TRADE_FIELDS.join(',')}]`,
+  );
+  const command = {
+    op: 'trade',
+    name: record['name'],
+    type: record['type'],
+    quantity: record['quantity'],
+    price: record['price'],
+    executedAtMs: record['executedAtMs'],
+    idempotencyKey: record['idempotencyKey'],
+    requestHash: record['requestHash'],
+  } as TradeCommand;
+  validateTrade(command);
+  return command;
+}
+
+function validateTrade(command: TradeCommand): void {
+  assert(typeof command.name === 'string' && SYMBOL_PATTERN.test(command.name), `bad name ${String(command.name)}`);
+  assert(command.type === TradeTypes.Buy || command.type === TradeTypes.Sell, `bad type ${String(command.type)}`);
+  assert(
+    Number.isInteger(command.quantity) && command.quantity >= QUANTITY_MIN && command.quantity <= QUANTITY_MAX,
+    `bad quantity ${String(command.quantity)}`,
+  );
+  assert(
+    command.price === null || (typeof command.price === 'number' && Number.isFinite(command.price) && command.price >= 0),
+    `bad price ${String(command.price)}`,
+  );
+  assert(
+    Number.isSafeInteger(command.executedAtMs) && command.executedAtMs >= 0,
+    `bad executedAtMs ${String(command.executedAtMs)}`,
+  );
+  const key = command.idempotencyKey;
+  const hash = command.requestHash;
+  assert(key === null || (typeof key === 'string' && IDEMPOTENCY_KEY_PATTERN.test(key)), 'bad idempotencyKey');
+  assert(hash === null || (typeof hash === 'string' && HASH_PATTERN.test(hash)), 'bad requestHash');
+  assert((key === null) === (hash === null), 'idempotencyKey and requestHash must be both set or both null');
+}

@@ -1,0 +1,391 @@
+import { Level } from 'level';
+import { LRUCache } from 'lru-cache';
+import { EntryKind, type Entry, type Snapshot } from '../../raft/core/types.js';
+import type { StateMachine } from '../../raft/driver/state-machine.js';
+import { SYMBOL_PATTERN } from '../catalog/symbols.js';
+import { assert } from '../errors.js';
+import { decodeCommand, type TradeCommand } from './commands.js';
+import { IdempotencyTable, validateIdempotencyLimits } from './idempotency.js';
+import {
+  type ApplyResult,
+  INITIAL_STOCK_QUANTITY,
+  type OrderRecord,
+  type StockState,
+  TradeFailureCode,
+  type TradeResult,
+  TradeType,
+} from './model.js';
+import { keyFromTuple, keyToTuple, orderFromTuple, orderToTuple, padIndex, stockFromTuple, stockToTuple } from './records.js';
+import { readSnapshot, type SnapshotHeader, SnapshotWriter } from './snapshot-codec.js';
+import { SerialQueue, AppliedWaiters } from './serial.js';
+
+/**
+ * The replicated bazaar: catalog (stocks), orders, idempotency keys, in LevelDB.
+ *
+ * LevelDB layout (utf8 keys and values, JSON tuples from records.ts):
+ *   m:meta            {applied, nextTx, clockMs, keySeq}
+ *   m:restoring       present only while a restore is in progress (a crash mid-restore wipes)
+ *   s:<name>          stock tuple
+ *   o:<number,16d>    order tuple
+ *   k:<seq,16d>       idempotency key tuple (seq order = age order)
+ * Every applied batch is ONE synced LevelDB batch with all its changes and `m:meta.applied`,
+ * so a restart resumes exactly at `appliedIndex()`.
+ *
+ * In memory: every stock (the catalog is small) and every idempotency key (bounded); orders are
+ * read from LevelDB through a bounded LRU. Reads see a batch only once it is durable:
+ * `getStock` and `lastApplied` change together, synchronously, after the batch write.
+ *
+ * apply/snapshot/restore run one at a time (SerialQueue). A failed LevelDB write leaves memory
+ * ahead of disk: the machine then refuses all further work (the node must restart).
+ */
+
+export interface BazaarStateMachineOptions {
+  /** LevelDB directory of its own (not shared with the Raft log). */
+  readonly dir: string;
+  /** Catalog for a fresh directory, normalized (symbols.ts loadSymbols). */
+  readonly symbols: readonly string[];
+  readonly idempotencyKeysMax: number;
+  readonly idempotencyKeyTtlMs: number;
+  /** Orders kept; older ones are pruned deterministically at apply (bounds snapshots). */
+  readonly ordersRetainedMax: number;
+  /** Orders cached in memory (LRU). */
+  readonly orderCacheEntriesMax: number;
+  /** Bound on concurrent waitForApplied callers. */
+  readonly appliedWaitersMax: number;
+}
+
+export const DEFAULT_STATE_MACHINE_LIMITS = {
+  idempotencyKeysMax: 100_000,
+  idempotencyKeyTtlMs: 24 * 60 * 60 * 1000,
+  ordersRetainedMax: 1_000_000,
+  orderCacheEntriesMax: 10_000,
+  appliedWaitersMax: 10_000,
+} as const;
+
+/** Ops per LevelDB batch while restoring a snapshot. */
+const RESTORE_BATCH_OPS_MAX = 5_000;
+const META_KEY = 'm:meta';
+const RESTORING_KEY = 'm:restoring';
+
+interface Meta {
+  applied: number;
+  nextTx: number;
+  clockMs: number;
+  keySeq: number;
+}
+
+type BatchOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+
+function validateOptions(options: BazaarStateMachineOptions): void {
+  if (options.dir.length === 0) throw new Error('state machine dir must be a non-empty path');
+  if (options.symbols.length === 0) throw new Error('state machine symbols must not be empty');
+  for (const symbol of options.symbols) {
+    if (!SYMBOL_PATTERN.test(symbol)) throw new Error(`state machine symbol "${symbol}" is not normalized`);
+  }
+  if (new Set(options.symbols).size !== options.symbols.length) throw new Error('state machine symbols have duplicates');
+  validateIdempotencyLimits({ keysMax: options.idempotencyKeysMax, keyTtlMs: options.idempotencyKeyTtlMs });
+  for (const field of ['ordersRetainedMax', 'orderCacheEntriesMax', 'appliedWaitersMax'] as const) {
+    const value = options[field];
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${field} must be an integer >= 1, got ${value}`);
+  }
+}
+
+export class BazaarStateMachine implements StateMachine<ApplyResult> {
+  private readonly stocks = new Map<string, StockState>();
+  private readonly keys: IdempotencyTable;
+  private readonly orderCache: LRUCache<number, OrderRecord>;
+  private readonly queue = new SerialQueue();
+  private readonly waiters: AppliedWaiters;
+  private meta: Meta = { applied: 0, nextTx: 1, clockMs: 0, keySeq: 0 };
+  private failure: Error | null = null;
+
+  private constructor(
+    private readonly db: Level<string, string>,
+    private readonly options: BazaarStateMachineOptions,
+  ) {
+    this.keys = new IdempotencyTable({ keysMax: options.idempotencyKeysMax, keyTtlMs: options.idempotencyKeyTtlMs });
+    this.orderCache = new LRUCache({ max: options.orderCacheEntriesMax });
+    this.waiters = new AppliedWaiters(options.appliedWaitersMax);
+  }
+
+  static async open(options: BazaarStateMachineOptions): Promise<BazaarStateMachine> {
+    validateOptions(options);
+    const db = new Level<string, string>(options.dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    try {
+      await db.open();
+    } catch (err) {
+      throw new Error(`cannot open state machine LevelDB at ${options.dir}: ${(err as Error).message}`, { cause: err });
+    }
+    const machine = new BazaarStateMachine(db, options);
+    await machine.load();
+    return machine;
+  }
+
+  async close(): Promise<void> {
+    this.waiters.failAll(new Error('state machine closed'));
+    await this.queue.run(() => this.db.close());
+  }
+
+  /** Applied index, synchronously (what reads currently reflect). */
+  get lastApplied(): number {
+    return this.meta.applied;
+  }
+
+  appliedIndex(): Promise<number> {
+    return Promise.resolve(this.meta.applied);
+  }
+
+  /** Stock by normalized name, as of `lastApplied`. */
+  getStock(name: string): StockState | null {
+    return this.stocks.get(name) ?? null;
+  }
+
+  /** Catalog names in catalog order. */
+  stockNames(): string[] {
+    return [...this.stocks.keys()];
+  }
+
+  /** Order by transaction number (null: none, or pruned as older than ordersRetainedMax). */
+  async getOrder(number: number): Promise<OrderRecord | null> {
+    if (!Number.isSafeInteger(number) || number < 1 || number >= this.meta.nextTx) return null;
+    const cached = this.orderCache.get(number);
+    if (cached !== undefined) return cached;
+    const raw = await this.db.get(`o:${padIndex(number)}`);
+    if (raw === undefined) return null;
+    const order = orderFromTuple(JSON.parse(raw));
+    this.orderCache.set(number, order);
+    return order;
+  }
+
+  /** Resolves once `lastApplied >= index`; rejects after timeoutMs. */
+  waitForApplied(index: number, timeoutMs: number): Promise<void> {
+    return this.waiters.wait(index, this.meta.applied, timeoutMs);
+  }
+
+  apply(entries: readonly Entry[]): Promise<ApplyResult[]> {
+    return this.queue.run(async () => {
+      this.assertUsable();
+      const ops: BatchOp[] = [];
+      const staged = new Map<string, StockState>();
+      const newOrders: OrderRecord[] = [];
+      const meta: Meta = { ...this.meta };
+      const results: ApplyResult[] = [];
+      for (const entry of entries) {
+        assert(entry.index === meta.applied + 1, `apply of index ${entry.index} after ${meta.applied}`);
+        if (entry.kind === EntryKind.Empty) {
+          results.push(null);
+        } else {
+          const command = decodeCommand(entry.data);
+          results.push(this.applyTrade(command, entry.index, { ops, staged, newOrders, meta }));
+        }
+        meta.applied = entry.index;
+      }
+      for (const stock of staged.values()) ops.push(putOp(`s:${stock.name}`, stockToTuple(stock)));
+      ops.push(putOp(META_KEY, meta));
+      await this.writeBatch(ops);
+      for (const stock of staged.values()) this.stocks.set(stock.name, stock);
+      for (const order of newOrders) this.orderCache.set(order.number, order);
+      const pruneBelow = meta.nextTx - this.options.ordersRetainedMax;
+      for (const number of this.orderCache.keys()) if (number < pruneBelow) this.orderCache.delete(number);
+      this.meta = meta;
+      this.waiters.notify(meta.applied);
+      return results;
+    });
+  }
+
+  private applyTrade(command: TradeCommand, index: number, batch: ApplyBatch): TradeResult {
+    const { meta, ops } = batch;
+    meta.clockMs = Math.max(meta.clockMs, command.executedAtMs);
+    for (const expired of this.keys.expire(meta.clockMs, 0)) ops.push({ type: 'del', key: `k:${padIndex(expired.seq)}` });
+    const key = command.idempotencyKey;
+    if (key !== null) {
+      const existing = this.keys.get(key);
+      if (existing !== undefined) {
+        if (existing.requestHash !== command.requestHash) {
+          return { ok: false, code: TradeFailureCode.KeyConflict, replayed: false };
+        }
+        return { ...existing.outcome, replayed: true };
+      }
+    }
+    const outcome = this.execute(command, index, batch);
+    if (key !== null && command.requestHash !== null) {
+      for (const expired of this.keys.expire(meta.clockMs, 1)) ops.push({ type: 'del', key: `k:${padIndex(expired.seq)}` });
+      meta.keySeq += 1;
+      const record = { seq: meta.keySeq, key, requestHash: command.requestHash, atMs: meta.clockMs, outcome };
+      this.keys.insert(record);
+      ops.push(putOp(`k:${padIndex(record.seq)}`, keyToTuple(record)));
+    }
+    return outcome;
+  }
+
+  private execute(command: TradeCommand, index: number, batch: ApplyBatch): TradeResult {
+    const { meta, ops, staged } = batch;
+    const stock = staged.get(command.name) ?? this.stocks.get(command.name);
+    if (stock === undefined) return { ok: false, code: TradeFailureCode.UnknownStock, replayed: false };
+    const buy = command.type === TradeType.Buy;
+    if (buy && stock.quantity < command.quantity) {
+      return { ok: false, code: TradeFailureCode.Insufficient, replayed: false };
+    }
+    const next: StockState = {
+      name: stock.name,
+      quantity: buy ? stock.quantity - command.quantity : stock.quantity + command.quantity,
+      volume: stock.volume + command.quantity,
+      modifiedIndex: index,
+    };
+    assert(Number.isSafeInteger(next.quantity) && Number.isSafeInteger(next.volume), `stock ${stock.name} overflow`);
+    staged.set(stock.name, next);
+    const order: OrderRecord = {
+      number: meta.nextTx,
+      name: command.name,
+      type: command.type,
+      quantity: command.quantity,
+      price: command.price,
+      executedAtMs: command.executedAtMs,
+    };
+    meta.nextTx += 1;
+    ops.push(putOp(`o:${padIndex(order.number)}`, orderToTuple(order)));
+    const pruned = order.number - this.options.ordersRetainedMax;
+    if (pruned >= 1) ops.push({ type: 'del', key: `o:${padIndex(pruned)}` });
+    batch.newOrders.push(order);
+    return { ok: true, transactionNumber: order.number, stock: next, replayed: false };
+  }
+
+  /**
+   * The whole state as of `lastApplied`. Memory parts are captured and the LevelDB iterator
+   * (an implicit LevelDB snapshot, taken synchronously) is created inside the queue, so later
+   * applies may proceed while orders stream out.
+   */
+  async snapshot(): Promise<{ index: number; data: Uint8Array }> {
+    const captured = await this.queue.run(() => {
+      this.assertUsable();
+      const writer = new SnapshotWriter({ ...this.meta });
+      const keyRecords = [...this.keys.values()];
+      for (const stock of this.stocks.values()) writer.stock(stock);
+      const iterator = this.db.iterator({ gte: 'o:', lt: 'o;' });
+      return Promise.resolve({ writer, keyRecords, iterator, index: this.meta.applied });
+    });
+    const { writer, keyRecords, iterator, index } = captured;
+    try {
+      for await (const [, value] of iterator) writer.order(orderFromTuple(JSON.parse(value)));
+    } finally {
+      await iterator.close();
+    }
+    for (const record of keyRecords) writer.key(record);
+    return { index, data: writer.finish() };
+  }
+
+  restore(snapshot: Snapshot): Promise<void> {
+    return this.queue.run(async () => {
+      this.assertUsable();
+      await this.writeBatch([putOp(RESTORING_KEY, snapshot.meta.index)]);
+      await this.db.clear();
+      this.stocks.clear();
+      this.keys.clear();
+      this.orderCache.clear();
+      let header: SnapshotHeader | null = null;
+      let ops: BatchOp[] = [putOp(RESTORING_KEY, snapshot.meta.index)];
+      await readSnapshot(
+        snapshot.data,
+        (decoded) => {
+          assert(decoded.applied === snapshot.meta.index, `snapshot data at ${decoded.applied}, meta says ${snapshot.meta.index}`);
+          header = decoded;
+          return Promise.resolve();
+        },
+        async (record) => {
+          if (record.kind === 'stock') {
+            this.stocks.set(record.stock.name, record.stock);
+            ops.push(putOp(`s:${record.stock.name}`, stockToTuple(record.stock)));
+          } else if (record.kind === 'order') {
+            ops.push(putOp(`o:${padIndex(record.order.number)}`, orderToTuple(record.order)));
+          } else {
+            this.keys.insert(record.key);
+            ops.push(putOp(`k:${padIndex(record.key.seq)}`, keyToTuple(record.key)));
+          }
+          if (ops.length >= RESTORE_BATCH_OPS_MAX) {
+            await this.writeBatch(ops);
+            ops = [];
+          }
+        },
+      );
+      assert(header !== null, 'snapshot without header');
+      const restored: Meta = { ...(header as SnapshotHeader) };
+      ops.push(putOp(META_KEY, restored), { type: 'del', key: RESTORING_KEY });
+      await this.writeBatch(ops);
+      this.meta = restored;
+      this.waiters.notify(restored.applied);
+    });
+  }
+
+  private async load(): Promise<void> {
+    const restoring = await this.db.get(RESTORING_KEY);
+    const rawMeta = await this.db.get(META_KEY);
+    if (restoring !== undefined || rawMeta === undefined) {
+      await this.db.clear();
+      await this.initializeCatalog();
+      return;
+    }
+    this.meta = parseMeta(rawMeta);
+    for await (const [, value] of this.db.iterator({ gte: 's:', lt: 's;' })) {
+      const stock = stockFromTuple(JSON.parse(value));
+      this.stocks.set(stock.name, stock);
+    }
+    for await (const [, value] of this.db.iterator({ gte: 'k:', lt: 'k;' })) this.keys.insert(keyFromTuple(JSON.parse(value)));
+    this.checkCatalogMatches();
+  }
+
+  private async initializeCatalog(): Promise<void> {
+    const ops: BatchOp[] = [];
+    for (const name of this.options.symbols) {
+      const stock: StockState = { name, quantity: INITIAL_STOCK_QUANTITY, volume: 0, modifiedIndex: 0 };
+      this.stocks.set(name, stock);
+      ops.push(putOp(`s:${name}`, stockToTuple(stock)));
+    }
+    this.meta = { applied: 0, nextTx: 1, clockMs: 0, keySeq: 0 };
+    ops.push(putOp(META_KEY, this.meta));
+    await this.writeBatch(ops);
+  }
+
+  private checkCatalogMatches(): void {
+    const stored = this.stocks.size;
+    const missing = this.options.symbols.filter((name) => !this.stocks.has(name));
+    if (stored !== this.options.symbols.length || missing.length > 0) {
+      throw new Error(
+        `state machine at ${this.options.dir} holds ${stored} stocks that differ from the ${this.options.symbols.length} ` +
+          `configured symbols (missing e.g. ${missing.slice(0, 3).join(',') || '-'}): wrong data dir or symbols file`,
+      );
+    }
+  }
+
+  private async writeBatch(ops: BatchOp[]): Promise<void> {
+    try {
+      await this.db.batch(ops, { sync: true });
+    } catch (err) {
+      this.failure = new Error(`state machine LevelDB write failed: ${(err as Error).message}`, { cause: err });
+      this.waiters.failAll(this.failure);
+      throw this.failure;
+    }
+  }
+
+  private assertUsable(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+}
+
+interface ApplyBatch {
+  readonly ops: BatchOp[];
+  readonly staged: Map<string, StockState>;
+  readonly newOrders: OrderRecord[];
+  readonly meta: Meta;
+}
+
+function putOp(key: string, value: unknown): BatchOp {
+  return { type: 'put', key, value: JSON.stringify(value) };
+}
+
+function parseMeta(raw: string): Meta {
+  const value = JSON.parse(raw) as Record<string, unknown>;
+  for (const field of ['applied', 'nextTx', 'clockMs', 'keySeq']) {
+    assert(Number.isSafeInteger(value[field]) && (value[field] as number) >= 0, `stored meta ${field}`);
+  }
+  return value as unknown as Meta;
+}
