@@ -48,7 +48,7 @@ export const defaultRaftConfig = {
   maxPendingReads: 4096,
   readTimeoutTicks: 30,
   snapshotThresholdEntries: 10_000,
-  snapshotRetryTicks: 100,
+  snapshotRetryTicks: 40,
   compactionKeepEntries: 1_000,
 } as const satisfies Omit<RaftConfig, 'id' | 'voters'>;
 
