@@ -20,11 +20,24 @@ export interface PriceMetrics {
   historyFenced: Counter;
   historyDropped: Counter;
   singleFlightShared: Counter;
+  /** Give the source of price ages (seconds per tier) read at each scrape. */
+  setPriceAgeSource(source: () => Record<string, number[]>): void;
+}
+
+/** Quantile of an ascending-sorted list (nearest rank); 0 for an empty list. */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank] as number;
 }
 
 export function createPriceMetrics(registry: Registry): PriceMetrics {
   const registers = [registry];
+  let ageSource: (() => Record<string, number[]>) | null = null;
   return {
+    setPriceAgeSource: (source) => {
+      ageSource = source;
+    },
     breakerState: new Gauge({
       name: 'bazaar_exchange_breaker_state',
       help: 'Circuit breaker state per exchange: 0 closed, 1 half-open, 2 open',
@@ -59,9 +72,18 @@ export function createPriceMetrics(registry: Registry): PriceMetrics {
     }),
     priceAge: new Gauge({
       name: 'bazaar_price_age_seconds',
-      help: 'Age of published prices per tier (stat: max, p50)',
+      help: 'Age of published prices per tier (stat: p50, p99, max)',
       labelNames: ['tier', 'stat'],
       registers,
+      collect() {
+        if (ageSource === null) return;
+        for (const [tier, ages] of Object.entries(ageSource())) {
+          const sorted = [...ages].sort((a, b) => a - b);
+          this.set({ tier, stat: 'p50' }, quantileSorted(sorted, 0.5));
+          this.set({ tier, stat: 'p99' }, quantileSorted(sorted, 0.99));
+          this.set({ tier, stat: 'max' }, sorted[sorted.length - 1] ?? 0);
+        }
+      },
     }),
     historyWrites: new Counter({
       name: 'bazaar_price_history_writes_total',

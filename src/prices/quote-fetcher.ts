@@ -59,6 +59,8 @@ export interface FetchResult {
   quotes: Map<string, SourceQuote[]>;
   /** Exchanges that failed for this batch. */
   unavailable: ExcludedSource[];
+  /** Exchanges asked. */
+  exchangeCount: number;
 }
 
 interface ExchangeLane {
@@ -146,7 +148,7 @@ export class QuoteFetcher {
         quotes.get(q.symbol)?.push({ exchange, price: q.price, volume: q.volume, timestamp: q.timestamp });
       }
     });
-    return { quotes, unavailable };
+    return { quotes, unavailable, exchangeCount: this.lanes.length };
   }
 
   async close(): Promise<void> {

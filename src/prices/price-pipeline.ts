@@ -1,0 +1,194 @@
+/**
+ * One refresh step for a set of symbols: fetch quotes from every exchange (breakers), aggregate,
+ * write history under the term fence, then the latest price to Redis and to memory.
+ * Runs only while it holds a term (set by the TieredRefresher when this node leads).
+ * Order per batch: history (fence check first) -> Redis -> memory; a deposed writer is refused
+ * at the fence before it publishes anything.
+ */
+import type { TierName } from '../catalog/symbols.js';
+import { aggregateQuotes, validateAggregationOptions, type AggregationOptions } from './aggregate.js';
+import { pointFromPrice, type HistoryPoint, type HistoryStore } from './dynamo-history-store.js';
+import { ExchangesUnavailableError, FencedError, NoPriceError, NotLeaderError } from './price-errors.js';
+import type { PriceMetrics } from './price-metrics.js';
+import type { AggregatedPrice, ExcludedSource } from './price-types.js';
+import type { FetchResult } from './quote-fetcher.js';
+import type { LatestPriceStore } from './redis-price-store.js';
+import { SingleFlight } from './single-flight.js';
+import type { TierConfig } from './tiers.js';
+
+export interface QuoteSource {
+  fetchAll(symbols: readonly string[]): Promise<FetchResult>;
+}
+
+export interface PipelineLogger {
+  warn(message: string): void;
+}
+
+export interface PricePipelineOptions {
+  fetcher: QuoteSource;
+  /** null: run without Redis. */
+  latestStore: LatestPriceStore | null;
+  /** null: keep no history. */
+  historyStore: HistoryStore | null;
+  tierMap: ReadonlyMap<string, TierName>;
+  tiers: TierConfig;
+  aggregation: AggregationOptions;
+  metrics: PriceMetrics;
+  /** History points waiting for the (serialized) writer beyond which new points are dropped. */
+  historyPendingMax: number;
+  /** Assets refreshed on demand at once (single-flight keys). */
+  onDemandInFlightMax: number;
+  logger: PipelineLogger;
+  /** Called once when a history write is refused by the fence (this node is deposed). */
+  onFenced?: (term: number) => void;
+  nowMs?: () => number;
+}
+
+export interface RefreshOutcome {
+  fresh: Map<string, AggregatedPrice>;
+  /** Symbols with no new price, with why. */
+  failed: Map<string, ExcludedSource[]>;
+  /** True when every exchange failed. */
+  allExchangesDown: boolean;
+}
+
+export class PricePipeline {
+  private term: number | null = null;
+  private readonly memory = new Map<string, AggregatedPrice>();
+  private readonly onDemand: SingleFlight<string, AggregatedPrice>;
+  private historyTail: Promise<void> = Promise.resolve();
+  private historyPending = 0;
+  private readonly nowMs: () => number;
+
+  constructor(private readonly options: PricePipelineOptions) {
+    validateAggregationOptions(options.aggregation);
+    if (!Number.isInteger(options.historyPendingMax) || options.historyPendingMax < 1) {
+      throw new Error(`historyPendingMax must be a positive integer, got ${options.historyPendingMax}`);
+    }
+    this.nowMs = options.nowMs ?? Date.now;
+    this.onDemand = new SingleFlight(options.onDemandInFlightMax, () => options.metrics.singleFlightShared.inc());
+    options.metrics.setPriceAgeSource(() => this.priceAgesByTier(this.nowMs()));
+  }
+
+  /** Set by the refresher: a term while this node leads, null otherwise. */
+  setTerm(term: number | null): void {
+    if (term !== null && (!Number.isInteger(term) || term < 1)) throw new Error(`term must be an integer >= 1, got ${term}`);
+    this.term = term;
+  }
+
+  currentTerm(): number | null {
+    return this.term;
+  }
+
+  /** The price this node last computed (memory; for the trade path). */
+  latestPrice(symbol: string): AggregatedPrice | null {
+    return this.memory.get(symbol) ?? null;
+  }
+
+  /** Seconds since each known price's quote time, per tier. */
+  priceAgesByTier(nowMs: number): Record<TierName, number[]> {
+    const ages: Record<TierName, number[]> = { hot: [], medium: [], cold: [] };
+    for (const [symbol, price] of this.memory) {
+      const tier = this.options.tierMap.get(symbol);
+      if (tier !== undefined) ages[tier].push(Math.max(0, nowMs - price.timestamp) / 1000);
+    }
+    return ages;
+  }
+
+  /** On-demand refresh of one asset; concurrent calls share one fetch. */
+  refreshNow(asset: string): Promise<AggregatedPrice> {
+    return this.onDemand.run(asset, async () => {
+      const outcome = await this.refreshSymbols([asset]);
+      const price = outcome.fresh.get(asset);
+      if (price !== undefined) return price;
+      const why = (outcome.failed.get(asset) ?? []).map((e) => `${e.exchange} ${e.reason}`).join(', ') || 'no quotes';
+      if (outcome.allExchangesDown) throw new ExchangesUnavailableError(asset, why);
+      throw new NoPriceError(asset, why);
+    });
+  }
+
+  /** Fetch, aggregate and store a batch (<= 500 symbols). Throws NotLeaderError / FencedError. */
+  async refreshSymbols(symbols: readonly string[]): Promise<RefreshOutcome> {
+    const term = this.term;
+    if (term === null) throw new NotLeaderError();
+    const fetched = await this.options.fetcher.fetchAll(symbols);
+    if (this.term !== term) throw new NotLeaderError();
+    const outcome = this.aggregateAll(symbols, fetched, term);
+    const prices = [...outcome.fresh.values()];
+    await this.writeHistory(prices.map(pointFromPrice), term);
+    if (this.term !== term) throw new NotLeaderError();
+    await this.writeLatest(prices);
+    for (const price of prices) this.memory.set(price.asset, price);
+    return outcome;
+  }
+
+  private aggregateAll(symbols: readonly string[], fetched: FetchResult, term: number): RefreshOutcome {
+    const nowMs = this.nowMs();
+    const fresh = new Map<string, AggregatedPrice>();
+    const failed = new Map<string, ExcludedSource[]>();
+    for (const symbol of symbols) {
+      const quotes = fetched.quotes.get(symbol) ?? [];
+      const previous = this.memory.get(symbol) ?? null;
+      const result = aggregateQuotes({ asset: symbol, quotes, unavailable: fetched.unavailable, nowMs, term, previous }, this.options.aggregation);
+      const tier = this.options.tierMap.get(symbol) ?? 'cold';
+      if (result.fresh) {
+        fresh.set(symbol, result.price);
+      } else {
+        failed.set(symbol, result.excluded);
+        if (result.price !== null) this.memory.set(symbol, result.price);
+      }
+      const outcome = result.fresh ? 'fresh' : result.price !== null ? 'stale' : 'none';
+      this.options.metrics.refreshes.inc({ tier, outcome });
+    }
+    const allExchangesDown = fetched.unavailable.length >= fetched.exchangeCount;
+    return { fresh, failed, allExchangesDown };
+  }
+
+  /** Serialized: at most one history batch of this writer in flight (see the fence's guarantee). */
+  private async writeHistory(points: HistoryPoint[], term: number): Promise<void> {
+    const store = this.options.historyStore;
+    if (store === null || points.length === 0) return;
+    if (this.historyPending + points.length > this.options.historyPendingMax) {
+      this.options.metrics.historyDropped.inc(points.length);
+      this.options.logger.warn(`history queue full (${this.historyPending} pending): dropped ${points.length} points`);
+      return;
+    }
+    this.historyPending += points.length;
+    const write = this.historyTail.then(() => store.write(points, term));
+    this.historyTail = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await write;
+      this.options.metrics.historyWrites.inc(points.length);
+    } catch (err) {
+      if (err instanceof FencedError) {
+        this.options.metrics.historyFenced.inc();
+        if (this.term === term) {
+          this.term = null;
+          this.options.onFenced?.(term);
+        }
+        throw err;
+      }
+      this.options.metrics.historyDropped.inc(points.length);
+      this.options.logger.warn(`history write failed (${points.length} points kept out): ${(err as Error).message}`);
+    } finally {
+      this.historyPending -= points.length;
+    }
+  }
+
+  private async writeLatest(prices: AggregatedPrice[]): Promise<void> {
+    const store = this.options.latestStore;
+    if (store === null || prices.length === 0) return;
+    const entries = prices.map((price) => {
+      const tier = this.options.tierMap.get(price.asset) ?? 'cold';
+      return { price, ttlSeconds: this.options.tiers[tier].ttlSeconds };
+    });
+    try {
+      await store.putMany(entries);
+    } catch (err) {
+      this.options.logger.warn(`redis price write failed: ${(err as Error).message}`);
+    }
+  }
+}
