@@ -1,0 +1,83 @@
+/**
+ * Probabilities and bounds of every fault and client action the simulator injects. All
+ * per-tick probabilities apply once per simulated tick; message faults apply per message.
+ */
+export interface FaultProfile {
+  readonly dropProbability: number;
+  readonly duplicateProbability: number;
+  /** Normal one-way delay is drawn from [0, shortDelayMaxTicks]. */
+  readonly shortDelayMaxTicks: number;
+  /** Some messages linger long (stale appends, stale votes arriving late). */
+  readonly longDelayProbability: number;
+  readonly longDelayMaxTicks: number;
+  /** Chance that an undeliverable message is reported to its sender as unreachable. */
+  readonly reportUnreachableProbability: number;
+  readonly crashPerTickProbability: number;
+  /** Crash right after a Ready that grants a vote was persisted and sent. */
+  readonly crashAfterVoteGrantProbability: number;
+  /** Crash in the middle of handling a Ready (before persist / before send / before apply). */
+  readonly crashMidReadyProbability: number;
+  readonly restartDelayMaxTicks: number;
+  readonly pausePerTickProbability: number;
+  readonly pauseMaxTicks: number;
+  readonly partitionPerTickProbability: number;
+  readonly partitionMaxTicks: number;
+  /** Several nodes campaign at once (split votes, competing candidates in one term). */
+  readonly campaignPerTickProbability: number;
+  readonly proposePerTickProbability: number;
+  readonly readPerTickProbability: number;
+  readonly transferPerTickProbability: number;
+  /** Chance that a node not yet due a tick skips it (clock drift). */
+  readonly tickSkipProbability: number;
+}
+
+export const defaultFaultProfile: FaultProfile = {
+  dropProbability: 0.03,
+  duplicateProbability: 0.03,
+  shortDelayMaxTicks: 2,
+  longDelayProbability: 0.03,
+  longDelayMaxTicks: 40,
+  reportUnreachableProbability: 0.5,
+  crashPerTickProbability: 0.004,
+  crashAfterVoteGrantProbability: 0.15,
+  crashMidReadyProbability: 0.002,
+  restartDelayMaxTicks: 30,
+  pausePerTickProbability: 0.004,
+  pauseMaxTicks: 60,
+  partitionPerTickProbability: 0.015,
+  partitionMaxTicks: 80,
+  campaignPerTickProbability: 0.01,
+  proposePerTickProbability: 0.4,
+  readPerTickProbability: 0.2,
+  transferPerTickProbability: 0.005,
+  tickSkipProbability: 0.05,
+};
+
+/** The liveness phase: no faults, prompt delivery, the client keeps quiet. */
+export const quietFaultProfile: FaultProfile = {
+  ...defaultFaultProfile,
+  dropProbability: 0,
+  duplicateProbability: 0,
+  shortDelayMaxTicks: 1,
+  longDelayProbability: 0,
+  crashPerTickProbability: 0,
+  crashAfterVoteGrantProbability: 0,
+  crashMidReadyProbability: 0,
+  pausePerTickProbability: 0,
+  partitionPerTickProbability: 0,
+  campaignPerTickProbability: 0,
+  proposePerTickProbability: 0,
+  readPerTickProbability: 0,
+  transferPerTickProbability: 0,
+  tickSkipProbability: 0,
+};
+
+export function validateFaultProfile(profile: FaultProfile): void {
+  for (const [key, value] of Object.entries(profile)) {
+    if (key.endsWith('Probability')) {
+      if (!(value >= 0 && value <= 1)) throw new Error(`fault profile ${key} must be in [0, 1], got ${value}`);
+    } else if (!Number.isInteger(value) || value < 0) {
+      throw new Error(`fault profile ${key} must be an integer >= 0, got ${value}`);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+import type { NodeId } from '../core/types.js';
+import type { EntrySignature } from './sim-state-machine.js';
+
+/** A safety or liveness property failed. `invariant` names which one. */
+export class InvariantViolation extends Error {
+  constructor(
+    readonly invariant: string,
+    detail: string,
+  ) {
+    super(`${invariant}: ${detail}`);
+    this.name = 'InvariantViolation';
+  }
+}
+
+/** Read-only view of one node's durable log, as the checker needs it. */
+export interface LogView {
+  readonly id: NodeId;
+  lowestKnownIndex(): number;
+  lastIndex(): number;
+  snapshotIndex(): number;
+  termAt(index: number): number | undefined;
+}
+
+function fail(invariant: string, detail: string): never {
+  throw new InvariantViolation(invariant, detail);
+}
+
+/**
+ * The history-wide safety checker. The simulator reports observations after every step;
+ * each method throws InvariantViolation on the first inconsistency. Pure bookkeeping: it
+ * never looks at a core, only at what the harness shows it, so tests can feed it by hand.
+ */
+export class InvariantChecker {
+  private readonly leaderOfTerm = new Map<number, NodeId>();
+  private readonly voteOf = new Map<string, NodeId>();
+  private readonly appliedAt: (EntrySignature | undefined)[] = [];
+  /** Per committed index: the lowest term in which any node was seen committing it. */
+  private readonly commitTermAt: (number | undefined)[] = [];
+  /** Per committed index: the entry's own term, when seen. */
+  private readonly committedEntryTermAt: (number | undefined)[] = [];
+  private committedMaxIndex = 0;
+  private readonly commitFloor = new Map<NodeId, number>();
+  /** Global log identity: `index:term` -> `prevTerm|signature` of the first copy seen. */
+  private readonly entryIdentity = new Map<string, string>();
+  /** Per node: [term, match] the node acknowledged to that term's leader. */
+  private readonly ackedMatch = new Map<NodeId, { term: number; match: number }>();
+
+  /** Election safety: at most one leader per term, over the whole history. */
+  observeLeader(id: NodeId, term: number): void {
+    const previous = this.leaderOfTerm.get(term);
+    if (previous === undefined) this.leaderOfTerm.set(term, id);
+    else if (previous !== id) fail('election safety', `two leaders in term ${term}: ${previous} and ${id}`);
+  }
+
+  /** A node granted its vote in `term` (seen on the wire): one candidate per term per node. */
+  observeVoteGranted(voter: NodeId, term: number, candidate: NodeId): void {
+    const key = `${voter}@${term}`;
+    const previous = this.voteOf.get(key);
+    if (previous === undefined) this.voteOf.set(key, candidate);
+    else if (previous !== candidate) {
+      fail('one vote per term', `${voter} granted its term-${term} vote to ${previous} and to ${candidate}`);
+    }
+  }
+
+  /** Commit monotonicity and commit-term bookkeeping; `view` gives the node's log terms. */
+  observeCommit(id: NodeId, commit: number, term: number, view: LogView): void {
+    const floor = this.commitFloor.get(id) ?? 0;
+    if (commit < floor) fail('commit monotonicity', `${id} commit went from ${floor} down to ${commit}`);
+    this.commitFloor.set(id, commit);
+    if (commit > view.lastIndex()) fail('commit within log', `${id} commit ${commit} beyond its last index ${view.lastIndex()}`);
+    for (let index = Math.max(floor, view.lowestKnownIndex()); index <= commit; index++) {
+      if (index === 0) continue;
+      const known = this.commitTermAt[index];
+      if (known === undefined || term < known) this.commitTermAt[index] = term;
+      const entryTerm = view.termAt(index);
+      if (entryTerm !== undefined) this.recordCommittedEntryTerm(id, index, entryTerm);
+    }
+    if (commit > this.committedMaxIndex) this.committedMaxIndex = commit;
+  }
+
+  /** A restarted node starts from its persisted commit: its floor is that, not its old memory. */
+  observeRestart(id: NodeId, persistedCommit: number): void {
+    this.commitFloor.set(id, persistedCommit);
+  }
+
+  /** State-machine safety: every application of index i, on any node, applies the same entry. */
+  observeApplied(id: NodeId, index: number, signature: EntrySignature): void {
+    const first = this.appliedAt[index];
+    if (first === undefined) this.appliedAt[index] = signature;
+    else if (first !== signature) {
+      fail('state-machine safety', `${id} applied [${signature}] at index ${index}, another node applied [${first}]`);
+    }
+  }
+
+  /** Log matching over history: entry (index, term) always has the same data and predecessor term. */
+  observeStoredEntry(id: NodeId, index: number, term: number, prevTerm: number, signature: EntrySignature): void {
+    const key = `${index}:${term}`;
+    const identity = `${prevTerm}|${signature}`;
+    const first = this.entryIdentity.get(key);
+    if (first === undefined) this.entryIdentity.set(key, identity);
+    else if (first !== identity) {
+      fail('log matching', `${id} stores entry ${index}/${term} as [${identity}], seen elsewhere as [${first}]`);
+    }
+  }
+
+  /** Log matching on the current logs: a shared (index, term) implies identical prefixes. */
+  checkLogMatching(a: LogView, b: LogView): void {
+    const lo = Math.max(a.lowestKnownIndex(), b.lowestKnownIndex());
+    const hi = Math.min(a.lastIndex(), b.lastIndex());
+    let matchAt = -1;
+    for (let index = hi; index >= lo; index--) {
+      const termA = a.termAt(index);
+      if (termA !== undefined && termA === b.termAt(index)) {
+        matchAt = index;
+        break;
+      }
+    }
+    for (let index = lo; index < matchAt; index++) {
+      const termA = a.termAt(index);
+      const termB = b.termAt(index);
+      if (termA !== undefined && termB !== undefined && termA !== termB) {
+        fail('log matching', `${a.id} and ${b.id} agree on ${matchAt}/${a.termAt(matchAt)} but differ at ${index} (${termA} vs ${termB})`);
+      }
+    }
+  }
+
+  /** Leader completeness: entries committed in a term < the leader's are in the leader's log. */
+  checkLeaderCompleteness(leader: LogView, leaderTerm: number): void {
+    const from = Math.max(1, leader.lowestKnownIndex());
+    for (let index = from; index <= this.committedMaxIndex; index++) {
+      const commitTerm = this.commitTermAt[index];
+      const entryTerm = this.committedEntryTermAt[index];
+      if (commitTerm === undefined || entryTerm === undefined || commitTerm >= leaderTerm) continue;
+      const held = leader.termAt(index);
+      if (held === undefined && index <= leader.snapshotIndex()) continue;
+      if (held !== entryTerm) {
+        fail(
+          'leader completeness',
+          `leader ${leader.id} of term ${leaderTerm} holds ${held === undefined ? 'nothing' : `term ${held}`} at ${index}, committed as term ${entryTerm} in term ${commitTerm}`,
+        );
+      }
+    }
+  }
+
+  /** A follower acknowledged holding the leader's log up to `match` in `term`. */
+  observeAppendAck(id: NodeId, term: number, match: number): void {
+    const previous = this.ackedMatch.get(id);
+    if (previous === undefined || previous.term !== term || previous.match < match) this.ackedMatch.set(id, { term, match });
+  }
+
+  /** Within the term it acknowledged in, a node never loses entries it acknowledged. */
+  checkAckedEntriesKept(id: NodeId, currentTerm: number, view: LogView): void {
+    const acked = this.ackedMatch.get(id);
+    if (acked === undefined || acked.term !== currentTerm) return;
+    if (view.lastIndex() < acked.match) {
+      fail('acknowledged entries kept', `${id} acknowledged entries up to ${acked.match} in term ${currentTerm}, its log now ends at ${view.lastIndex()}`);
+    }
+  }
+
+  /** Linearizable ReadIndex: the read index covers every write acknowledged before the read began. */
+  checkRead(id: NodeId, context: string, readIndex: number, requiredIndex: number): void {
+    if (readIndex < requiredIndex) {
+      fail('linearizable read', `${id} answered read ${context} at index ${readIndex}, but a write at ${requiredIndex} was acknowledged before it was issued`);
+    }
+  }
+
+  private recordCommittedEntryTerm(id: NodeId, index: number, entryTerm: number): void {
+    const known = this.committedEntryTermAt[index];
+    if (known === undefined) this.committedEntryTermAt[index] = entryTerm;
+    else if (known !== entryTerm) {
+      fail('committed entry stable', `${id} committed index ${index} with term ${entryTerm}, it was committed with term ${known}`);
+    }
+  }
+}
