@@ -1,0 +1,186 @@
+import { Client, credentials, Metadata, type ServiceDefinition } from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EntryKind, MessageType, type Message } from '../core/types.js';
+import type { GrpcTransport } from './grpc-transport.js';
+import { comparable, freePort, heartbeat, loopback, makeTransport, patternBytes, Recorder, waitFor } from './transport-test-kit.js';
+
+const open: GrpcTransport[] = [];
+function track(t: GrpcTransport): GrpcTransport {
+  open.push(t);
+  return t;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((t) => t.close()));
+});
+
+async function pair(overrides: Parameters<typeof makeTransport>[3] = {}) {
+  const [portA, portB] = [await freePort(), await freePort()];
+  const a = track(makeTransport('n1', portA, { n2: portB }, overrides));
+  const b = track(makeTransport('n2', portB, { n1: portA }, overrides));
+  const hooksA = new Recorder();
+  const hooksB = new Recorder();
+  await a.start(hooksA);
+  await b.start(hooksB);
+  return { a, b, hooksA, hooksB, portA, portB };
+}
+
+const bytes = patternBytes;
+
+function oneOfEach(from: string, to: string): Message[] {
+  const base = { from, to, term: 7 };
+  return [
+    { ...base, type: MessageType.Append, prevIndex: 4, prevTerm: 6, commit: 4, entries: [
+      { index: 5, term: 7, kind: EntryKind.Empty, data: new Uint8Array(0) },
+      { index: 6, term: 7, kind: EntryKind.Normal, data: bytes(100, 1) },
+    ] },
+    { ...base, type: MessageType.AppendResp, reject: true, index: 9, hintIndex: 3, hintTerm: 2 },
+    { ...base, type: MessageType.Vote, lastIndex: 6, lastTerm: 7, transfer: true },
+    { ...base, type: MessageType.PreVote, lastIndex: 6, lastTerm: 6, transfer: false },
+    { ...base, type: MessageType.VoteResp, reject: false },
+    { ...base, type: MessageType.PreVoteResp, reject: true },
+    { ...base, type: MessageType.Heartbeat, commit: 6, readRound: 12 },
+    { ...base, type: MessageType.HeartbeatResp, readRound: 12 },
+    { ...base, type: MessageType.TimeoutNow },
+    { ...base, type: MessageType.ReadIndex, context: 'read-1' },
+    { ...base, type: MessageType.ReadIndexResp, context: 'read-1', index: 6, reject: false },
+  ];
+}
+
+describe('GrpcTransport over loopback', () => {
+  it('delivers every message type, singly (named RPCs) and batched, in order', async () => {
+    const { a, b, hooksA, hooksB } = await pair({ reorderWaitMs: 1000 });
+    const singles = oneOfEach('n1', 'n2');
+    for (const message of singles) a.send([message]);
+    await waitFor('singles at n2', () => hooksB.messages.length === singles.length);
+    expect(hooksB.messages.map(comparable)).toEqual(singles.map(comparable));
+
+    const batched = oneOfEach('n2', 'n1');
+    b.send(batched);
+    await waitFor('batch at n1', () => hooksA.messages.length === batched.length);
+    expect(hooksA.messages.map(comparable)).toEqual(batched.map(comparable));
+    expect(b.stats().sentCalls).toBeLessThan(batched.length);
+    expect(hooksA.unreachable).toEqual([]);
+    console.log('stats n1', a.stats(), 'stats n2', b.stats());
+  });
+
+  it('streams a multi-chunk snapshot and reports success', async () => {
+    const { a, hooksA, hooksB } = await pair({ chunkBytes: 64 * 1024 });
+    const data = bytes(1024 * 1024 + 17, 5);
+    const snapshot: Message = { type: MessageType.Snapshot, from: 'n1', to: 'n2', term: 9, snapshot: { meta: { index: 1000, term: 8, voters: ['n1', 'n2'] }, data } };
+    a.send([snapshot, heartbeat('n1', 'n2', 9)]);
+    await waitFor('snapshot status', () => hooksA.snapshots.length === 1);
+    expect(hooksA.snapshots).toEqual([{ peer: 'n2', ok: true }]);
+    await waitFor('snapshot + heartbeat at n2', () => hooksB.messages.length === 2);
+    const received = hooksB.messages.find((m) => m.type === MessageType.Snapshot);
+    expect(received && comparable(received)).toEqual(comparable(snapshot));
+    expect(a.stats().snapshotsSent).toBe(1);
+  });
+
+  it('pipelines and batches a stream of appends, preserving order', async () => {
+    const { a, hooksB } = await pair({ reorderWaitMs: 1000 });
+    const count = 2000;
+    const sent: Message[] = [];
+    for (let i = 0; i < count; i++) {
+      const entry = { index: i + 1, term: 1, kind: EntryKind.Normal, data: bytes(200, i) };
+      const m: Message = { type: MessageType.Append, from: 'n1', to: 'n2', term: 1, prevIndex: i, prevTerm: i === 0 ? 0 : 1, commit: i, entries: [entry] };
+      sent.push(m);
+      a.send([m]);
+    }
+    const started = performance.now();
+    await waitFor('all appends', () => hooksB.messages.length === count, 20_000);
+    const stats = a.stats();
+    console.log(`${count} appends in ${stats.sentCalls} calls, ${(performance.now() - started).toFixed(1)} ms after the last send`);
+    expect(hooksB.messages.map(comparable)).toEqual(sent.map(comparable));
+    expect(stats.sentCalls).toBeLessThan(count);
+    expect(stats.droppedQueueFull).toBe(0);
+  });
+
+  it('reports a down peer unreachable and reaches it again after it restarts on the same port', async () => {
+    const { a, b, hooksA, hooksB, portA, portB } = await pair();
+    a.send([heartbeat('n1', 'n2', 1)]);
+    await waitFor('first heartbeat', () => hooksB.messages.length === 1);
+    await b.close();
+    a.send([heartbeat('n1', 'n2', 2)]);
+    await waitFor('unreachable n2', () => hooksA.unreachable.includes('n2'));
+    expect(a.stats().unreachable).toBeGreaterThan(0);
+
+    const restarted = track(makeTransport('n2', portB, { n1: portA }));
+    const hooksRestarted = new Recorder();
+    await restarted.start(hooksRestarted);
+    const upAt = performance.now();
+    let term = 3;
+    const ticker = setInterval(() => a.send([heartbeat('n1', 'n2', term++)]), 20);
+    try {
+      await waitFor('a heartbeat at the restarted n2', () => hooksRestarted.messages.length > 0, 5000);
+    } finally {
+      clearInterval(ticker);
+    }
+    console.log(`reconnected to the restarted peer in ${(performance.now() - upAt).toFixed(0)} ms`);
+    expect(hooksRestarted.messages[0]?.type).toBe(MessageType.Heartbeat);
+  });
+
+  it('reports unreachable and drops the oldest message when a peer queue overflows', async () => {
+    const [portA, portDead] = [await freePort(), await freePort()];
+    const a = track(makeTransport('n1', portA, { n2: portDead }, { maxQueuedMessagesPerPeer: 2, maxInflightCallsPerPeer: 1 }));
+    const hooks = new Recorder();
+    await a.start(hooks);
+    a.send([1, 2, 3, 4, 5].map((t) => heartbeat('n1', 'n2', t)));
+    // Queue bound 2: messages 1..3 dropped (each reported), 4 and 5 go as one batch that fails.
+    expect(a.stats().droppedQueueFull).toBe(3);
+    await waitFor('the batch to the dead peer failing', () => a.stats().unreachable === 3 + 1);
+    expect(a.stats().sentCalls).toBe(1);
+    expect(hooks.unreachable.every((p) => p === 'n2')).toBe(true);
+  });
+
+  it('serves extra services on the same port and exposes a port chosen by the OS', async () => {
+    const echo: ServiceDefinition = {
+      Echo: {
+        path: '/test.Echo/Echo',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (v: Buffer) => v,
+        requestDeserialize: (v: Buffer) => v,
+        responseSerialize: (v: Buffer) => v,
+        responseDeserialize: (v: Buffer) => v,
+        originalName: 'echo',
+      },
+    };
+    const t = track(makeTransport('n1', 0, { n2: await freePort() }, {
+      extraServices: [{ definition: echo, implementation: { Echo: (call: { request: Buffer }, cb: (e: null, v: Buffer) => void) => cb(null, Buffer.concat([call.request, Buffer.from('!')])) } }],
+    }));
+    await t.start(new Recorder());
+    expect(t.boundPort).toBeGreaterThan(0);
+    const client = new Client(`${loopback}:${t.boundPort}`, credentials.createInsecure());
+    try {
+      const reply = await new Promise<Buffer>((resolve, reject) =>
+        client.makeUnaryRequest('/test.Echo/Echo', (v: Buffer) => v, (v: Buffer) => v, Buffer.from('hi'), new Metadata(), { deadline: Date.now() + 2000 }, (e, v) => (e || v === undefined ? reject(e) : resolve(v))),
+      );
+      expect(reply.toString()).toBe('hi!');
+    } finally {
+      client.close();
+    }
+    expect(() => t.addService({ definition: echo, implementation: {} })).toThrow(/before start/);
+  });
+
+  it('closes promptly while a snapshot is streaming', async () => {
+    const { a, hooksA } = await pair({ chunkBytes: 16 * 1024, closeGraceMs: 100 });
+    const data = bytes(8 * 1024 * 1024, 3);
+    a.send([{ type: MessageType.Snapshot, from: 'n1', to: 'n2', term: 2, snapshot: { meta: { index: 10, term: 2, voters: ['n1', 'n2'] }, data } }]);
+    const started = performance.now();
+    await Promise.all(open.splice(0).map((t) => t.close()));
+    const closeMs = performance.now() - started;
+    console.log(`close() with a snapshot in flight took ${closeMs.toFixed(0)} ms`);
+    expect(closeMs).toBeLessThan(5000);
+    a.send([heartbeat('n1', 'n2', 3)]); // after close: dropped silently
+    expect(hooksA.unreachable).toEqual([]);
+  });
+
+  it('validates options up front with precise messages', () => {
+    expect(() => makeTransport('n1', 0, { n1: 1 })).toThrow(/peers must not contain this node's id n1/);
+    expect(() => makeTransport('n1', 70000, {})).toThrow(/listenPort must be an integer in \[0, 65535\]/);
+    expect(() => makeTransport('n1', 0, {}, { clusterToken: 'short' })).toThrow(/clusterToken must be 8\.\.1024 bytes/);
+    expect(() => makeTransport('n1', 0, {}, { callDeadlineMs: 0 })).toThrow(/callDeadlineMs/);
+    expect(() => makeTransport('n1', 0, {}, { chunkBytes: 10 * 1024 * 1024 })).toThrow(/chunkBytes/);
+    expect(() => makeTransport('n1', 0, {}, { peers: { n2: 'nowhere' } })).toThrow(/peers\.n2 must be 'host:port'/);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { WireHeader } from './codec.js';
+import { HeaderAuthenticator } from './header-auth.js';
+import { RejectReason, TransportRejection } from './rejection.js';
+
+const auth = new HeaderAuthenticator('cluster-a', 'token-123456', 'n2', new Set(['n1', 'n3']));
+const good: WireHeader = { clusterId: 'cluster-a', token: 'token-123456', from: 'n1', to: 'n2', senderEpoch: 'e', seq: 1, seqFloor: 1 };
+
+function reasonOf(header: WireHeader): string | null {
+  try {
+    auth.verify(header);
+    return null;
+  } catch (error) {
+    if (!(error instanceof TransportRejection)) throw error;
+    return error.reason;
+  }
+}
+
+describe('HeaderAuthenticator', () => {
+  it('accepts a header from a peer to this node', () => {
+    expect(reasonOf(good)).toBeNull();
+  });
+
+  it.each([
+    [{ clusterId: 'cluster-b' }, RejectReason.WrongCluster],
+    [{ token: 'token-12345' }, RejectReason.BadToken],
+    [{ token: '' }, RejectReason.BadToken],
+    [{ from: 'n9' }, RejectReason.UnknownNode],
+    [{ from: 'n2' }, RejectReason.UnknownNode],
+    [{ to: 'n3' }, RejectReason.WrongRecipient],
+  ])('rejects %o as %s', (change, reason) => {
+    expect(reasonOf({ ...good, ...change })).toBe(reason);
+  });
+});
