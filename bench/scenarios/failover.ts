@@ -1,0 +1,72 @@
+import { sleep } from '../load/closed-loop.js';
+import { rowsOfGroup } from '../load/report.js';
+import { LoadMode } from '../load/types.js';
+import { TRADE_TAG } from '../load/workload.js';
+import type { KillRecord } from '../cluster-handle.js';
+import { recoveries, recoverySummary } from './failover-analysis.js';
+import { baseSpec, type Scenario, type ScenarioOutcome } from './scenario.js';
+import { tradeMix } from './workloads.js';
+
+export const KILLS = 10;
+export const SMOKE_KILLS = 2;
+export const KILL_INTERVAL_MS = 5000;
+export const SMOKE_KILL_INTERVAL_MS = 4000;
+/** How long the killed node stays down before it is restarted. */
+export const DOWN_MS = 1500;
+export const FAILOVER_CLIENTS = 16;
+export const LEAD_IN_MS = 1000;
+export const TIMELINE_MAX = 400_000;
+
+export const failover: Scenario = {
+  name: 'failover',
+  description: 'steady trades over all nodes while the leader is SIGKILLed 10 times (restarted each time); kill-to-first-ack per kill',
+  async run(ctx): Promise<ScenarioOutcome> {
+    if (!ctx.cluster.managed) {
+      return { rows: [], notes: ['failover skipped: killing and restarting the leader needs a managed cluster (run without --attach once cluster/control.ts exists)'] };
+    }
+    const kills = ctx.options.smoke ? SMOKE_KILLS : KILLS;
+    const intervalMs = ctx.options.smoke ? SMOKE_KILL_INTERVAL_MS : KILL_INTERVAL_MS;
+    const clients = ctx.options.connections ?? FAILOVER_CLIENTS;
+    const durationMs = LEAD_IN_MS + kills * intervalMs + LEAD_IN_MS;
+    const load = ctx.runLoad({
+      ...baseSpec(ctx, durationMs),
+      timelineMax: TIMELINE_MAX,
+      groups: [{
+        name: `trades, ${clients} clients, ${kills} leader kills`,
+        mode: LoadMode.Closed,
+        origins: ctx.cluster.nodeUrls(),
+        connections: clients,
+        workload: { kind: 'pick', requests: tradeMix(ctx.symbols), idempotencyKeys: true },
+      }],
+    });
+    const killLog = await killLoop(ctx, kills, intervalMs);
+    const result = await load;
+    const list = recoveries(killLog, result.timeline, TRADE_TAG);
+    const { summary, unrecovered } = recoverySummary(list);
+    const notes = [
+      `kill -> first acknowledged trade sent after the kill (ms): ${list.map((r) => r.recoveryMs ?? 'none').join(', ')}`,
+      `recovery p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, max ${summary.maxMs} ms; kills without recovery before the next kill: ${unrecovered}`,
+    ];
+    if (result.timelineDropped > 0) notes.push(`timeline full: ${result.timelineDropped} acknowledgements not kept (late kills may show no recovery)`);
+    return {
+      rows: result.groups.flatMap((g) => rowsOfGroup('failover', g, result.generatorCpu)),
+      notes,
+      details: { recoveries: list, recoverySummary: summary, unrecovered },
+    };
+  },
+};
+
+async function killLoop(ctx: Parameters<typeof failover.run>[0], kills: number, intervalMs: number): Promise<KillRecord[]> {
+  const log: KillRecord[] = [];
+  await sleep(LEAD_IN_MS);
+  for (let i = 0; i < kills; i++) {
+    const started = Date.now();
+    const record = await ctx.cluster.killLeader();
+    log.push(record);
+    ctx.log(`failover: kill ${i + 1}/${kills}: ${record.nodeId} (${record.url})`);
+    await sleep(DOWN_MS);
+    await ctx.cluster.restartNode(record.nodeId);
+    await sleep(Math.max(0, intervalMs - (Date.now() - started)));
+  }
+  return log;
+}
