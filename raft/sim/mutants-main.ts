@@ -1,0 +1,56 @@
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { loadCore } from './core-loader.js';
+import { mutants, prepareMutantCore, removeMutantCore } from './mutants.js';
+import { runSeeds } from './seed-runner.js';
+import { simDefaults } from './simulator.js';
+
+/** Default seeds: the same ones CI's slow test runs on the real core. */
+export const ciSeedsFrom = 1;
+export const ciSeedCount = 2000;
+
+/** `npm run sim:mutants -- [--seeds N] [--from S] [--steps K] [--core-dir dir] [--only name]` */
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: 'string', default: String(ciSeedCount) },
+      from: { type: 'string', default: String(ciSeedsFrom) },
+      steps: { type: 'string', default: String(simDefaults.steps) },
+      'core-dir': { type: 'string', default: fileURLToPath(new URL('../core/', import.meta.url)) },
+      only: { type: 'string' },
+    },
+    strict: true,
+  });
+  const selected = values.only === undefined ? mutants : mutants.filter((m) => m.name === values.only);
+  if (selected.length === 0) throw new Error(`--only ${values.only}: no such mutant (${mutants.map((m) => m.name).join(', ')})`);
+  const from = Number(values.from);
+  const count = Number(values.seeds);
+  let missed = 0;
+  for (const mutant of selected) {
+    const prepared = prepareMutantCore(values['core-dir'], mutant);
+    try {
+      const core = await loadCore(prepared.corePath);
+      const summary = runSeeds({ from, count, nodes: 'mixed', steps: Number(values.steps), core, verbose: false });
+      const seconds = (summary.elapsedMs / 1000).toFixed(1);
+      const failure = summary.firstFailure;
+      if (failure === null) {
+        missed++;
+        console.log(`${mutant.name}: NOT CAUGHT in seeds ${from}..${from + count - 1} (${seconds} s) — ${mutant.bug}`);
+      } else {
+        console.log(`${mutant.name}: caught at seed ${failure.seed} (${failure.nodeCount} nodes, ${summary.passed} seeds passed first, ${seconds} s) [${failure.invariant}] ${failure.message}`);
+      }
+    } finally {
+      removeMutantCore(prepared.dir);
+    }
+  }
+  console.log(`mutants: ${selected.length - missed} caught, ${missed} not caught`);
+  return missed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  },
+);
