@@ -91,9 +91,14 @@ export class DemoCluster {
     return this.member(id).process?.pid ?? null;
   }
 
+  /** Arguments after the node binary that start member `id`. */
+  argv(id: string): string[] {
+    return this.memberArgv(this.member(id));
+  }
+
   /** The command line used to start `id` (printed by the benchmark). */
   commandLine(id: string): string {
-    return [process.execPath, ...this.memberArgv(this.member(id))].join(' ');
+    return [process.execPath, ...this.argv(id)].join(' ');
   }
 
   async startAll(): Promise<void> {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,13 @@ describe('raft across three processes', () => {
     cluster?.killAllNow();
     await cluster?.stopAll(1000);
     if (rootDir !== undefined) await rm(rootDir, { recursive: true, force: true });
+  });
+
+  it('refuses a data directory locked by a running member with a clear error, not a crash dump', () => {
+    const second = spawnSync(process.execPath, cluster.argv('n1'), { encoding: 'utf8', timeout: 30_000 });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`data directory ${join(rootDir, 'n1')} is already in use by another process`);
+    expect(second.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('survives kill -9 of the leader without losing acknowledged entries, and catches the old leader up by snapshot', async () => {

@@ -1,0 +1,39 @@
+/**
+ * Public API of the Raft library. `src/` (and anything outside raft/) imports from here only.
+ *   core      pure, deterministic Raft state machine (RaftCore) and its types
+ *   driver    RaftNode: persist -> send -> apply -> advance around a RaftCore
+ *   storage   LevelLogStorage: hard state, log and snapshot in LevelDB (synced batches)
+ *   transport RaftTransport interface and the gRPC implementation
+ */
+export * from './core/types.js';
+export type { RaftCoreApi } from './core/api.js';
+export { RaftCore } from './core/raft-core.js';
+export { type RaftConfig, defaultRaftConfig, makeRaftConfig, validateRaftConfig } from './core/config.js';
+export { type Rng, createRng } from './core/rng.js';
+
+export {
+  RaftNode,
+  type LeaderChangeEvent,
+  type ProposalOutcome,
+  type RaftNodeEvents,
+  type RaftNodeStatus,
+} from './driver/raft-node.js';
+export { type RaftNodeOptions, defaultDriverOptions, resolveDriverOptions } from './driver/raft-node-options.js';
+export { RaftDriverErrorCode, RaftError, isRaftError } from './driver/raft-errors.js';
+export { type RaftLogger, createStderrLogger, silentLogger } from './driver/raft-logger.js';
+export type { RaftMetricsHooks } from './driver/raft-metrics.js';
+export type { StateMachine } from './driver/state-machine.js';
+/** In-process network for tests of code built on RaftNode (not for production). */
+export { MemoryNetwork } from './driver/memory-transport.js';
+
+export { type FsyncSample, type LevelLogStorageOptions, LevelLogStorage } from './storage/level-log-storage.js';
+
+export type { RaftTransport, TransportHooks } from './transport/transport.js';
+export {
+  GrpcTransport,
+  type ExtraService,
+  type GrpcTransportOptions,
+  type TransportLogger,
+  type TransportStats,
+  transportDefaults,
+} from './transport/index.js';
