@@ -1,0 +1,145 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import type { HistoryPoint, HistoryStore } from './dynamo-history-store.js';
+import { ExchangesUnavailableError, NoPriceError } from './price-errors.js';
+import type { AggregatedPrice } from './price-types.js';
+import { formatTimeAgo, formatUtc } from './price-view.js';
+import { pricesRoutes } from './prices-routes.js';
+import type { LatestPriceStore } from './redis-price-store.js';
+import { buildTierMap, tierConfig } from './tiers.js';
+
+const NOW = Date.UTC(2024, 0, 2, 3, 4, 5);
+const SYMBOLS = Array.from({ length: 300 }, (_, i) => (i === 0 ? 'btcusdt' : `s${i}`));
+
+function price(asset: string, timestamp: number, extra: Partial<AggregatedPrice> = {}): AggregatedPrice {
+  return { asset, price: 42.5, timestamp, updatedAt: timestamp + 1, sources: ['ex1', 'ex2'], excluded: [], confidence: 0.001, stale: false, term: 7, ...extra };
+}
+
+class MemoryLatest implements LatestPriceStore {
+  readonly map = new Map<string, AggregatedPrice>();
+  async get(asset: string) {
+    return this.map.get(asset) ?? null;
+  }
+  async putMany(entries: readonly { price: AggregatedPrice }[]) {
+    for (const e of entries) this.map.set(e.price.asset, e.price);
+  }
+}
+
+class MemoryHistory implements HistoryStore {
+  readonly points: HistoryPoint[] = [];
+  async write(points: readonly HistoryPoint[]) {
+    this.points.push(...points);
+  }
+  async latest(asset: string) {
+    return (await this.range(asset, { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER, limit: 1 }))[0] ?? null;
+  }
+  async range(asset: string, q: { fromMs: number; toMs: number; limit: number }) {
+    return this.points
+      .filter((p) => p.asset === asset && p.timestamp >= q.fromMs && p.timestamp <= q.toMs)
+      .sort((a, b) => b.timestamp - a.timestamp)
+      .slice(0, q.limit);
+  }
+}
+
+async function build(refreshNow: (asset: string) => Promise<AggregatedPrice>) {
+  const latest = new MemoryLatest();
+  const history = new MemoryHistory();
+  const app = Fastify();
+  await app.register(pricesRoutes, {
+    tierMap: buildTierMap(SYMBOLS),
+    tiers: tierConfig(),
+    latestStore: latest,
+    historyStore: history,
+    refreshNow,
+    lookupsInFlightMax: 100,
+    nowMs: () => NOW,
+  });
+  return { app, latest, history };
+}
+
+describe('price view formatting', () => {
+  it('formats UTC time and time ago', () => {
+    expect(formatUtc(NOW)).toBe('2024-01-02 03:04:05');
+    expect(formatTimeAgo(5_400)).toBe('5s ago');
+    expect(formatTimeAgo(125_000)).toBe('2m ago');
+  });
+});
+
+describe('prices routes', () => {
+  it('serves a cached price with seed-compatible fields; symbols are case-insensitive', async () => {
+    const { app, latest } = await build(async () => {
+      throw new Error('must not refresh');
+    });
+    latest.map.set('btcusdt', price('btcusdt', NOW - 5_000));
+    const res = await app.inject({ url: '/prices/BTCUSDT' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      asset: 'btcusdt',
+      price: 42.5,
+      last_updated: '2024-01-02 03:04:00',
+      time_ago: '5s ago',
+      refresh_tier: 'hot',
+      timestamp: NOW - 5_000,
+      age_ms: 5_000,
+      stale: true, // hot TTL is 3 s
+      sources: ['ex1', 'ex2'],
+      confidence: 0.001,
+    });
+  });
+
+  it('unknown asset: 400 with the seed error body', async () => {
+    const { app } = await build(async (a) => price(a, NOW));
+    const res = await app.inject({ url: '/prices/nope' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: 400, message: 'Invalid asset symbol' }, msg: 'Invalid asset symbol' });
+    expect((await app.inject({ method: 'POST', url: '/refresh/nope' })).statusCode).toBe(400);
+  });
+
+  it('miss: uses a fresh DynamoDB point, else refreshes; concurrent misses share one refresh', async () => {
+    let calls = 0;
+    const { app, history } = await build(async (asset) => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 20));
+      return price(asset, NOW - 100);
+    });
+    history.points.push({ ...price('s250', NOW - 10_000), updatedAt: 0 });
+    const fromHistory = await app.inject({ url: '/prices/s250' });
+    expect(fromHistory.json()).toMatchObject({ refresh_tier: 'cold', timestamp: NOW - 10_000, stale: false });
+    expect(calls).toBe(0);
+    const many = await Promise.all(Array.from({ length: 50 }, () => app.inject({ url: '/prices/s260' })));
+    expect(many.every((r) => r.statusCode === 200 && r.json().timestamp === NOW - 100)).toBe(true);
+    expect(calls).toBe(1);
+  });
+
+  it('refresh failures: old history point served stale, else 404 / 503 with Retry-After', async () => {
+    let error: Error = new NoPriceError('x', 'all stale');
+    const { app, history } = await build(async () => {
+      throw error;
+    });
+    expect((await app.inject({ url: '/prices/s270' })).statusCode).toBe(404);
+    error = new ExchangesUnavailableError('s270', 'all down');
+    const down = await app.inject({ url: '/prices/s270' });
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['retry-after']).toBe('5');
+    expect(down.json().msg).toMatch(/Exchanges unavailable/);
+    history.points.push(price('s270', NOW - 3_600_000));
+    const old = await app.inject({ url: '/prices/s270' });
+    expect(old.json()).toMatchObject({ stale: true, time_ago: '1h ago' });
+  });
+
+  it('POST /refresh returns the message and price fields', async () => {
+    const { app } = await build(async (asset) => price(asset, NOW - 1_000));
+    const res = await app.inject({ method: 'POST', url: '/refresh/s5' });
+    expect(res.json()).toMatchObject({ message: 'Price for s5 refreshed', asset: 's5', refresh_tier: 'hot', time_ago: '1s ago' });
+  });
+
+  it('history: newest first within from/to, limit validated', async () => {
+    const { app, history } = await build(async (a) => price(a, NOW));
+    for (let i = 0; i < 10; i++) history.points.push(price('s9', 1000 + i));
+    const res = await app.inject({ url: '/prices/s9/history?from=1002&to=1007&limit=3' });
+    expect(res.json().points.map((p: { timestamp: number }) => p.timestamp)).toEqual([1007, 1006, 1005]);
+    const bad = await app.inject({ url: '/prices/s9/history?limit=5000' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe(400);
+  });
+});
