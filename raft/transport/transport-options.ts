@@ -38,7 +38,7 @@ export interface GrpcTransportOptions {
   readonly maxInflightCallsPerPeer?: number;
   /** Messages packed into one Batch call. */
   readonly maxMessagesPerBatch?: number;
-  /** Data bytes per InstallSnapshot chunk. */
+  /** Data bytes per InstallSnapshot chunk (default 256 KiB, or less to fit maxMessageBytes). */
   readonly chunkBytes?: number;
   readonly maxSnapshotBytes?: number;
   /** Entries accepted in one AppendEntries. */
@@ -116,8 +116,11 @@ function checkPeers(id: NodeId, peers: Readonly<Record<NodeId, string>>): void {
 }
 
 export function resolveTransportOptions(options: GrpcTransportOptions): ResolvedTransportOptions {
+  const maxMessageBytes = options.maxMessageBytes ?? transportDefaults.maxMessageBytes;
   const o: ResolvedTransportOptions = {
     ...transportDefaults,
+    // The default chunk shrinks to fit a small maxMessageBytes; an explicit one must fit.
+    chunkBytes: Math.min(transportDefaults.chunkBytes, maxMessageBytes - requestOverheadBytes),
     extraServices: [],
     ...options,
     logger: options.logger ?? null,
