@@ -110,6 +110,10 @@ function fromItem(item: Record<string, AttributeValue>): HistoryPoint {
 export class DynamoHistoryStore implements HistoryStore {
   constructor(private readonly client: DynamoDBClient) {}
 
+  close(): void {
+    this.client.destroy();
+  }
+
   /** Create both tables if missing and wait until they are ACTIVE. */
   async ensureTables(): Promise<void> {
     await this.createTable(PRICES_TABLE, [
