@@ -161,6 +161,26 @@ describe('RaftNode (3 drivers, in-memory network, real LevelDB)', () => {
     expect(lagging.sm.get('after')).toBe('heal');
   });
 
+  it('rejects a deposed leader\'s uncommitted proposal with PROPOSAL_DROPPED, and times out unanswered ones', async () => {
+    await startAll();
+    const old = await waitFor('a leader', leader);
+    await old.node.propose(encodePut('base', '0'));
+    const oldId = old.node.status().id;
+    network.isolate(oldId);
+    const doomed = old.node.propose(encodePut('lost', 'x'), 20_000).catch((e: unknown) => e);
+    const timedOut = await old.node.propose(encodePut('slow', 'y'), 50).catch((e: unknown) => e);
+    expect((timedOut as RaftError).code).toBe(RaftDriverErrorCode.Timeout);
+    const others = [...members.values()].filter((m) => m !== old);
+    const fresh = await waitFor('a new leader', () => others.find((m) => m.node.status().role === Role.Leader));
+    for (let i = 0; i < 5; i++) await fresh.node.propose(encodePut(`new${i}`, String(i)));
+    network.heal(oldId);
+    const error = await doomed;
+    expect(error).toBeInstanceOf(RaftError);
+    expect((error as RaftError).code).toBe(RaftDriverErrorCode.ProposalDropped);
+    await waitFor('old leader caught up', () => old.sm.get('new4') === '4');
+    expect(old.sm.get('lost')).toBeNull();
+  });
+
   it('validates options up front with precise messages', async () => {
     const attempt = RaftNode.start({
       id: 'n1',
