@@ -51,8 +51,14 @@ export class Link {
   }
 
   addToxic(spec: ToxicSpec): void {
-    const slot: Slot = { name: spec.name, closesLinkOnRemove: spec.definition.closesLinkOnRemove, state: { bytesTransmitted: 0 }, stage: createNoopStage(this.nullOutlet()) };
-    slot.stage = this.createStage(spec, slot);
+    const state: StageState = { bytesTransmitted: 0 };
+    // The outlet finds the slot lazily: it is only called after the slot is in the chain.
+    const slot: Slot = {
+      name: spec.name,
+      closesLinkOnRemove: spec.definition.closesLinkOnRemove,
+      state,
+      stage: this.createStage(spec, () => slot, state),
+    };
     this.slots.push(slot);
   }
 
@@ -60,7 +66,7 @@ export class Link {
     const slot = this.slots.find((candidate) => candidate.name === spec.name);
     if (slot === undefined) return;
     slot.stage.interrupt();
-    slot.stage = this.createStage(spec, slot);
+    slot.stage = this.createStage(spec, () => slot, slot.state);
   }
 
   removeToxic(name: string): void {
@@ -77,20 +83,16 @@ export class Link {
     for (const slot of this.slots) slot.stage.dispose();
   }
 
-  private createStage(spec: ToxicSpec, slot: Slot): ToxicStage {
+  private createStage(spec: ToxicSpec, slotOf: () => Slot, state: StageState): ToxicStage {
     const outlet: StageOutlet = {
-      data: (chunk) => this.dataAfter(slot, chunk),
-      end: () => this.endAfter(slot),
+      data: (chunk) => this.dataAfter(slotOf(), chunk),
+      end: () => this.endAfter(slotOf()),
       reset: () => this.hooks.onReset(),
       dropped: (bytes) => this.release(bytes),
     };
     // Real Toxiproxy rolls `rand < toxicity` each time a toxic starts on a link.
     if (!(this.rng.float() < spec.toxicity)) return createNoopStage(outlet);
-    return spec.definition.create(spec.attributes, outlet, { rng: this.rng, state: slot.state });
-  }
-
-  private nullOutlet(): StageOutlet {
-    return { data: () => undefined, end: () => undefined, reset: () => undefined, dropped: () => undefined };
+    return spec.definition.create(spec.attributes, outlet, { rng: this.rng, state });
   }
 
   private input(chunk: Buffer): void {
