@@ -118,3 +118,24 @@ function validateTrade(command: TradeCommand): void {
   assert(hash === null || (typeof hash === 'string' && HASH_PATTERN.test(hash)), 'bad requestHash');
   assert((key === null) === (hash === null), 'idempotencyKey and requestHash must be both set or both null');
 }
+
+/**
+ * The command a leader proposes for a client's trade: the leader chooses the price (its latest
+ * aggregated price, or null) and the execution time (its clock; apply only ever uses it as data).
+ */
+export function tradeCommandFor(
+  request: { name: string; type: TradeType; quantity: number },
+  idempotencyKey: string | null,
+  leaderChoice: { price: number | null; executedAtMs: number },
+): TradeCommand {
+  return {
+    op: 'trade',
+    name: request.name,
+    type: request.type,
+    quantity: request.quantity,
+    price: leaderChoice.price,
+    executedAtMs: leaderChoice.executedAtMs,
+    idempotencyKey,
+    requestHash: idempotencyKey === null ? null : requestHashOf(request),
+  };
+}

@@ -26,7 +26,9 @@ const commandArb = fc.record({
   price: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
 });
 
-function toEntries(commands: fc.infer<typeof commandArb>[]): Entry[] {
+type GeneratedCommand = typeof commandArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toEntries(commands: GeneratedCommand[]): Entry[] {
   let atMs = 1_000_000;
   return commands.map((c, i) => {
     atMs = Math.max(0, atMs + c.atStepMs); // leader clocks may go backwards: apply must cope
