@@ -12,7 +12,7 @@ const CHILD_ENTRY = fileURLToPath(new URL('./load-child.ts', import.meta.url));
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Run a LoadSpec in a separate Node process (its own event loop and CPU accounting). */
-export function runLoadInChild(spec: LoadSpec): Promise<LoadResult> {
+export async function runLoadInChild(spec: LoadSpec): Promise<LoadResult> {
   validateLoadSpec(spec);
   const child = fork(CHILD_ENTRY, [], { execArgv: ['--import', TSX_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pid = child.pid;

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { isLoopbackHost, loopbackOrigin } from './load/loopback.js';
+import { parseBenchArgs, phaseMs } from './options.js';
+import { tierConnections } from './scenarios/prices-tiers.js';
+
+describe('bench options', () => {
+  it('defaults to managed mode on base port 8080 with the 3 node URLs', () => {
+    const o = parseBenchArgs(['stocks-read', '--seed', '5']);
+    expect(o).toMatchObject({ scenario: 'stocks-read', attach: false, basePort: 8080, seed: 5, durationS: 10, connections: null, cache: null });
+    expect(o.targets).toEqual(['http://127.0.0.1:8080', 'http://127.0.0.1:8180', 'http://127.0.0.1:8280']);
+    expect(o.exchangeUrls).toEqual(['http://127.0.0.1:8081', 'http://127.0.0.1:8082', 'http://127.0.0.1:8083']);
+  });
+
+  it('--target implies --attach; --base-port shifts the defaults', () => {
+    const o = parseBenchArgs(['trades', '--target', 'http://localhost:9000', '--target', 'http://127.0.0.1:9100/', '--cache', 'off']);
+    expect(o.attach).toBe(true);
+    expect(o.targets).toEqual(['http://localhost:9000', 'http://127.0.0.1:9100']);
+    expect(o.cache).toBe(false);
+    expect(parseBenchArgs(['x', '--attach', '--base-port', '10080']).targets[2]).toBe('http://127.0.0.1:10280');
+  });
+
+  it('rejects bad values with precise messages', () => {
+    expect(() => parseBenchArgs(['x', '--duration-s', '0'])).toThrow('--duration-s must be an integer in 1..1800, got "0"');
+    expect(() => parseBenchArgs(['x', '--connections', '2.5'])).toThrow(/--connections must be an integer/);
+    expect(() => parseBenchArgs(['x', '--cache', 'maybe'])).toThrow(/--cache must be "on" or "off"/);
+    expect(() => parseBenchArgs(['x', '--target', 'http://10.0.0.5:8080'])).toThrow(/not a loopback address/);
+    expect(() => parseBenchArgs(['x', '--bogus'])).toThrow(/bogus/);
+    expect(() => parseBenchArgs(['a', 'b'])).toThrow(/one scenario at a time/);
+  });
+
+  it('splits the smoke 10 s across phases and uses --duration-s otherwise', () => {
+    expect(phaseMs({ smoke: true, durationS: 30 }, 4)).toBe(2500);
+    expect(phaseMs({ smoke: true, durationS: 30 }, 100)).toBe(500);
+    expect(phaseMs({ smoke: false, durationS: 30 }, 4)).toBe(30_000);
+  });
+
+  it('recognizes loopback hosts only', () => {
+    expect(['127.0.0.1', '127.9.8.7', 'localhost', '[::1]', '::1'].every(isLoopbackHost)).toBe(true);
+    expect(['10.0.0.1', '192.168.1.1', 'example.com', '128.0.0.1', '::2'].some(isLoopbackHost)).toBe(false);
+    expect(() => loopbackOrigin('http://127.0.0.1:8080/stocks')).toThrow(/without path/);
+  });
+
+  it('scales the seed JMeter plan 1800/1200/800 proportionally', () => {
+    expect(tierConnections(380)).toEqual({ hot: 180, medium: 120, cold: 80 });
+    expect(tierConnections(3)).toEqual({ hot: 1, medium: 1, cold: 1 });
+  });
+});
