@@ -172,11 +172,11 @@ describe('toxics, measured through real TCP on loopback', () => {
     const client = await TestClient.connect(portOf(proxy.listen));
     const startMs = Date.now();
     await client.waitForBytes(3, 2000);
-    const dataMs = Date.now() - startMs;
+    const dataAtMs = Date.now();
     const outcome = await client.outcome;
     expect(outcome.how).toBe('end');
     expect(outcome.atMs - startMs).toBeGreaterThanOrEqual(250 - timerSlackMs);
-    expect(dataMs).toBeLessThan(250);
+    expect(dataAtMs).toBeLessThan(outcome.atMs);
     await proxy.remove();
     await sender.close();
   });
@@ -202,7 +202,7 @@ describe('toxics, measured through real TCP on loopback', () => {
     await addToxic(proxy, { type: 'timeout', toxicity: 0.5, attributes: { timeout: 0 } });
     const clients = await Promise.all(Array.from({ length: 16 }, () => TestClient.connect(port)));
     for (const client of clients) client.socket.write('?');
-    await sleep(200);
+    await sleep(500);
     const answered = clients.filter((client) => client.received().length > 0).length;
     console.log(`toxicity 0.5 (seed ${seed}): ${answered}/16 connections unaffected`);
     expect(answered).toBeGreaterThan(0);
