@@ -104,18 +104,21 @@ describe('GrpcTransport over loopback', () => {
     await waitFor('unreachable n2', () => hooksA.unreachable.includes('n2'));
     expect(a.stats().unreachable).toBeGreaterThan(0);
 
-    const restarted = track(makeTransport('n2', portB, { n1: portA }));
-    const hooksRestarted = new Recorder();
-    await restarted.start(hooksRestarted);
-    const upAt = performance.now();
+    // Stay down long enough for the reconnect backoff to reach its 500 ms cap, sending as a leader would.
     let term = 3;
     const ticker = setInterval(() => a.send([heartbeat('n1', 'n2', term++)]), 20);
+    const restarted = track(makeTransport('n2', portB, { n1: portA }));
+    const hooksRestarted = new Recorder();
+    let upAt = 0;
     try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await restarted.start(hooksRestarted);
+      upAt = performance.now();
       await waitFor('a heartbeat at the restarted n2', () => hooksRestarted.messages.length > 0, 5000);
     } finally {
       clearInterval(ticker);
     }
-    console.log(`reconnected to the restarted peer in ${(performance.now() - upAt).toFixed(0)} ms`);
+    console.log(`reconnected to the restarted peer ${(performance.now() - upAt).toFixed(0)} ms after it was back (down 1.5 s; unreachable reports: ${hooksA.unreachable.length})`);
     expect(hooksRestarted.messages[0]?.type).toBe(MessageType.Heartbeat);
   });
 
@@ -127,8 +130,11 @@ describe('GrpcTransport over loopback', () => {
     a.send([1, 2, 3, 4, 5].map((t) => heartbeat('n1', 'n2', t)));
     // Queue bound 2: messages 1..3 dropped (each reported), 4 and 5 go as one batch that fails.
     expect(a.stats().droppedQueueFull).toBe(3);
+    // Queued behind the in-flight batch, then dropped when it fails.
+    a.send([6, 7].map((t) => heartbeat('n1', 'n2', t)));
     await waitFor('the batch to the dead peer failing', () => a.stats().unreachable === 3 + 1);
     expect(a.stats().sentCalls).toBe(1);
+    expect(a.stats().droppedAfterFailure).toBe(2);
     expect(hooks.unreachable.every((p) => p === 'n2')).toBe(true);
   });
 

@@ -45,6 +45,9 @@ export interface PeerSenderContext {
 /**
  * Sends to one peer: a bounded FIFO queue (oldest dropped when full), drained into at most
  * `maxInflightCallsPerPeer` concurrent calls, consecutive messages packed into one Batch.
+ * A failed call drops the queue behind it (see #failed). Calls fail fast while the channel
+ * is disconnected (no waitForReady): the core learns at once and the channel redials with
+ * the tuned backoff in the background.
  * Each call carries seq and seq floor so the receiver can restore order. Snapshots go
  * through their own lane (one stream at a time) and do not block the queue.
  */
@@ -164,13 +167,28 @@ export class PeerSender {
     this.#calls.add(call);
   }
 
+  /**
+   * A call failed: report the peer unreachable and drop what is queued behind it. The core
+   * moves the peer to probing and resends from its match index, so delivering the backlog
+   * later (possibly seconds stale) would only waste bandwidth.
+   */
   #failed(error: ServiceError, messages: number): void {
     const { logger } = this.ctx.options;
+    this.ctx.counters.values.droppedAfterFailure += this.#dropQueued();
     const rejected = [GrpcStatus.UNAUTHENTICATED, GrpcStatus.INVALID_ARGUMENT, GrpcStatus.RESOURCE_EXHAUSTED].includes(error.code);
     const fields = { peer: this.ctx.peer, code: GrpcStatus[error.code], details: error.details, messages };
     if (rejected) logger?.warn(fields, 'peer rejected raft messages (cluster id, token or limits differ?)');
     else logger?.debug(fields, 'raft messages not delivered');
     this.#reportUnreachable();
+  }
+
+  /** Drop every queued non-snapshot message; returns how many. Snapshots still go. */
+  #dropQueued(): number {
+    const kept = this.#queue.slice(this.#head).filter((m) => m.type === MessageType.Snapshot);
+    const dropped = this.queuedMessages - kept.length;
+    this.#queue = kept;
+    this.#head = 0;
+    return dropped;
   }
 
   #reportUnreachable(): void {

@@ -76,8 +76,9 @@ export const transportDefaults = {
   maxContextBytes: 4096,
   reconnectInitialBackoffMs: 50,
   reconnectMaxBackoffMs: 500,
-  keepaliveTimeMs: 10_000,
-  keepaliveTimeoutMs: 5_000,
+  // A black-holed connection is dropped (and redialled) within ~5 s.
+  keepaliveTimeMs: 2_000,
+  keepaliveTimeoutMs: 3_000,
   reorderWaitMs: 50,
   maxReorderBufferedCalls: 64,
   closeGraceMs: 200,

@@ -16,6 +16,8 @@ export interface TransportStats {
   readonly unreachable: number;
   /** Messages dropped because a peer's send queue was full (oldest first). */
   readonly droppedQueueFull: number;
+  /** Queued messages dropped because a call to their peer failed (the core resends). */
+  readonly droppedAfterFailure: number;
   /** Messages dropped because they alone exceed maxMessageBytes. */
   readonly droppedTooLarge: number;
   readonly snapshotsSent: number;
@@ -37,6 +39,7 @@ export class TransportCounters {
     receivedCalls: 0,
     unreachable: 0,
     droppedQueueFull: 0,
+    droppedAfterFailure: 0,
     droppedTooLarge: 0,
     snapshotsSent: 0,
     snapshotsFailed: 0,
