@@ -30,11 +30,17 @@ export interface TestNode {
   readonly id: NodeId;
   core: RaftCore | null;
   store: DurableStore;
-  /** Application state: data of applied Normal entries in order, with their indexes. */
-  applied: { index: number; data: string }[];
+  /** Application state: every applied entry in order (no-ops as `(noop tN)`). */
+  applied: AppliedEntry[];
   appliedIndex: number;
   readStates: ReadState[];
   readFailures: ReadFailure[];
+}
+
+export interface AppliedEntry {
+  readonly index: number;
+  readonly data: string;
+  readonly noop: boolean;
 }
 
 export interface ClusterOptions {
@@ -97,7 +103,7 @@ export class TestCluster {
       entries: node.store.entries,
     });
     const snap = node.store.snapshot;
-    node.applied = snap === null ? [] : (JSON.parse(decoder.decode(snap.data)) as { index: number; data: string }[]);
+    node.applied = snap === null ? [] : (JSON.parse(decoder.decode(snap.data)) as AppliedEntry[]);
     node.appliedIndex = snap?.meta.index ?? 0;
   }
 
@@ -165,7 +171,7 @@ export class TestCluster {
       }
       // 3. apply
       if (ready.snapshot !== null) {
-        node.applied = JSON.parse(decoder.decode(ready.snapshot.data)) as { index: number; data: string }[];
+        node.applied = JSON.parse(decoder.decode(ready.snapshot.data)) as AppliedEntry[];
         node.appliedIndex = ready.snapshot.meta.index;
       }
       for (const entry of ready.committedEntries) {
@@ -173,7 +179,8 @@ export class TestCluster {
           throw new Error(`${node.id} applies ${entry.index} after ${node.appliedIndex}`);
         }
         node.appliedIndex = entry.index;
-        if (entry.kind === EntryKind.Normal) node.applied.push({ index: entry.index, data: decoder.decode(entry.data) });
+        const noop = entry.kind === EntryKind.Empty;
+        node.applied.push({ index: entry.index, data: noop ? `(noop t${entry.term})` : decoder.decode(entry.data), noop });
       }
       node.readStates.push(...ready.readStates);
       node.readFailures.push(...ready.readFailures);
@@ -246,7 +253,7 @@ export class TestCluster {
   }
 
   appliedData(id: NodeId): string[] {
-    return this.node(id).applied.map((a) => a.data);
+    return this.node(id).applied.filter((a) => !a.noop).map((a) => a.data);
   }
 
   /** Take an application snapshot at the node's applied index and compact. */
