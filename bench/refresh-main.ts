@@ -100,6 +100,8 @@ async function run(
     for (const [tier, list] of Object.entries(service.pipeline.priceAgesByTier(nowMs))) ages[tier]?.push(...list);
   }
   service.refresher.stop();
+  const priced = service.pipeline.priceAgesByTier(Date.now());
+  const coverage = Object.entries(priced).map(([tier, list]) => `${tier} ${list.length}`).join(', ');
   const elapsedS = (Date.now() - startMs) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const requestsAfter = await Promise.all(exchanges.map((e) => exchangeStats(e.url)));
@@ -113,6 +115,7 @@ async function run(
   console.log(`exchange requests  ${(requests / elapsedS).toFixed(1)} /s (${requests} over 3 exchanges)`);
   console.log(`history writes     ${(writes / elapsedS).toFixed(1)} points/s (${writes} written, ${dropped} dropped)`);
   console.log(`warnings           ${warnings}`);
+  console.log(`symbols priced     ${coverage} (ages cover priced symbols; a run shorter than the cold interval prices only part of cold)`);
   console.log('price age (s)      tier     n_samples      p50      p99      max');
   for (const [tier, list] of Object.entries(ages)) {
     const sorted = list.sort((a, b) => a - b);
