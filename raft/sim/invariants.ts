@@ -1,4 +1,4 @@
-import type { NodeId } from '../core/types.js';
+import type { HardState, NodeId } from '../core/types.js';
 import type { EntrySignature } from './sim-state-machine.js';
 
 /** A safety or liveness property failed. `invariant` names which one. */
@@ -76,6 +76,15 @@ export class InvariantChecker {
       if (entryTerm !== undefined) this.recordCommittedEntryTerm(id, index, entryTerm);
     }
     if (commit > this.committedMaxIndex) this.committedMaxIndex = commit;
+  }
+
+  /** Durable hard state: term and commit never go backwards; the vote changes only with the term. */
+  observePersistedHardState(id: NodeId, before: HardState, after: HardState): void {
+    if (after.term < before.term) fail('term monotonicity', `${id} persisted term ${after.term} after term ${before.term}`);
+    if (after.commit < before.commit) fail('commit monotonicity', `${id} persisted commit ${after.commit} after commit ${before.commit}`);
+    if (after.term === before.term && before.vote !== null && after.vote !== before.vote) {
+      fail('one vote per term', `${id} persisted vote ${after.vote ?? 'none'} in term ${after.term} after voting ${before.vote}`);
+    }
   }
 
   /** A restarted node starts from its persisted commit: its floor is that, not its old memory. */

@@ -2,12 +2,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadCore } from './core-loader.js';
 import { mutants, prepareMutantCore, removeMutantCore } from './mutants.js';
-import { runSeeds } from './seed-runner.js';
+import { ciSeedCount, ciSeedsFrom, runSeeds } from './seed-runner.js';
 import { simDefaults } from './simulator.js';
-
-/** Default seeds: the same ones CI's slow test runs on the real core. */
-export const ciSeedsFrom = 1;
-export const ciSeedCount = 2000;
 
 /** `npm run sim:mutants -- [--seeds N] [--from S] [--steps K] [--core-dir dir] [--only name]` */
 async function main(): Promise<number> {

@@ -1,6 +1,10 @@
 import type { RaftCoreCtor } from './sim-node.js';
 import { runSeed, type SimResult, type SimStats } from './simulator.js';
 
+/** The seeds CI runs (sim.slow.test.ts), on the real core and on every mutant. */
+export const ciSeedsFrom = 1;
+export const ciSeedCount = 2000;
+
 export type NodeCountChoice = 3 | 5 | 'mixed';
 
 export interface SeedRunOptions {
@@ -68,6 +72,7 @@ function addStats(totals: SimStats, stats: SimStats): void {
 export function formatFailure(failure: SimFailure): string {
   return [
     `seed ${failure.seed} FAILED (${failure.nodeCount} nodes) [${failure.invariant}]: ${failure.message}`,
+    `config: ${failure.config}`,
     `--- last ${failure.trace.length} events of seed ${failure.seed} ---`,
     ...failure.trace,
     `--- reproduce: npm run sim -- --seeds 1 --from ${failure.seed} --nodes ${failure.nodeCount} --verbose ---`,

@@ -46,6 +46,7 @@ function handleReady(sim: Simulation, node: SimNode, core: RaftCoreApi): void {
 }
 
 function persist(sim: Simulation, node: SimNode, ready: Ready): void {
+  if (ready.hardState !== null) sim.checker.observePersistedHardState(node.id, node.store.hardState, ready.hardState);
   node.store.persistReady(ready);
   node.storeVersion++;
   for (const entry of ready.entries) {

@@ -24,7 +24,7 @@ export interface PendingRead {
  * machine, pending client requests) that a crash throws away.
  */
 export class SimNode {
-  readonly store = new SimStore();
+  readonly store: SimStore;
   readonly sm = new SimStateMachine();
   core: RaftCoreApi | null = null;
   incarnation = 0;
@@ -40,7 +40,9 @@ export class SimNode {
   constructor(
     readonly id: NodeId,
     readonly config: RaftConfig,
-  ) {}
+  ) {
+    this.store = new SimStore(id);
+  }
 
   isUp(): boolean {
     return this.core !== null;

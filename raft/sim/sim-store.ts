@@ -1,4 +1,5 @@
-import type { Entry, HardState, Ready, RestoredState, Snapshot } from '../core/types.js';
+import type { Entry, HardState, NodeId, Ready, RestoredState, Snapshot } from '../core/types.js';
+import type { LogView } from './invariants.js';
 
 /** A harness-side programmer error (the simulator or the core broke the Ready contract). */
 export class SimContractError extends Error {
@@ -12,7 +13,9 @@ export class SimContractError extends Error {
  * One simulated node's durable storage: what survives a crash. Writes are "synced" the
  * moment they happen; anything the driver had not written yet is lost on a crash.
  */
-export class SimStore {
+export class SimStore implements LogView {
+  constructor(readonly id: NodeId) {}
+
   hardState: HardState = { term: 0, vote: null, commit: 0 };
   snapshot: Snapshot | null = null;
   /** Contiguous stored entries (possibly a kept tail behind the snapshot). */

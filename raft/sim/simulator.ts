@@ -65,6 +65,8 @@ export type SimResult =
       /** Invariant name, `ready contract`, or `core threw`. */
       readonly invariant: string;
       readonly message: string;
+      /** The Raft configuration the seed drew. */
+      readonly config: string;
       readonly trace: readonly string[];
       readonly stats: SimStats;
     };
@@ -241,14 +243,7 @@ export class Simulation {
   }
 
   view(node: SimNode): LogView {
-    const store = node.store;
-    return {
-      id: node.id,
-      lowestKnownIndex: () => store.lowestKnownIndex(),
-      lastIndex: () => store.lastIndex(),
-      snapshotIndex: () => store.snapshotIndex(),
-      termAt: (index) => store.termAt(index),
-    };
+    return node.store;
   }
 
   private checkLogMatching(): void {
@@ -266,7 +261,7 @@ export class Simulation {
       error instanceof InvariantViolation ? error.invariant : error instanceof SimContractError ? 'ready contract' : 'core threw';
     const detail = error instanceof Error && !(error instanceof InvariantViolation) && error.stack !== undefined ? error.stack : message;
     this.record('-', `FAILED: ${detail}`, null);
-    return { ok: false, seed: this.options.seed, invariant, message, trace: this.trace.lines(), stats: this.stats };
+    return { ok: false, seed: this.options.seed, invariant, message, config: this.configSummary, trace: this.trace.lines(), stats: this.stats };
   }
 }
 
