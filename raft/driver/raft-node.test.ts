@@ -36,8 +36,8 @@ describe('RaftNode (3 drivers, in-memory network, real LevelDB)', () => {
   let members: Map<string, Member>;
   let raftOverrides: Partial<Omit<RaftConfig, 'id' | 'voters'>>;
 
-  async function startMember(id: string, seedOffset = 0): Promise<Member> {
-    const sm = new KvStateMachine();
+  async function startMember(id: string, seedOffset = 0, keptSm?: KvStateMachine): Promise<Member> {
+    const sm = keptSm ?? new KvStateMachine();
     const fsyncEntries: number[] = [];
     const node = await RaftNode.start({
       id,
@@ -141,6 +141,24 @@ describe('RaftNode (3 drivers, in-memory network, real LevelDB)', () => {
     expect(lead2.node.status().term).toBeGreaterThan(term);
     await lead2.node.readIndex(5000);
     for (let i = 0; i < 20; i++) expect(lead2.sm.get(`k${i}`)).toBe(`v${i}`);
+  });
+
+  it('skips entries a state machine kept across restart (no double apply), then compacts', async () => {
+    raftOverrides = { ...raftOverrides, snapshotThresholdEntries: 30, compactionKeepEntries: 5 };
+    await startAll();
+    const lead = await waitFor('a leader', leader);
+    for (let i = 0; i < 25; i++) await lead.node.propose(encodePut(`d${i}`, `v${i}`));
+    const kept = new Map([...members].map(([id, m]) => [id, m.sm]));
+    for (const m of members.values()) await m.node.stop();
+    members.clear();
+    const appliedBefore = new Map([...kept].map(([id, sm]) => [id, sm.stats().applied]));
+    expect(Math.max(...appliedBefore.values())).toBeGreaterThanOrEqual(26);
+    for (const id of ids) await startMember(id, 200, kept.get(id));
+    for (const id of ids) expect(members.get(id)?.node.status().applied).toBe(appliedBefore.get(id));
+    const lead2 = await waitFor('a new leader', leader);
+    for (let i = 25; i < 60; i++) await lead2.node.propose(encodePut(`d${i}`, `v${i}`));
+    await waitFor('a snapshot after restart', () => lead2.node.status().snapshotsTaken > 0);
+    for (let i = 0; i < 60; i++) expect(lead2.sm.get(`d${i}`)).toBe(`v${i}`);
   });
 
   it('compacts the log and catches a lagging follower up through a snapshot', async () => {

@@ -287,6 +287,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   /** Log compaction: snapshot the state machine once the log since the last snapshot is long enough. */
   private async maybeTakeSnapshot(): Promise<void> {
     if (this.applied - this.snapshotIndex <= this.config.snapshotThresholdEntries) return;
+    // After a restart with a durable state machine, the core hands out (and we skip) entries the
+    // machine already holds; compact only once the core has caught up with what we applied.
+    if (this.core.status().applied < this.applied) return;
     const taken = await this.options.stateMachine.snapshot();
     if (taken.index <= this.snapshotIndex || taken.index > this.applied) {
       throw new Error(`state machine snapshot at ${taken.index} outside (${this.snapshotIndex}, ${this.applied}]`);
