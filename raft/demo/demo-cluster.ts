@@ -44,6 +44,8 @@ interface Member {
 }
 
 const mainPath = fileURLToPath(new URL('./demo-node-main.ts', import.meta.url));
+/** Children run from the repository root so `--import tsx` resolves whatever the caller's cwd. */
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const READY_PREFIX = 'RAFT_DEMO_READY ';
 const httpTimeoutMsDefault = 15_000;
 
@@ -110,7 +112,7 @@ export class DemoCluster {
     const member = this.member(id);
     if (member.process !== null) throw new Error(`member ${id} is already running`);
     const log = createWriteStream(join(this.options.rootDir, `${id}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, this.memberArgv(member), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, this.memberArgv(member), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     member.process = child;
     child.stderr?.pipe(log);
     child.once('exit', () => {
