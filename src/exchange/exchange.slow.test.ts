@@ -18,14 +18,14 @@ describe('exchange process', () => {
     const ok = await fetch(`${url}/mock/ticker/btcusdt`);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ symbol: 'btcusdt' });
-    expect((await (await fetch(`${url}/mock/faults`)).json()).latencyMs).toBe(5);
+    expect(((await (await fetch(`${url}/mock/faults`)).json()) as { latencyMs: number }).latencyMs).toBe(5);
     await setExchangeFaults(url, { down: true });
     const failure = await fetch(`${url}/mock/tickers?symbols=btcusdt`).then(
       () => null,
       (err: Error & { cause?: { code?: string } }) => err.cause?.code ?? err.message,
     );
     expect(failure).toMatch(/ECONNRESET|UND_ERR_SOCKET|other side closed/);
-    const faults = await (await fetch(`${url}/mock/faults`)).json();
+    const faults = (await (await fetch(`${url}/mock/faults`)).json()) as { down: boolean };
     expect(faults.down).toBe(true);
     await setExchangeFaults(url, { down: false });
     expect((await fetch(`${url}/mock/ticker/ethusdt`)).status).toBe(200);
