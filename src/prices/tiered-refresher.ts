@@ -8,8 +8,8 @@
  *     within one hot interval;
  *   - `stop()` when it steps down (idempotent). In-flight batches finish fetching but are
  *     discarded, and history writes from an old term are refused by the DynamoDB term fence.
- * If the fence refuses a write (another node already leads a newer term) the refresher stops
- * itself and calls `onDeposed`.
+ * If the fence refuses a write (another node already leads a newer term) the pipeline drops
+ * its term and calls its `onFenced(term)` option; the refresher notices and stops itself.
  */
 import type { TierName } from '../catalog/symbols.js';
 import { PriceError } from './price-errors.js';
