@@ -81,7 +81,8 @@ async function runLevels(cluster: DemoCluster, args: BenchArgs): Promise<void> {
 
 async function main(): Promise<void> {
   const args = parseBenchArgs();
-  console.log(`command: ${process.argv.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
+  const flags = process.argv.slice(2).map((a) => (a.includes(' ') ? JSON.stringify(a) : a));
+  console.log(`command: npm run bench:raft -- ${flags.join(' ')}`.trimEnd());
   const rootDir = await mkdtemp(join(tmpdir(), 'raft-bench-'));
   const cluster = await DemoCluster.create({ rootDir, memberArgs: ['--tick-ms', String(args.tickMs)] });
   const cleanup = async (): Promise<void> => {

@@ -199,6 +199,13 @@ describe('RaftNode (3 drivers, in-memory network, real LevelDB)', () => {
     expect(old.sm.get('lost')).toBeNull();
   });
 
+  it('fails a read barrier with NO_LEADER when no leader is known', async () => {
+    const lonely = await startMember('n1');
+    const error = await lonely.node.readIndex(5000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RaftError);
+    expect((error as RaftError).code).toBe(RaftDriverErrorCode.NoLeader);
+  });
+
   it('validates options up front with precise messages', async () => {
     const attempt = RaftNode.start({
       id: 'n1',
