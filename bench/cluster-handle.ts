@@ -103,7 +103,7 @@ class AttachedCluster implements ClusterHandle {
   }
 
   setCache(enabled: boolean): Promise<void> {
-    if (this.cacheEnabled === enabled) return Promise.resolve();
+    if (this.cacheEnabled === enabled || this.cacheEnabled === null) return Promise.resolve(); // cannot toggle: measure as is
     return Promise.reject(new Error(notManaged(`run with the cache ${enabled ? 'on' : 'off'}`)));
   }
 
