@@ -1,0 +1,106 @@
+import type { Entry, Snapshot } from '../../raft/core/types.js';
+import type { StateMachine } from '../../raft/driver/state-machine.js';
+import type { ApplyResult, StockState } from '../bazaar/model.js';
+import { assert } from '../errors.js';
+import type { StockCache } from './stock-cache.js';
+
+/**
+ * The two read paths of /stocks and the leader's publishing of trades, over the protocol of
+ * stock-cache.ts (read its header first).
+ */
+
+/** What the reader needs of the local state machine (BazaarStateMachine has it). */
+export interface LocalStocks {
+  getStock(name: string): StockState | null;
+  readonly lastApplied: number;
+}
+
+export interface StockReaderDeps {
+  readonly local: LocalStocks;
+  /** Raft ReadIndex barrier: resolves with r once the local state machine applied r. */
+  readonly readBarrier: () => Promise<number>;
+  /** null: run without Redis. */
+  readonly cache: StockCache | null;
+}
+
+export type StockSource = 'local' | 'cache';
+
+export interface StockRead {
+  readonly stock: StockState | null;
+  /** Index the returned state is at least as new as. */
+  readonly index: number;
+  readonly source: StockSource;
+}
+
+export class StockReader {
+  /** Per stock, the modifiedIndex this node last filled into Redis: one fill per version. */
+  private readonly filledVersion = new Map<string, number>();
+
+  constructor(private readonly deps: StockReaderDeps) {}
+
+  /** Linearizable: after the ReadIndex barrier, the local state (at lastApplied >= r) answers. */
+  async readLinearizable(name: string): Promise<StockRead> {
+    const readIndex = await this.deps.readBarrier();
+    const applied = this.deps.local.lastApplied;
+    assert(applied >= readIndex, `read barrier resolved at ${readIndex} with applied ${applied}`);
+    const stock = this.deps.local.getStock(name);
+    if (stock !== null) this.fillInBackground(stock, applied);
+    return { stock, index: applied, source: 'local' };
+  }
+
+  /**
+   * Stale: no ReadIndex. The newer (by index) of the local state and the Redis entry; never
+   * staler than the local state.
+   */
+  async readStale(name: string): Promise<StockRead> {
+    const applied = this.deps.local.lastApplied;
+    const stock = this.deps.local.getStock(name);
+    if (stock === null || this.deps.cache === null) return { stock, index: applied, source: 'local' };
+    const cached = await this.deps.cache.get(name, applied + 1);
+    if (cached !== null) return { stock: cached.stock, index: cached.index, source: 'cache' };
+    return { stock, index: applied, source: 'local' };
+  }
+
+  private fillInBackground(stock: StockState, applied: number): void {
+    const cache = this.deps.cache;
+    if (cache === null || (this.filledVersion.get(stock.name) ?? -1) >= stock.modifiedIndex) return;
+    this.filledVersion.set(stock.name, stock.modifiedIndex);
+    void cache.fill(stock.name, stock, applied).then((outcome) => {
+      if (outcome === 'unavailable') this.filledVersion.delete(stock.name);
+    });
+  }
+}
+
+/**
+ * Wraps the bazaar state machine for the Raft driver: on the leader, each applied trade's new
+ * stock value is published to Redis at the trade's index before apply returns (so before the
+ * driver acknowledges the proposal). Bounded by the cache's timeouts and breaker; correctness
+ * does not depend on it succeeding (see stock-cache.ts), only the freshness of stale reads does.
+ */
+export function withCachePublishing<M extends StateMachine<ApplyResult>>(
+  machine: M,
+  cache: StockCache,
+  isLeader: () => boolean,
+): StateMachine<ApplyResult> {
+  return {
+    appliedIndex: () => machine.appliedIndex(),
+    snapshot: () => machine.snapshot(),
+    restore: (snapshot: Snapshot) => machine.restore(snapshot),
+    apply: async (entries: readonly Entry[]) => {
+      const results = await machine.apply(entries);
+      if (isLeader()) await publishResults(cache, entries, results);
+      return results;
+    },
+  };
+}
+
+export async function publishResults(cache: StockCache, entries: readonly Entry[], results: readonly ApplyResult[]): Promise<void> {
+  const latest = new Map<string, { stock: StockState; index: number }>();
+  results.forEach((result, i) => {
+    const entry = entries[i];
+    if (result !== null && result.ok && !result.replayed && entry !== undefined) {
+      latest.set(result.stock.name, { stock: result.stock, index: entry.index });
+    }
+  });
+  await Promise.all([...latest.values()].map(({ stock, index }) => cache.fill(stock.name, stock, index)));
+}
