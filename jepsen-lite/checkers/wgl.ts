@@ -1,25 +1,36 @@
 /**
  * Wing-Gong-Lowe linearizability search for one object (one stock), after porcupine's
- * checkSingle: call/return entries in a doubly linked list ordered by real time; try to
- * linearize pending calls before the first return; backtrack on a return whose op is not yet
- * linearized. Lowe's memoization prunes revisits of (linearized set, model state).
+ * checkSingle: the required ops' call/return entries sit in a linked list in real-time order
+ * (wgl-list.ts); the search linearizes a pending call before the first return entry, or
+ * backtracks when it reaches a return entry whose op is not linearized yet. Lowe's memo prunes
+ * revisits of (linearized set, model state).
  *
- * The linearized set is kept as a 64-bit Zobrist hash (two independent 32-bit halves) updated
- * in O(1) per step. A hash collision can only prune a state that was not really visited, so it
- * can only turn a valid history into a reported violation, never hide one; callers confirm a
- * violation with a second search under different hash seeds (see linearizable.ts).
+ * The linearized set is a 64-bit Zobrist hash (two 32-bit halves) updated in O(1) per step and
+ * folded with the state into a 53-bit number key. A collision can only prune a state that was
+ * not really visited, so it can only turn a valid history into a reported violation, never hide
+ * one; linearizable.ts confirms each violation with a second search under other hash seeds.
  *
- * Optional ops (info: unknown outcome) return at +Infinity and may be left out: the search
- * succeeds as soon as every required op is linearized.
+ * Optional ops (info: unknown outcome) never return and may be left out: the search succeeds
+ * once every required op is linearized. They live outside the list, in one queue per class
+ * (same model op), because two pending optional ops of a class are interchangeable: only the
+ * earliest-called unconsumed op of each class is ever tried, so "consumed" is a count per class.
+ * A node = (required set, state, consumed counts). Each node tries required calls first (pass
+ * 0), then one optional op per class called before the first return (pass 1): together these
+ * are all children, so the search is complete. Subsumption (VisitedNodes) prunes a node when
+ * a visited node (failed, or an ancestor still being explored) had the same required set and
+ * state and consumed no more of any class: it had every token this node has, so whatever this
+ * node can still do, that node can do in fewer steps. This stops the search from re-exploring
+ * the many ways info ops can cancel out (a SELL 2 and a BUY 2 between two reads).
  */
 import { performance } from 'node:perf_hooks';
 import { createRng } from '../../raft/core/rng.js';
-import { stateKey, stepModel, type ModelOp, type QuantityState } from './quantity-model.js';
+import { ModelOpKind, stepModel, type ModelOp, type QuantityState } from './quantity-model.js';
+import { NIL, buildEntryList, lift, unlift, type EntryList } from './wgl-list.js';
 
 export interface LinOp {
   /** Real-time order of the invoke (history index). */
   call: number;
-  /** Real-time order of the completion; Infinity when unknown. */
+  /** Real-time order of the completion; Infinity when unknown (only for optional ops). */
   ret: number;
   op: ModelOp;
   /** false for info ops: they may have taken effect or not. */
@@ -27,11 +38,11 @@ export interface LinOp {
 }
 
 export interface SearchBudget {
-  /** Search steps (list moves) before giving up with `unknown`. */
+  /** Search steps (list moves and tries) before giving up with `unknown`. */
   stepsMax: number;
   /** performance.now() value after which the search gives up with `unknown`. */
   deadlineMs: number;
-  /** Bound on memoized (set, state) entries; past it the search gives up with `unknown`. */
+  /** Bound on memoized nodes (visited + failed); past it the search gives up with `unknown`. */
   memoEntriesMax: number;
 }
 
@@ -40,65 +51,14 @@ export type SearchResult =
   | { verdict: 'invalid'; steps: number; linearizedMax: number }
   | { verdict: 'unknown'; steps: number; reason: string };
 
-const NIL = -1;
 const DEADLINE_CHECK_EVERY_STEPS = 1024;
+const TWO_POW_21 = 2097152;
+const LOW_21_BITS = 0x1fffff;
 
-interface EntryList {
-  next: Int32Array;
-  prev: Int32Array;
-  /** For a call entry, its return entry; -1 for return entries. */
-  match: Int32Array;
-  /** Op id of each entry (entries are 1..2n, 0 is the head sentinel). */
-  opOf: Int32Array;
-}
-
-function buildEntries(ops: readonly LinOp[]): EntryList {
-  const n = ops.length;
-  const order: { time: number; op: number; isCall: boolean }[] = [];
-  ops.forEach((o, i) => {
-    if (!(o.call < o.ret)) throw new Error(`op ${i}: call ${o.call} must precede return ${o.ret}`);
-    order.push({ time: o.call, op: i, isCall: true }, { time: o.ret, op: i, isCall: false });
-  });
-  // Ties only among +Infinity returns: order them by op id for determinism.
-  order.sort((a, b) => (a.time === b.time ? a.op - b.op : a.time - b.time));
-  const size = 2 * n + 1;
-  const list: EntryList = {
-    next: new Int32Array(size),
-    prev: new Int32Array(size),
-    match: new Int32Array(size).fill(NIL),
-    opOf: new Int32Array(size).fill(NIL),
-  };
-  const callEntry = new Int32Array(n);
-  order.forEach((e, i) => {
-    const id = i + 1;
-    list.opOf[id] = e.op;
-    list.prev[id] = i;
-    list.next[i] = id;
-    if (e.isCall) callEntry[e.op] = id;
-    else list.match[callEntry[e.op] as number] = id;
-  });
-  list.next[order.length] = NIL;
-  return list;
-}
-
-function lift(l: EntryList, e: number): void {
-  const m = l.match[e] as number;
-  const ne = l.next[e] as number;
-  l.next[l.prev[e] as number] = ne;
-  if (ne !== NIL) l.prev[ne] = l.prev[e] as number;
-  const nm = l.next[m] as number;
-  l.next[l.prev[m] as number] = nm;
-  if (nm !== NIL) l.prev[nm] = l.prev[m] as number;
-}
-
-function unlift(l: EntryList, e: number): void {
-  const m = l.match[e] as number;
-  const nm = l.next[m] as number;
-  if (nm !== NIL) l.prev[nm] = m;
-  l.next[l.prev[m] as number] = m;
-  const ne = l.next[e] as number;
-  if (ne !== NIL) l.prev[ne] = e;
-  l.next[l.prev[e] as number] = e;
+function memoKey(h1: number, h2: number, s: QuantityState): number {
+  const hi = s.hi === Infinity ? 0x7fffffff : s.hi;
+  const mixed = (Math.imul(h2 ^ s.lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b)) >>> 0;
+  return h1 * TWO_POW_21 + (mixed & LOW_21_BITS);
 }
 
 function zobrist(n: number, seed: number): Uint32Array {
@@ -108,6 +68,70 @@ function zobrist(n: number, seed: number): Uint32Array {
   return z;
 }
 
+/** Optional ops grouped by model op, each queue in call order. */
+function optionalQueues(ops: readonly LinOp[]): number[][] {
+  const byName = new Map<string, number[]>();
+  ops.forEach((o, i) => {
+    if (o.required) return;
+    if (o.op.kind !== ModelOpKind.Sell && o.op.kind !== ModelOpKind.BuyUnknown) {
+      throw new Error(`op ${i}: an optional op must be a sell or a buy of unknown outcome, got ${o.op.kind}`);
+    }
+    const name = `${o.op.kind}:${o.op.amount}`;
+    const q = byName.get(name);
+    if (q) q.push(i);
+    else byName.set(name, [i]);
+  });
+  const queues = [...byName.values()].map((q) => q.sort((a, b) => (ops[a] as LinOp).call - (ops[b] as LinOp).call));
+  const isSell = (q: number[]): number => ((ops[q[0] as number] as LinOp).op.kind === ModelOpKind.Sell ? 0 : 1);
+  return queues.sort((a, b) => isSell(a) - isSell(b));
+}
+
+/** Visited nodes (on the stack or failed) by (required set, state), with their consumed counts. */
+class VisitedNodes {
+  private readonly byKey = new Map<number, Int32Array[]>();
+  size = 0;
+
+  record(key: number, consumed: Int32Array): void {
+    const list = this.byKey.get(key);
+    if (list) list.push(consumed.slice());
+    else this.byKey.set(key, [consumed.slice()]);
+    this.size++;
+  }
+
+  subsumes(key: number, consumed: Int32Array): boolean {
+    const list = this.byKey.get(key);
+    return list !== undefined && list.some((failed) => failed.every((c, i) => c <= (consumed[i] as number)));
+  }
+}
+
+/** A linearized op: a required call entry, or the head of an optional class queue. */
+interface Frame {
+  entry: number;
+  cls: number;
+  state: QuantityState;
+  /** The parent node's frontier (first return's time), token context and first class to try. */
+  frontier: number;
+  afterToken: AfterToken;
+  clsStart: number;
+}
+
+/**
+ * Token chains (partial-order reduction, point states only). In any linearization a SELL token
+ * (+q) can move later past a required SELL or rejected BUY, and a filled BUY token (-q) past a
+ * required SELL or filled BUY, without changing any outcome; tokens in a chain can be sorted
+ * (sells first, then by class). So only chains that are sorted and end right before a required
+ * op they cannot pass need exploring: after a token, pass 0 only tries ops that token cannot
+ * pass, and pass 1 only tries classes >= the token's class. A BUY token that would not fire is
+ * a no-op, which subsumption already prunes.
+ */
+const AfterToken = { None: 0, Sell: 1, Buy: 2 } as const;
+type AfterToken = (typeof AfterToken)[keyof typeof AfterToken];
+
+function blockedBy(after: AfterToken, kind: ModelOp['kind']): boolean {
+  if (after === AfterToken.None || kind === ModelOpKind.Read) return true;
+  return after === AfterToken.Sell ? kind === ModelOpKind.BuyFilled : kind === ModelOpKind.BuyRejected;
+}
+
 /** Runs the search. `hashSeed` picks the Zobrist table (vary it to confirm a violation). */
 export function searchLinearization(
   ops: readonly LinOp[],
@@ -115,62 +139,161 @@ export function searchLinearization(
   budget: SearchBudget,
   hashSeed = 1,
 ): SearchResult {
-  const l = buildEntries(ops);
-  const z = zobrist(ops.length, hashSeed);
-  const memo = new Set<string>();
-  const stackEntry: number[] = [];
-  const stackState: QuantityState[] = [];
-  let required = ops.reduce((c, o) => c + (o.required ? 1 : 0), 0);
-  let h1 = 0;
-  let h2 = 0;
-  let state = initial;
-  let entry = l.next[0] as number;
-  let steps = 0;
-  let linearizedMax = 0;
-  while (required > 0) {
-    steps++;
-    if (steps > budget.stepsMax) return { verdict: 'unknown', steps, reason: `step budget ${budget.stepsMax} exhausted` };
-    if (steps % DEADLINE_CHECK_EVERY_STEPS === 0 && performance.now() > budget.deadlineMs) {
-      return { verdict: 'unknown', steps, reason: 'deadline passed' };
-    }
-    if (entry === NIL) throw new Error('wgl: ran off the entry list with required ops left (bug)');
-    const opId = l.opOf[entry] as number;
-    if (l.match[entry] !== NIL) {
-      const next = stepModel(state, (ops[opId] as LinOp).op);
-      if (next !== null) {
-        const n1 = (h1 ^ (z[2 * opId] as number)) >>> 0;
-        const n2 = (h2 ^ (z[2 * opId + 1] as number)) >>> 0;
-        const key = `${n1},${n2},${stateKey(next)}`;
-        if (!memo.has(key)) {
-          if (memo.size >= budget.memoEntriesMax) {
-            return { verdict: 'unknown', steps, reason: `memo bound ${budget.memoEntriesMax} reached` };
-          }
-          memo.add(key);
-          stackEntry.push(entry);
-          stackState.push(state);
-          linearizedMax = Math.max(linearizedMax, stackEntry.length);
-          state = next;
-          h1 = n1;
-          h2 = n2;
-          if ((ops[opId] as LinOp).required) required--;
-          lift(l, entry);
-          entry = l.next[0] as number;
-          continue;
-        }
-      }
-      entry = l.next[entry] as number;
-      continue;
-    }
-    // A return entry whose op is not linearized yet: backtrack.
-    const top = stackEntry.pop();
-    if (top === undefined) return { verdict: 'invalid', steps, linearizedMax };
-    state = stackState.pop() as QuantityState;
-    const topOp = l.opOf[top] as number;
-    h1 = (h1 ^ (z[2 * topOp] as number)) >>> 0;
-    h2 = (h2 ^ (z[2 * topOp + 1] as number)) >>> 0;
-    if ((ops[topOp] as LinOp).required) required++;
-    unlift(l, top);
-    entry = l.next[top] as number;
+  return new WglSearch(ops, initial, budget, hashSeed).run();
+}
+
+class WglSearch {
+  private readonly l: EntryList;
+  private readonly z: Uint32Array;
+  private readonly queues: number[][];
+  private readonly consumed: Int32Array;
+  private readonly memo = new Set<number>();
+  private readonly visited = new VisitedNodes();
+  private readonly stack: Frame[] = [];
+  private required: number;
+  /** Hash of all linearized ops (memo) and of the required ones only (subsumption). */
+  private h1 = 0;
+  private h2 = 0;
+  private hr1 = 0;
+  private hr2 = 0;
+  private state: QuantityState;
+  /** Pass 0: the entry being scanned. Pass 1: NIL, and `cls` is the next class to try. */
+  private entry: number;
+  private cls = 0;
+  private frontier = Infinity;
+  private afterToken: AfterToken = AfterToken.None;
+  private clsStart = 0;
+  /** Token chains are only pruned when the start state is exact (see AfterToken). */
+  private readonly chains: boolean;
+  steps = 0;
+
+  constructor(
+    private readonly ops: readonly LinOp[],
+    initial: QuantityState,
+    private readonly budget: SearchBudget,
+    hashSeed: number,
+  ) {
+    const requiredIds = ops.flatMap((o, i) => (o.required ? [i] : []));
+    this.l = buildEntryList(ops, requiredIds);
+    this.z = zobrist(ops.length, hashSeed);
+    this.queues = optionalQueues(ops);
+    this.consumed = new Int32Array(this.queues.length);
+    this.required = requiredIds.length;
+    this.state = initial;
+    this.chains = initial.lo === initial.hi;
+    this.entry = this.l.next[0] as number;
+    if (this.queues.length > 0) this.visited.record(memoKey(0, 0, initial), this.consumed);
   }
-  return { verdict: 'valid', steps };
+
+  run(): SearchResult {
+    let linearizedMax = 0;
+    while (this.required > 0) {
+      this.steps++;
+      const steps = this.steps;
+      if (steps > this.budget.stepsMax) return { verdict: 'unknown', steps, reason: `step budget ${this.budget.stepsMax} exhausted` };
+      if (steps % DEADLINE_CHECK_EVERY_STEPS === 0 && performance.now() > this.budget.deadlineMs) {
+        return { verdict: 'unknown', steps, reason: 'deadline passed' };
+      }
+      if (this.memo.size + this.visited.size >= this.budget.memoEntriesMax) {
+        return { verdict: 'unknown', steps, reason: `memo bound ${this.budget.memoEntriesMax} reached` };
+      }
+      const moved = this.entry !== NIL ? this.scanRequired() : this.tryOptional();
+      if (moved === 'lifted') linearizedMax = Math.max(linearizedMax, this.stack.length);
+      if (moved === 'exhausted' && !this.backtrack()) return { verdict: 'invalid', steps, linearizedMax };
+    }
+    return { verdict: 'valid', steps: this.steps };
+  }
+
+  /** Pass 0 at one entry: try a required call; at the first return entry switch to pass 1. */
+  private scanRequired(): 'lifted' | 'moved' {
+    const { l } = this;
+    const entry = this.entry;
+    const opId = l.opOf[entry] as number;
+    if (l.match[entry] === NIL) {
+      this.frontier = (this.ops[opId] as LinOp).ret;
+      this.entry = NIL;
+      this.cls = this.clsStart;
+      return 'moved';
+    }
+    const allowed = !this.chains || blockedBy(this.afterToken, (this.ops[opId] as LinOp).op.kind);
+    if (allowed && this.tryLinearize(opId, NIL, entry)) {
+      lift(l, entry);
+      this.entry = l.next[0] as number;
+      this.afterToken = AfterToken.None;
+      this.clsStart = 0;
+      return 'lifted';
+    }
+    this.entry = l.next[entry] as number;
+    return 'moved';
+  }
+
+  /** Pass 1 at one class: try its earliest unconsumed op if it was called before the frontier. */
+  private tryOptional(): 'lifted' | 'moved' | 'exhausted' {
+    const cls = this.cls;
+    const queue = this.queues[cls];
+    if (queue === undefined) return 'exhausted';
+    this.cls++;
+    const opId = queue[this.consumed[cls] as number];
+    if (opId === undefined || (this.ops[opId] as LinOp).call >= this.frontier) return 'moved';
+    if (!this.tryLinearize(opId, cls, NIL)) return 'moved';
+    this.entry = this.l.next[0] as number;
+    this.afterToken = (this.ops[opId] as LinOp).op.kind === ModelOpKind.Sell ? AfterToken.Sell : AfterToken.Buy;
+    if (this.chains) this.clsStart = cls;
+    return 'lifted';
+  }
+
+  /** Linearizes opId if the model allows and the node is new; pushes a frame. */
+  private tryLinearize(opId: number, cls: number, entry: number): boolean {
+    const next = stepModel(this.state, (this.ops[opId] as LinOp).op);
+    if (next === null) return false;
+    this.account(opId, cls, 1);
+    const key = memoKey(this.h1, this.h2, next);
+    const withTokens = this.queues.length > 0;
+    const keyR = memoKey(this.hr1, this.hr2, next);
+    if (this.memo.has(key) || (withTokens && this.visited.subsumes(keyR, this.consumed))) {
+      this.account(opId, cls, -1);
+      return false;
+    }
+    this.memo.add(key);
+    if (withTokens) this.visited.record(keyR, this.consumed);
+    this.stack.push({ entry, cls, state: this.state, frontier: this.frontier, afterToken: this.afterToken, clsStart: this.clsStart });
+    this.state = next;
+    if (cls === NIL) this.required--;
+    return true;
+  }
+
+  /** Adds or removes op's contribution to the hashes and class counts. */
+  private account(opId: number, cls: number, sign: 1 | -1): void {
+    const z1 = this.z[2 * opId] as number;
+    const z2 = this.z[2 * opId + 1] as number;
+    this.h1 = (this.h1 ^ z1) >>> 0;
+    this.h2 = (this.h2 ^ z2) >>> 0;
+    if (cls === NIL) {
+      this.hr1 = (this.hr1 ^ z1) >>> 0;
+      this.hr2 = (this.hr2 ^ z2) >>> 0;
+    } else this.consumed[cls] = (this.consumed[cls] as number) + sign;
+  }
+
+  /** Records the current node as failed, undoes the latest op and resumes after it. */
+  private backtrack(): boolean {
+    const frame = this.stack.pop();
+    if (frame === undefined) return false;
+    this.state = frame.state;
+    this.frontier = frame.frontier;
+    this.afterToken = frame.afterToken;
+    this.clsStart = frame.clsStart;
+    if (frame.cls === NIL) {
+      const opId = this.l.opOf[frame.entry] as number;
+      this.account(opId, NIL, -1);
+      this.required++;
+      unlift(this.l, frame.entry);
+      this.entry = this.l.next[frame.entry] as number;
+    } else {
+      const opId = (this.queues[frame.cls] as number[])[(this.consumed[frame.cls] as number) - 1] as number;
+      this.account(opId, frame.cls, -1);
+      this.entry = NIL;
+      this.cls = frame.cls + 1;
+    }
+    return true;
+  }
 }
