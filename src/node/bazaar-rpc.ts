@@ -1,0 +1,209 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import {
+  Client,
+  credentials,
+  Metadata,
+  status as GrpcStatus,
+  type ServiceDefinition,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+
+/**
+ * The `bazaar.node.Bazaar` gRPC service (proto/bazaar.proto): loading, header authentication,
+ * the server implementation shell, and a client with per-call deadlines.
+ */
+
+const PROTO_PATH = fileURLToPath(new URL('../../proto/bazaar.proto', import.meta.url));
+
+export interface RpcHeader {
+  readonly cluster_id: string;
+  readonly token: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface ForwardTradeRequest {
+  readonly header: RpcHeader;
+  readonly name: string;
+  readonly type: string;
+  readonly quantity: number;
+  readonly idempotency_key: string;
+  readonly timeout_ms: number;
+}
+
+export interface ForwardTradeReply {
+  readonly executed: boolean;
+  readonly ok: boolean;
+  readonly transaction_number: string;
+  readonly failure_code: string;
+  readonly replayed: boolean;
+  readonly error_code: string;
+  readonly error_message: string;
+  readonly leader: string;
+}
+
+export interface ForwardRefreshRequest {
+  readonly header: RpcHeader;
+  readonly asset: string;
+  readonly timeout_ms: number;
+}
+
+export interface ForwardRefreshReply {
+  readonly price_json: string;
+  readonly error_code: string;
+  readonly error_message: string;
+  readonly http_status: number;
+}
+
+export interface TransferLeadershipRequest {
+  readonly header: RpcHeader;
+  readonly to: string;
+}
+
+export interface TransferLeadershipReply {
+  readonly ok: boolean;
+  readonly error_code: string;
+  readonly error_message: string;
+  readonly leader: string;
+}
+
+export interface BazaarRpcHandlers {
+  forwardTrade(request: ForwardTradeRequest): Promise<ForwardTradeReply>;
+  forwardRefresh(request: ForwardRefreshRequest): Promise<ForwardRefreshReply>;
+  transferLeadership(request: TransferLeadershipRequest): Promise<TransferLeadershipReply>;
+}
+
+let cachedDefinition: ServiceDefinition | null = null;
+
+export function bazaarServiceDefinition(): ServiceDefinition {
+  if (cachedDefinition !== null) return cachedDefinition;
+  const pkg = loadSync(PROTO_PATH, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const def = pkg['bazaar.node.Bazaar'];
+  if (def === undefined || !('ForwardTrade' in def)) throw new Error(`${PROTO_PATH}: service bazaar.node.Bazaar not found`);
+  cachedDefinition = def as unknown as ServiceDefinition;
+  return cachedDefinition;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Constant-time check of the cluster header of every incoming Bazaar RPC. */
+export class RpcAuth {
+  readonly #clusterId: Buffer;
+  readonly #token: Buffer;
+
+  constructor(
+    private readonly clusterId: string,
+    private readonly token: string,
+    private readonly selfId: string,
+    private readonly members: ReadonlySet<string>,
+  ) {
+    this.#clusterId = digest(clusterId);
+    this.#token = digest(token);
+  }
+
+  header(to: string): RpcHeader {
+    return { cluster_id: this.clusterId, token: this.token, from: this.selfId, to };
+  }
+
+  /** Returns null when valid, else the reason. */
+  check(header: RpcHeader | undefined | null): string | null {
+    if (header === undefined || header === null) return 'missing header';
+    const idOk = timingSafeEqual(digest(header.cluster_id ?? ''), this.#clusterId);
+    const tokenOk = timingSafeEqual(digest(header.token ?? ''), this.#token);
+    if (!idOk || !tokenOk) return 'cluster id or token does not match';
+    if (!this.members.has(header.from)) return `sender ${JSON.stringify(header.from)} is not a member`;
+    if (header.to !== this.selfId) return `addressed to ${JSON.stringify(header.to)}, this node is ${this.selfId}`;
+    return null;
+  }
+}
+
+type UnaryCall = { request: { header?: RpcHeader } };
+type UnaryCallback = (error: Partial<ServiceError> | null, reply?: unknown) => void;
+
+/** Server implementation: authenticate, then hand to the handlers; never throws into grpc-js. */
+export function bazaarServiceImplementation(auth: RpcAuth, handlers: BazaarRpcHandlers): UntypedServiceImplementation {
+  const wrap =
+    (fn: (request: never) => Promise<unknown>) =>
+    (call: UnaryCall, callback: UnaryCallback): void => {
+      const reason = auth.check(call.request.header);
+      if (reason !== null) {
+        callback({ code: GrpcStatus.UNAUTHENTICATED, details: reason });
+        return;
+      }
+      fn(call.request as never).then(
+        (reply) => callback(null, reply),
+        (err: unknown) => callback({ code: GrpcStatus.INTERNAL, details: (err as Error).message ?? 'internal error' }),
+      );
+    };
+  return {
+    ForwardTrade: wrap(handlers.forwardTrade.bind(handlers) as (r: never) => Promise<unknown>),
+    ForwardRefresh: wrap(handlers.forwardRefresh.bind(handlers) as (r: never) => Promise<unknown>),
+    TransferLeadership: wrap(handlers.transferLeadership.bind(handlers) as (r: never) => Promise<unknown>),
+  };
+}
+
+/** Reconnect quickly after a peer comes back (grpc-js defaults of 1 s..120 s are far too slow). */
+const CHANNEL_OPTIONS = {
+  'grpc.initial_reconnect_backoff_ms': 50,
+  'grpc.max_reconnect_backoff_ms': 500,
+  'grpc.keepalive_time_ms': 2000,
+  'grpc.keepalive_timeout_ms': 2000,
+  'grpc.keepalive_permit_without_calls': 1,
+};
+
+/** Client side, one channel per peer. */
+export class BazaarRpcClients {
+  private readonly clients = new Map<string, Client>();
+
+  constructor(
+    private readonly auth: RpcAuth,
+    peers: ReadonlyMap<string, string>,
+    selfId: string,
+  ) {
+    for (const [id, address] of peers) {
+      if (id !== selfId) this.clients.set(id, new Client(address, credentials.createInsecure(), CHANNEL_OPTIONS));
+    }
+  }
+
+  forwardTrade(to: string, request: Omit<ForwardTradeRequest, 'header'>, deadlineMs: number): Promise<ForwardTradeReply> {
+    return this.call(to, 'ForwardTrade', { ...request, header: this.auth.header(to) }, deadlineMs);
+  }
+
+  forwardRefresh(to: string, request: Omit<ForwardRefreshRequest, 'header'>, deadlineMs: number): Promise<ForwardRefreshReply> {
+    return this.call(to, 'ForwardRefresh', { ...request, header: this.auth.header(to) }, deadlineMs);
+  }
+
+  transferLeadership(to: string, target: string, deadlineMs: number): Promise<TransferLeadershipReply> {
+    return this.call(to, 'TransferLeadership', { to: target, header: this.auth.header(to) }, deadlineMs);
+  }
+
+  private call<Reply>(to: string, method: keyof typeof methodPaths, request: unknown, deadlineMs: number): Promise<Reply> {
+    const client = this.clients.get(to);
+    if (client === undefined) return Promise.reject(new Error(`no gRPC channel to ${to}`));
+    const def = bazaarServiceDefinition()[method];
+    if (def === undefined) return Promise.reject(new Error(`unknown method ${method}`));
+    return new Promise<Reply>((resolve, reject) => {
+      client.makeUnaryRequest(
+        def.path,
+        def.requestSerialize,
+        def.responseDeserialize as (b: Buffer) => Reply,
+        request,
+        new Metadata(),
+        { deadline: Date.now() + Math.max(1, deadlineMs) },
+        (err, reply) => (err !== null || reply === undefined ? reject(err ?? new Error('empty reply')) : resolve(reply)),
+      );
+    });
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+}
+
+const methodPaths = { ForwardTrade: true, ForwardRefresh: true, TransferLeadership: true } as const;

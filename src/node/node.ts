@@ -1,0 +1,206 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { GrpcTransport, RaftNode, Role, type LeaderChangeEvent } from '../../raft/index.js';
+import type { ApplyResult } from '../bazaar/model.js';
+import { BazaarStateMachine, DEFAULT_STATE_MACHINE_LIMITS } from '../bazaar/state-machine.js';
+import { DEFAULT_STOCK_CACHE_TIMING, StockCache } from '../cache/stock-cache.js';
+import { StockReader, withCachePublishing } from '../cache/stock-reader.js';
+import { loadSymbols } from '../catalog/symbols.js';
+import { BazaarError, BazaarErrorCode } from '../errors.js';
+import { buildApp } from '../http/app.js';
+import { createPriceService, type PriceService } from '../prices/price-service.js';
+import { pricesRoutes } from '../prices/prices-routes.js';
+import { adminRoutes } from './admin-routes.js';
+import { BazaarRpcClients, RpcAuth, bazaarServiceDefinition, bazaarServiceImplementation } from './bazaar-rpc.js';
+import type { NodeConfig } from './node-config.js';
+import { createRaftMetrics, registerCacheMetrics } from './node-metrics.js';
+import { RaftBackend } from './raft-backend.js';
+import { forwardingHandlers, routedRefresh } from './rpc-handlers.js';
+
+/** A running node: Raft member + state machine + HTTP API (+ price pipeline when leader). */
+export interface RunningNode {
+  readonly config: NodeConfig;
+  readonly raft: RaftNode<ApplyResult>;
+  readonly app: FastifyInstance;
+  readonly logger: Logger;
+  /** Graceful stop: stop accepting, hand over leadership, drain, close storage. */
+  stop(): Promise<void>;
+}
+
+/** How long SIGTERM waits for a leadership transfer to land before stopping anyway. */
+export const TRANSFER_ON_STOP_WAIT_MS = 1500;
+
+export async function startNode(config: NodeConfig, logger: Logger = pino({ level: config.logLevel })): Promise<RunningNode> {
+  const log = logger.child({ nodeId: config.nodeId });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  await mkdir(config.dataDir, { recursive: true });
+  const symbols = await loadSymbols(config.symbolsFile);
+  const machine = await openMachine(join(config.dataDir, 'state'), symbols);
+  const cleanups: (() => Promise<void> | void)[] = [() => machine.close()];
+  try {
+    return await assemble(config, log, registry, symbols, machine, cleanups);
+  } catch (err) {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function assemble(
+  config: NodeConfig,
+  log: Logger,
+  registry: Registry,
+  symbols: string[],
+  machine: BazaarStateMachine,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<RunningNode> {
+  const members = [...config.peers.keys()];
+  const cache = config.redisUrl === null ? null : new StockCache({ redisUrl: config.redisUrl, keyPrefix: `bazaar:${config.clusterId}:stock:`, ...DEFAULT_STOCK_CACHE_TIMING, logger: log });
+  if (cache === null) log.warn('REDIS_URL not set: running without the Redis cache');
+  else cleanups.push(() => cache.close());
+  registerCacheMetrics(registry, cache);
+  const priceRedis = config.redisUrl === null ? null : new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 200, connectTimeout: 500, lazyConnect: false });
+  priceRedis?.on('error', () => undefined);
+  if (priceRedis !== null) cleanups.push(() => void priceRedis.disconnect());
+  const prices: PriceService = await createPriceService({
+    symbols,
+    exchangeUrls: config.exchangeUrls,
+    redis: priceRedis,
+    dynamoEndpoint: config.dynamoEndpoint,
+    region: config.awsRegion,
+    registry,
+    logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
+  });
+  cleanups.push(() => prices.close());
+
+  const auth = new RpcAuth(config.clusterId, config.clusterToken, config.nodeId, new Set(members));
+  const rpc = new BazaarRpcClients(auth, config.peers, config.nodeId);
+  cleanups.push(() => rpc.close());
+  const handlersRef: { current: ReturnType<typeof forwardingHandlers> | null } = { current: null };
+  const transport = new GrpcTransport({
+    id: config.nodeId,
+    listenHost: config.grpcHost,
+    listenPort: config.grpcPort,
+    peers: Object.fromEntries([...config.peers].filter(([id]) => id !== config.nodeId)),
+    clusterId: config.clusterId,
+    clusterToken: config.clusterToken,
+    logger: log.child({ component: 'transport' }),
+    extraServices: [
+      {
+        definition: bazaarServiceDefinition(),
+        implementation: bazaarServiceImplementation(auth, {
+          forwardTrade: (r) => need(handlersRef.current).forwardTrade(r),
+          forwardRefresh: (r) => need(handlersRef.current).forwardRefresh(r),
+          transferLeadership: (r) => need(handlersRef.current).transferLeadership(r),
+        }),
+      },
+    ],
+  });
+  let isLeader = false;
+  const stateMachine = cache === null ? machine : withCachePublishing(machine, cache, () => isLeader);
+  const raft = await RaftNode.start<ApplyResult>({
+    id: config.nodeId,
+    voters: members,
+    dataDir: join(config.dataDir, 'raft'),
+    transport,
+    stateMachine,
+    tickMs: config.tickMs,
+    defaultTimeoutMs: config.requestTimeoutMs,
+    metrics: createRaftMetrics(registry),
+    logger: log.child({ component: 'raft' }),
+  });
+  cleanups.push(() => raft.stop());
+  const onLeaderChange = (event: LeaderChangeEvent): void => {
+    isLeader = event.role === Role.Leader;
+    log.info({ leader: event.leader, role: event.role, term: event.term }, 'leadership changed');
+    if (isLeader) prices.refresher.start(event.term);
+    else prices.refresher.stop();
+  };
+  raft.on('leader-change', onLeaderChange);
+
+  const reader = new StockReader({ local: machine, readBarrier: () => raft.readIndex(config.requestTimeoutMs), cache });
+  const priceOf = (name: string): number | null => prices.refresher.latestPrice(name)?.price ?? null;
+  const backend = new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc, registry, requestTimeoutMs: config.requestTimeoutMs, priceOf });
+  const transferTo = async (to: string): Promise<void> => {
+    const st = raft.status();
+    if (st.role === Role.Leader) {
+      raft.transferLeadership(to);
+      return;
+    }
+    if (st.leader === null) throw new BazaarError(BazaarErrorCode.Unavailable, 'no leader to transfer from');
+    const reply = await rpc.transferLeadership(st.leader, to, config.requestTimeoutMs);
+    if (!reply.ok) throw new BazaarError(BazaarErrorCode.Unavailable, `leader refused the transfer: ${reply.error_message}`);
+  };
+  handlersRef.current = forwardingHandlers({ backend, raft, prices, transferTo, requestTimeoutMs: config.requestTimeoutMs });
+  const refreshNow = routedRefresh({ raft, prices, rpc, nodeId: config.nodeId, requestTimeoutMs: config.requestTimeoutMs });
+  const plugins: FastifyPluginAsync[] = [
+    async (app) => app.register(pricesRoutes, { ...prices.routesOptions, refreshNow }),
+    adminRoutes({ clusterToken: config.clusterToken, members, transfer: transferTo }),
+  ];
+  const app = await buildApp({ backend, nodeId: config.nodeId, logger: log, registry, currentTerm: () => raft.status().term, plugins });
+  try {
+    await app.listen({ host: config.httpHost, port: config.httpPort });
+  } catch (err) {
+    await app.close();
+    throw new Error(`cannot listen on HTTP ${config.httpHost}:${config.httpPort}: ${(err as Error).message}`, { cause: err });
+  }
+  log.info({ http: `${config.httpHost}:${config.httpPort}`, grpc: `${config.grpcHost}:${config.grpcPort}`, members }, 'node started');
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= gracefulStop(raft, app, members, config.nodeId, log, cleanups);
+    return stopping;
+  };
+  return { config, raft, app, logger: log, stop };
+}
+
+async function gracefulStop(
+  raft: RaftNode<ApplyResult>,
+  app: FastifyInstance,
+  members: readonly string[],
+  self: string,
+  log: Logger,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<void> {
+  log.info('stopping: no new requests, handing over leadership if leader');
+  const closing = app.close();
+  const st = raft.status();
+  if (st.role === Role.Leader && members.length > 1) {
+    const target = st.progress.slice().sort((a, b) => b.match - a.match)[0]?.id ?? members.find((m) => m !== self);
+    if (target !== undefined) {
+      raft.transferLeadership(target);
+      const deadline = Date.now() + TRANSFER_ON_STOP_WAIT_MS;
+      while (Date.now() < deadline && raft.status().role === Role.Leader) await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  await closing;
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (err) {
+      log.warn({ err }, 'cleanup failed during stop');
+    }
+  }
+  log.info('stopped');
+}
+
+async function openMachine(dir: string, symbols: string[]): Promise<BazaarStateMachine> {
+  try {
+    return await BazaarStateMachine.open({ dir, symbols, ...DEFAULT_STATE_MACHINE_LIMITS });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: unknown; cause?: { code?: unknown } } }).cause;
+    if (cause?.code === 'LEVEL_LOCKED' || cause?.cause?.code === 'LEVEL_LOCKED') {
+      throw new Error(`data directory ${dir} is already in use by another process (is this node already running?)`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+function need<T>(value: T | null): T {
+  if (value === null) throw new Error('node is still starting');
+  return value;
+}

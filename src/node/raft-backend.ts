@@ -1,0 +1,153 @@
+import type { Registry } from 'prom-client';
+import { RaftError, Role, type RaftNode } from '../../raft/index.js';
+import { encodeCommand, tradeCommandFor } from '../bazaar/commands.js';
+import type { ApplyResult, TradeFailureCode } from '../bazaar/model.js';
+import { parseTradeType } from '../bazaar/model.js';
+import type { BazaarStateMachine } from '../bazaar/state-machine.js';
+import type { StockReader } from '../cache/stock-reader.js';
+import { BazaarError, BazaarErrorCode, assert } from '../errors.js';
+import type {
+  BazaarBackend,
+  ClusterStatusView,
+  OrderView,
+  ReadConsistency,
+  StockView,
+  TradeOutcome,
+  TradeRequest,
+} from '../http/backend.js';
+import type { BazaarRpcClients, ForwardTradeReply } from './bazaar-rpc.js';
+
+/**
+ * BazaarBackend on Raft. Writes: the leader proposes the trade command and answers once it is
+ * applied; a follower forwards to the leader over gRPC and relays the answer. With no leader,
+ * the call waits (polling the local Raft status) up to `requestTimeoutMs`, then 503.
+ * Reads: linearizable through ReadIndex (StockReader), or stale from local state.
+ */
+export interface RaftBackendOptions {
+  readonly nodeId: string;
+  readonly raft: RaftNode<ApplyResult>;
+  readonly machine: BazaarStateMachine;
+  readonly reader: StockReader;
+  readonly rpc: BazaarRpcClients;
+  readonly registry: Registry;
+  readonly requestTimeoutMs: number;
+  /** The leader's latest aggregated price of a symbol (null: none known). */
+  readonly priceOf: (name: string) => number | null;
+}
+
+/** While no leader is known, re-check this often (bounded by requestTimeoutMs overall). */
+export const LEADER_POLL_MS = 25;
+
+export class RaftBackend implements BazaarBackend {
+  constructor(private readonly o: RaftBackendOptions) {}
+
+  async trade(request: TradeRequest, idempotencyKey: string | null): Promise<TradeOutcome> {
+    const deadline = Date.now() + this.o.requestTimeoutMs;
+    for (;;) {
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) throw unavailable('no leader reachable within the request timeout; the trade was not executed');
+      const st = this.o.raft.status();
+      if (st.role === Role.Leader) return this.executeHere(request, idempotencyKey, remainingMs);
+      if (st.leader !== null && st.leader !== this.o.nodeId) {
+        const outcome = await this.forward(st.leader, request, idempotencyKey, remainingMs);
+        if (outcome !== null) return outcome;
+      }
+      await sleep(Math.min(LEADER_POLL_MS, Math.max(1, remainingMs)));
+    }
+  }
+
+  /** On the leader: propose, wait for apply, return the state machine's result. */
+  async executeHere(request: TradeRequest, idempotencyKey: string | null, timeoutMs: number): Promise<TradeOutcome> {
+    const command = tradeCommandFor(request, idempotencyKey, { price: this.o.priceOf(request.name), executedAtMs: Date.now() });
+    const outcome = await this.o.raft.propose(encodeCommand(command), timeoutMs);
+    const result = outcome.result;
+    assert(result !== null && result !== undefined, 'a trade entry yields a trade result');
+    return result.ok
+      ? { ok: true, transactionNumber: result.transactionNumber, replayed: result.replayed }
+      : { ok: false, code: result.code, replayed: result.replayed };
+  }
+
+  /** Returns null when the peer was not (or no longer) the leader: the caller retries. */
+  private async forward(leader: string, request: TradeRequest, key: string | null, remainingMs: number): Promise<TradeOutcome | null> {
+    let reply: ForwardTradeReply;
+    try {
+      reply = await this.o.rpc.forwardTrade(
+        leader,
+        { name: request.name, type: request.type, quantity: request.quantity, idempotency_key: key ?? '', timeout_ms: Math.max(1, remainingMs - 50) },
+        remainingMs,
+      );
+    } catch (err) {
+      throw unavailable(`forwarding to leader ${leader} failed (${(err as Error).message}); the trade may or may not have executed`, err);
+    }
+    if (reply.executed) {
+      return reply.ok
+        ? { ok: true, transactionNumber: Number(reply.transaction_number), replayed: reply.replayed }
+        : { ok: false, code: reply.failure_code as TradeFailureCode, replayed: reply.replayed };
+    }
+    if (reply.error_code === 'RAFT_ERR_NOT_LEADER') return null;
+    if (reply.error_code.startsWith('RAFT_ERR_')) throw new RaftError(reply.error_code as never, reply.error_message);
+    throw new BazaarError(BazaarErrorCode.Internal, `leader ${leader} failed the trade: ${reply.error_message}`);
+  }
+
+  /** Leader side of ForwardTrade. Every failure is in the reply, never thrown. */
+  async handleForwardedTrade(fields: { name: string; type: string; quantity: number; idempotency_key: string; timeout_ms: number }): Promise<ForwardTradeReply> {
+    const empty = { executed: false, ok: false, transaction_number: '0', failure_code: '', replayed: false, error_code: '', error_message: '', leader: '' };
+    const st = this.o.raft.status();
+    if (st.role !== Role.Leader) return { ...empty, error_code: 'RAFT_ERR_NOT_LEADER', error_message: `${this.o.nodeId} is not the leader`, leader: st.leader ?? '' };
+    const type = parseTradeType(fields.type);
+    if (type === null || !Number.isInteger(fields.quantity) || fields.quantity < 1 || fields.quantity > 1_000_000 || fields.name.length === 0) {
+      return { ...empty, error_code: BazaarErrorCode.InvalidRequest, error_message: 'malformed forwarded trade' };
+    }
+    try {
+      const timeoutMs = Math.min(Math.max(1, fields.timeout_ms), this.o.requestTimeoutMs);
+      const out = await this.executeHere({ name: fields.name, type, quantity: fields.quantity }, fields.idempotency_key === '' ? null : fields.idempotency_key, timeoutMs);
+      return out.ok
+        ? { ...empty, executed: true, ok: true, transaction_number: String(out.transactionNumber), replayed: out.replayed }
+        : { ...empty, executed: true, ok: false, failure_code: out.code, replayed: out.replayed };
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      return { ...empty, error_code: typeof code === 'string' ? code : BazaarErrorCode.Internal, error_message: (err as Error).message, leader: this.o.raft.status().leader ?? '' };
+    }
+  }
+
+  async readStock(name: string, consistency: ReadConsistency): Promise<StockView | null> {
+    const read = consistency === 'stale' ? await this.o.reader.readStale(name) : await this.o.reader.readLinearizable(name);
+    if (read.stock === null) return null;
+    return { name: read.stock.name, price: this.o.priceOf(name), quantity: read.stock.quantity, volume: read.stock.volume };
+  }
+
+  async readOrder(number: number): Promise<OrderView | null> {
+    await this.o.raft.readIndex(this.o.requestTimeoutMs);
+    const order = await this.o.machine.getOrder(number);
+    if (order === null) return null;
+    return { number: order.number, name: order.name, type: order.type, quantity: order.quantity, price: order.price };
+  }
+
+  clusterStatus(): Promise<ClusterStatusView> {
+    const st = this.o.raft.status();
+    const matchOf = new Map(st.progress.map((p) => [p.id, p.match]));
+    return Promise.resolve({
+      nodeId: this.o.nodeId,
+      role: st.role,
+      term: st.term,
+      leader: st.leader,
+      commitIndex: st.commit,
+      appliedIndex: this.o.machine.lastApplied,
+      peers: st.voters
+        .filter((id) => id !== this.o.nodeId)
+        .map((id) => ({ id, matchIndex: st.role === Role.Leader ? (matchOf.get(id) ?? 0) : null })),
+    });
+  }
+
+  metricsText(): Promise<string> {
+    return this.o.registry.metrics();
+  }
+}
+
+function unavailable(message: string, cause?: unknown): BazaarError {
+  return new BazaarError(BazaarErrorCode.Unavailable, message, cause === undefined ? {} : { cause });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

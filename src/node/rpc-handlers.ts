@@ -1,0 +1,75 @@
+import { Role, type RaftNode } from '../../raft/index.js';
+import type { ApplyResult } from '../bazaar/model.js';
+import { PriceError } from '../prices/price-errors.js';
+import type { PriceService } from '../prices/price-service.js';
+import type { AggregatedPrice } from '../prices/price-types.js';
+import type {
+  BazaarRpcClients,
+  BazaarRpcHandlers,
+  ForwardRefreshReply,
+  TransferLeadershipReply,
+} from './bazaar-rpc.js';
+import type { RaftBackend } from './raft-backend.js';
+
+/** Server side of the Bazaar RPCs: what the leader does for a forwarding follower. */
+export function forwardingHandlers(deps: {
+  backend: RaftBackend;
+  raft: RaftNode<ApplyResult>;
+  prices: PriceService;
+  transferTo: (to: string) => Promise<void>;
+  requestTimeoutMs: number;
+}): BazaarRpcHandlers {
+  return {
+    forwardTrade: (request) => deps.backend.handleForwardedTrade(request),
+    forwardRefresh: async (request): Promise<ForwardRefreshReply> => {
+      if (deps.raft.status().role !== Role.Leader) {
+        return { price_json: '', error_code: 'RAFT_ERR_NOT_LEADER', error_message: 'not the leader', http_status: 503 };
+      }
+      try {
+        const price = await deps.prices.routesOptions.refreshNow(request.asset);
+        return { price_json: JSON.stringify(price), error_code: '', error_message: '', http_status: 200 };
+      } catch (err) {
+        const e = err as { code?: unknown; httpStatus?: unknown; message?: string };
+        return {
+          price_json: '',
+          error_code: typeof e.code === 'string' ? e.code : 'BAZAAR_ERR_INTERNAL',
+          error_message: e.message ?? 'refresh failed',
+          http_status: typeof e.httpStatus === 'number' ? e.httpStatus : 500,
+        };
+      }
+    },
+    transferLeadership: async (request): Promise<TransferLeadershipReply> => {
+      try {
+        await deps.transferTo(request.to);
+        return { ok: true, error_code: '', error_message: '', leader: deps.raft.status().leader ?? '' };
+      } catch (err) {
+        return { ok: false, error_code: 'BAZAAR_ERR_UNAVAILABLE', error_message: (err as Error).message, leader: deps.raft.status().leader ?? '' };
+      }
+    },
+  };
+}
+
+/** POST /refresh/{asset}: run on the leader, from any node. */
+export function routedRefresh(deps: {
+  raft: RaftNode<ApplyResult>;
+  prices: PriceService;
+  rpc: BazaarRpcClients;
+  nodeId: string;
+  requestTimeoutMs: number;
+}): (asset: string) => Promise<AggregatedPrice> {
+  return async (asset) => {
+    const st = deps.raft.status();
+    if (st.role === Role.Leader) return deps.prices.routesOptions.refreshNow(asset);
+    if (st.leader === null || st.leader === deps.nodeId) {
+      throw new PriceError('BAZAAR_ERR_UNAVAILABLE', 503, 'no leader to refresh the price right now', 1);
+    }
+    let reply: ForwardRefreshReply;
+    try {
+      reply = await deps.rpc.forwardRefresh(st.leader, { asset, timeout_ms: deps.requestTimeoutMs }, deps.requestTimeoutMs);
+    } catch (err) {
+      throw new PriceError('BAZAAR_ERR_UNAVAILABLE', 503, `forwarding the refresh to leader ${st.leader} failed: ${(err as Error).message}`, 1);
+    }
+    if (reply.http_status === 200) return JSON.parse(reply.price_json) as AggregatedPrice;
+    throw new PriceError(reply.error_code, reply.http_status === 0 ? 503 : reply.http_status, reply.error_message, reply.http_status === 503 ? 1 : null);
+  };
+}
