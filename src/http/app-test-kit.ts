@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { BazaarStateMachine } from '../bazaar/state-machine.js';
 import { makeTempDir, openMachine } from '../bazaar/test-support.js';
@@ -18,7 +18,7 @@ export interface TestApp {
 }
 
 export async function startTestApp(
-  options: { backend?: (local: LocalBackend) => BazaarBackend; plugins?: FastifyPluginAsync[] } = {},
+  options: { backend?: (local: LocalBackend) => BazaarBackend; plugins?: FastifyPluginAsync[]; logger?: Logger } = {},
 ): Promise<TestApp> {
   const temp = await makeTempDir('http');
   const machine = await openMachine(temp.dir, TEST_SYMBOLS);
@@ -27,7 +27,7 @@ export async function startTestApp(
   const app = await buildApp({
     backend: options.backend?.(local) ?? local,
     nodeId: 'n1',
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     registry,
     currentTerm: () => 7,
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),

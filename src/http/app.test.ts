@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RaftError, RaftDriverErrorCode } from '../../raft/driver/raft-errors.js';
 import { startTestApp, type TestApp } from './app-test-kit.js';
@@ -175,5 +177,27 @@ describe('unavailability and plugins', () => {
     } finally {
       await withPrices.close();
     }
+  });
+});
+
+describe('logging', () => {
+  it('binds node id, term and request id into request logs', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const logged = await startTestApp({ logger: pino({ level: 'info' }, sink) });
+    try {
+      await logged.app.inject({ url: '/stocks?stockname=nosuch', headers: { 'x-request-id': 'req-42' } });
+    } finally {
+      await logged.close();
+    }
+    const requestLines = lines.filter((line) => line['reqId'] === 'req-42');
+    expect(requestLines.length).toBeGreaterThan(0);
+    for (const line of requestLines) expect(line).toMatchObject({ nodeId: 'n1', term: 7 });
+    expect(requestLines.some((line) => line['msg'] === 'stock nosuch not found')).toBe(true);
   });
 });

@@ -121,7 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     childLoggerFactory: (logger, bindings, childOptions) => logger.child({ ...bindings, term: currentTerm() }, childOptions),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true } },
     frameworkErrors: badUrl,
-    return503OnClosing: true,
+    return503OnClosing: false, // its 503 body is not the contract's; a stopping node answers RAFT_ERR_STOPPED -> 503
   }) as unknown as FastifyInstance;
   const routes = new RouteRegistry();
   app.decorate(ROUTES_DECORATION, routes);

@@ -70,7 +70,8 @@ export function describeFrameworkError(error: FastifyError): DescribedError | nu
       : status === 415
         ? BazaarErrorCode.UnsupportedMediaType
         : BazaarErrorCode.InvalidRequest;
-  const message = status === 413 ? 'request body too large' : error.message;
+  const message =
+    status === 413 ? 'request body too large' : status === 415 ? 'unsupported content-type: send application/json' : error.message;
   return { status, code, message, retryAfterSeconds: null };
 }
 
