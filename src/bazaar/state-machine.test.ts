@@ -109,11 +109,18 @@ describe('BazaarStateMachine', () => {
     await expect(openMachine(temp.dir, ['aaa', 'ddd'])).rejects.toThrow(/differ from the 2 configured symbols/);
   });
 
-  it('asserts on a gap in the log and on a corrupt entry', async () => {
+  it('asserts on a gap in the log, then refuses all further work', async () => {
     const { machine } = await fresh();
-    await expect(machine.apply([normalEntry(2, trade('aaa', 'BUY', 1))])).rejects.toThrow(AssertionFailure);
+    await expect(machine.apply([normalEntry(2, trade('aaa', 'BUY', 1))])).rejects.toThrow(/apply of index 2 after 0/);
+    await expect(machine.apply([normalEntry(1, trade('aaa', 'BUY', 1))])).rejects.toThrow(/apply of index 2 after 0/);
+    await expect(machine.snapshot()).rejects.toThrow(AssertionFailure);
+  });
+
+  it('asserts on a corrupt entry', async () => {
+    const { machine } = await fresh();
     const corrupt = { ...emptyEntry(1), kind: 'normal' as const, data: new TextEncoder().encode('{"v":1}') };
-    await expect(machine.apply([corrupt])).rejects.toThrow(AssertionFailure);
+    await expect(machine.apply([corrupt])).rejects.toThrow(/command op undefined unknown/);
+    expect(machine.getStock('aaa')?.quantity).toBe(100);
   });
 
   it('prunes orders beyond ordersRetainedMax deterministically', async () => {

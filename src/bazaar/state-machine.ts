@@ -163,8 +163,7 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
   }
 
   apply(entries: readonly Entry[]): Promise<ApplyResult[]> {
-    return this.queue.run(async () => {
-      this.assertUsable();
+    return this.mutation(async () => {
       const ops: BatchOp[] = [];
       const staged = new Map<string, StockState>();
       const newOrders: OrderRecord[] = [];
@@ -275,8 +274,7 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
   }
 
   restore(snapshot: Snapshot): Promise<void> {
-    return this.queue.run(async () => {
-      this.assertUsable();
+    return this.mutation(async () => {
       await this.writeBatch([putOp(RESTORING_KEY, snapshot.meta.index)]);
       await this.db.clear();
       this.stocks.clear();
@@ -364,6 +362,25 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
       this.waiters.failAll(this.failure);
       throw this.failure;
     }
+  }
+
+  /**
+   * Run a state change in the queue. Any failure part-way (assertion, corrupt entry or snapshot,
+   * LevelDB error) may leave memory ahead of or behind disk: the machine refuses further work.
+   */
+  private mutation<T>(task: () => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      this.assertUsable();
+      try {
+        return await task();
+      } catch (err) {
+        if (this.failure === null) {
+          this.failure = err instanceof Error ? err : new Error(String(err));
+          this.waiters.failAll(this.failure);
+        }
+        throw err;
+      }
+    });
   }
 
   private assertUsable(): void {
