@@ -182,7 +182,7 @@ export class BazaarRpcClients {
     return this.call(to, 'TransferLeadership', { to: target, header: this.auth.header(to) }, deadlineMs);
   }
 
-  private call<Reply>(to: string, method: keyof typeof methodPaths, request: unknown, deadlineMs: number): Promise<Reply> {
+  private call<Reply>(to: string, method: BazaarMethod, request: unknown, deadlineMs: number): Promise<Reply> {
     const client = this.clients.get(to);
     if (client === undefined) return Promise.reject(new Error(`no gRPC channel to ${to}`));
     const def = bazaarServiceDefinition()[method];
@@ -206,4 +206,4 @@ export class BazaarRpcClients {
   }
 }
 
-const methodPaths = { ForwardTrade: true, ForwardRefresh: true, TransferLeadership: true } as const;
+type BazaarMethod = 'ForwardTrade' | 'ForwardRefresh' | 'TransferLeadership';
