@@ -1,10 +1,25 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { adminRoutes } from '../node/admin-routes.js';
+import { pricesRoutes } from '../prices/prices-routes.js';
+import { buildTierMap, tierConfig } from '../prices/tiers.js';
 
 /**
  * Extra route plugins the node registers on the app (besides the bazaar routes), built here
- * over documentation stubs so `npm run openapi` documents them. When src/prices/prices-routes.ts
- * lands, add it here (with stub dependencies) in the same order the node wiring registers it.
+ * over documentation stubs so `npm run openapi` documents them, in the order src/node/node.ts
+ * registers them. Only their schemas matter here: the stubs are never called.
  */
 export function documentedPlugins(): Promise<FastifyPluginAsync[]> {
-  return Promise.resolve([]);
+  const notCalled = (): Promise<never> => Promise.reject(new Error('documentation stub'));
+  return Promise.resolve([
+    async (app) =>
+      app.register(pricesRoutes, {
+        tierMap: buildTierMap(['btcusdt']),
+        tiers: tierConfig(),
+        latestStore: null,
+        historyStore: null,
+        refreshNow: notCalled,
+        lookupsInFlightMax: 1,
+      }),
+    adminRoutes({ clusterToken: 'documentation', members: ['n1'], transfer: notCalled }),
+  ]);
 }

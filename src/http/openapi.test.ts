@@ -13,7 +13,18 @@ describe('openapi.yaml', () => {
 
   it('documents every bazaar route with parameters, bodies and error responses', async () => {
     const doc = parse(await generateOpenApi()) as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown> }>> };
-    expect(Object.keys(doc.paths).sort()).toEqual(['/cluster', '/health', '/hello', '/metrics', '/orders', '/stocks']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/admin/transfer-leadership',
+      '/cluster',
+      '/health',
+      '/hello',
+      '/metrics',
+      '/orders',
+      '/prices/{asset}',
+      '/prices/{asset}/history',
+      '/refresh/{asset}',
+      '/stocks',
+    ]);
     expect(Object.keys(doc.paths['/orders'] ?? {}).sort()).toEqual(['get', 'post']);
     const post = doc.paths['/orders']?.['post'];
     expect(post?.requestBody).toBeDefined();
