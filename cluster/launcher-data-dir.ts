@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, parse } from 'node:path';
+import { readLauncherFile } from './launcher-file.js';
+
+/**
+ * The launcher's data dir: one marker file says it is ours (so --fresh never wipes a
+ * directory it did not create), the cluster token persists across restarts, and leftovers
+ * of a launcher that died without stopping its children are found and reaped.
+ */
+export const DATA_DIR_MARKER = '.bazaar-data';
+const CLUSTER_TOKEN_FILE = 'cluster-token';
+const CLUSTER_TOKEN_BYTES = 24;
+/** Command-line fragments of the launcher's children, to recognise leftovers by /proc/<pid>/cmdline. */
+const CHILD_COMMAND_MARKERS = ['node-main.ts', 'exchange-main.ts', 'dynalite-main.ts', 'redis-server'];
+
+export async function prepareDataDir(dataDir: string, fresh: boolean): Promise<void> {
+  if (parse(dataDir).root === dataDir) throw new Error(`--data-dir must not be a filesystem root, got ${dataDir}`);
+  await mkdir(dataDir, { recursive: true });
+  const entries = await readdir(dataDir);
+  if (entries.length > 0 && !entries.includes(DATA_DIR_MARKER)) {
+    throw new Error(`${dataDir} is not empty and has no ${DATA_DIR_MARKER} marker: not a Bazaar data dir; choose another --data-dir`);
+  }
+  if (fresh) {
+    await Promise.all(entries.map((entry) => rm(join(dataDir, entry), { recursive: true, force: true })));
+  }
+  await writeFile(join(dataDir, DATA_DIR_MARKER), 'Bazaar launcher data dir (npm start); safe to delete with --fresh\n');
+}
+
+/** The cluster token of this data dir, created on first use. */
+export async function clusterToken(dataDir: string): Promise<string> {
+  const path = join(dataDir, CLUSTER_TOKEN_FILE);
+  if (existsSync(path)) {
+    const token = (await readFile(path, 'utf8')).trim();
+    if (token.length > 0) return token;
+  }
+  const token = randomBytes(CLUSTER_TOKEN_BYTES).toString('hex');
+  await writeFile(path, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function commandLine(pid: number): Promise<string | null> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Refuse to start beside a live launcher of the same data dir; SIGKILL children left by one
+ * that died (recognised by their command line). Returns a line per reaped pid.
+ */
+export async function checkPreviousLauncher(dataDir: string): Promise<string[]> {
+  if (!existsSync(join(dataDir, 'launcher.json'))) return [];
+  const previous = await readLauncherFile(dataDir).catch(() => null);
+  if (previous === null || !previous.running) return [];
+  if (previous.launcherPid !== process.pid && isAlive(previous.launcherPid)) {
+    throw new Error(
+      `a launcher (pid ${previous.launcherPid}) is already running on ${dataDir}; stop it (Ctrl-C) or use another --data-dir ` +
+        `(if pid ${previous.launcherPid} is not a launcher, delete ${join(dataDir, 'launcher.json')})`,
+    );
+  }
+  const reaped: string[] = [];
+  for (const [name, pid] of Object.entries(previous.pids)) {
+    if (!isAlive(pid)) continue;
+    const command = await commandLine(pid);
+    if (command === null || !CHILD_COMMAND_MARKERS.some((marker) => command.includes(marker))) continue;
+    process.kill(pid, 'SIGKILL');
+    reaped.push(`killed ${name} (pid ${pid}) left running by a previous launcher`);
+  }
+  return reaped;
+}

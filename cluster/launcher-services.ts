@@ -1,0 +1,143 @@
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NodeEnv } from '../src/config/env-names.js';
+import type { ChildSpec } from './supervised-child.js';
+
+/**
+ * How the launcher starts each kind of child: command line, environment and readiness probe.
+ * Children run from the repository root so `--import tsx` resolves whatever the caller's cwd.
+ */
+export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const NODE_MAIN = 'src/node/node-main.ts';
+export const SYMBOLS_FILE = join(REPO_ROOT, 'symbols.csv');
+
+/** A node compiles its TypeScript at start (tsx): allow for a loaded machine. */
+export const NODE_READY_TIMEOUT_MS = 90_000;
+export const SERVICE_READY_TIMEOUT_MS = 60_000;
+const PROBE_TIMEOUT_MS = 1_000;
+export const LOOPBACK = '127.0.0.1';
+
+export async function httpOk(url: string): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  await response.arrayBuffer();
+  return response.status === 200;
+}
+
+export function tcpOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (open: boolean): void => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function tsxArgs(script: string, args: readonly string[]): string[] {
+  return ['--import', 'tsx', script, ...args];
+}
+
+export function exchangeSpec(index: number, port: number, logsDir: string): ChildSpec {
+  const id = `exchange${index + 1}`;
+  return {
+    name: id,
+    command: process.execPath,
+    args: tsxArgs('src/exchange/exchange-main.ts', ['--id', id, '--host', LOOPBACK, '--port', String(port), '--symbols-file', SYMBOLS_FILE]),
+    env: { ...process.env },
+    cwd: REPO_ROOT,
+    logFile: join(logsDir, `${id}.log`),
+    ready: () => httpOk(`http://${LOOPBACK}:${port}/health`),
+    readyTimeoutMs: SERVICE_READY_TIMEOUT_MS,
+  };
+}
+
+export function dynaliteSpec(port: number, dir: string, logsDir: string): ChildSpec {
+  return {
+    name: 'dynamodb',
+    command: process.execPath,
+    args: tsxArgs('src/prices/dynalite-main.ts', ['--host', LOOPBACK, '--port', String(port), '--path', dir]),
+    env: { ...process.env },
+    cwd: REPO_ROOT,
+    logFile: join(logsDir, 'dynamodb.log'),
+    ready: () => tcpOpen(LOOPBACK, port),
+    readyTimeoutMs: SERVICE_READY_TIMEOUT_MS,
+  };
+}
+
+export function redisSpec(port: number, dir: string, logsDir: string): ChildSpec {
+  return {
+    name: 'redis',
+    command: 'redis-server',
+    // A cache only: no persistence, so a restart never serves entries older than the Raft state.
+    args: ['--port', String(port), '--bind', LOOPBACK, '--dir', dir, '--save', '', '--appendonly', 'no'],
+    env: { ...process.env },
+    cwd: dir,
+    logFile: join(logsDir, 'redis.log'),
+    ready: () => tcpOpen(LOOPBACK, port),
+    readyTimeoutMs: SERVICE_READY_TIMEOUT_MS,
+  };
+}
+
+export interface NodeWiring {
+  readonly id: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  /** gRPC address this node uses for every member (itself direct, peers via its fault proxies). */
+  readonly peers: ReadonlyMap<string, string>;
+  readonly peerHttp: ReadonlyMap<string, string>;
+  readonly clusterId: string;
+  readonly clusterToken: string;
+  readonly dataDir: string;
+  readonly redisUrl: string | null;
+  readonly dynamodbEndpoint: string;
+  readonly exchangeUrls: readonly string[];
+  readonly logLevel: string;
+  readonly tickMs: number | null;
+  readonly extraEnv: Readonly<Record<string, string>>;
+}
+
+function joinMap(map: ReadonlyMap<string, string>): string {
+  return [...map].map(([id, value]) => `${id}=${value}`).join(',');
+}
+
+export function nodeEnvironment(wiring: NodeWiring, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    [NodeEnv.NODE_ID]: wiring.id,
+    [NodeEnv.HTTP_HOST]: LOOPBACK,
+    [NodeEnv.HTTP_PORT]: String(wiring.httpPort),
+    [NodeEnv.GRPC_HOST]: LOOPBACK,
+    [NodeEnv.GRPC_PORT]: String(wiring.grpcPort),
+    [NodeEnv.PEERS]: joinMap(wiring.peers),
+    [NodeEnv.PEER_HTTP]: joinMap(wiring.peerHttp),
+    [NodeEnv.CLUSTER_ID]: wiring.clusterId,
+    [NodeEnv.CLUSTER_TOKEN]: wiring.clusterToken,
+    [NodeEnv.DATA_DIR]: wiring.dataDir,
+    [NodeEnv.REDIS_URL]: wiring.redisUrl ?? '',
+    [NodeEnv.DYNAMODB_ENDPOINT]: wiring.dynamodbEndpoint,
+    [NodeEnv.AWS_REGION]: base[NodeEnv.AWS_REGION] ?? 'us-east-1',
+    [NodeEnv.EXCHANGE_URLS]: wiring.exchangeUrls.join(','),
+    [NodeEnv.SYMBOLS_FILE]: SYMBOLS_FILE,
+    [NodeEnv.LOG_LEVEL]: wiring.logLevel,
+  };
+  if (wiring.tickMs !== null) env[NodeEnv.RAFT_TICK_MS] = String(wiring.tickMs);
+  else delete env[NodeEnv.RAFT_TICK_MS];
+  return { ...env, ...wiring.extraEnv };
+}
+
+export function nodeSpec(wiring: NodeWiring, logsDir: string): ChildSpec {
+  return {
+    name: wiring.id,
+    command: process.execPath,
+    args: tsxArgs(NODE_MAIN, []),
+    env: nodeEnvironment(wiring, process.env),
+    cwd: REPO_ROOT,
+    logFile: join(logsDir, `${wiring.id}.log`),
+    ready: () => httpOk(`http://${LOOPBACK}:${wiring.httpPort}/health`),
+    readyTimeoutMs: NODE_READY_TIMEOUT_MS,
+  };
+}

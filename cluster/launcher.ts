@@ -1,0 +1,295 @@
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { startToxiproxyServer, type ToxiproxyServerHandle } from './toxiproxy/server.js';
+import { startControlServer, type ControlServer } from './control-server.js';
+import { FaultLinks } from './fault-links.js';
+import { assertPortsFree, freePortPlan, freePorts } from './free-ports.js';
+import { checkPreviousLauncher, clusterToken, prepareDataDir } from './launcher-data-dir.js';
+import { writeLauncherFile, type LauncherFile, type ProxyEntry } from './launcher-file.js';
+import type { LauncherOptions } from './launcher-options.js';
+import { dynaliteSpec, exchangeSpec, LOOPBACK, nodeSpec, redisSpec, type NodeWiring } from './launcher-services.js';
+import { tailFile } from './log-tail.js';
+import { planPortList, planPorts, type PortPlan } from './port-plan.js';
+import { ProcessOpError, type ProcessOp, type ProcessOps } from './process-ops.js';
+import { SupervisedChild, type ChildExit, type ChildSpec, type ChildView } from './supervised-child.js';
+
+/**
+ * The local cluster: three (or five) Bazaar nodes, three mock exchanges, dynalite, Redis and
+ * a fault proxy per directed node pair, as child processes of this one. Owns the children
+ * (kill/start/restart/pause/resume through ProcessOps and the control API), reports crashes
+ * with the tail of the child's log, keeps launcher.json current, and stops everything in order.
+ */
+export const CLUSTER_ID = 'bazaar-local';
+/** A node's graceful stop (leadership transfer, drain, close storage) before SIGKILL. */
+export const NODE_STOP_GRACE_MS = 5_000;
+export const SERVICE_STOP_GRACE_MS = 2_000;
+const CRASH_TAIL_LINES = 15;
+
+export type LogLine = (line: string) => void;
+
+function onPath(command: string): boolean {
+  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((line) => `    ${line}`).join('\n');
+}
+
+export class Launcher implements ProcessOps {
+  private readonly children = new Map<string, SupervisedChild>();
+  private readonly nodeNames: string[] = [];
+  private readonly opChains = new Map<string, Promise<unknown>>();
+  private fileChain: Promise<void> = Promise.resolve();
+  private stopPromise: Promise<void> | null = null;
+  private toxiproxyServer: ToxiproxyServerHandle | null = null;
+  private controlServer: ControlServer | null = null;
+  private links: FaultLinks | null = null;
+  private info: Omit<LauncherFile, 'pids' | 'running'> | null = null;
+  private readonly exitHook = (): void => this.killAllNow();
+  readonly logsDir: string;
+
+  private constructor(
+    readonly options: LauncherOptions,
+    private readonly log: LogLine,
+  ) {
+    this.logsDir = join(options.dataDir, 'logs');
+  }
+
+  /** Start everything; on failure, stops whatever started and rethrows. */
+  static async start(options: LauncherOptions, log: LogLine): Promise<Launcher> {
+    const launcher = new Launcher(options, log);
+    process.on('exit', launcher.exitHook);
+    try {
+      await launcher.boot();
+    } catch (error) {
+      await launcher.stop();
+      throw error;
+    }
+    return launcher;
+  }
+
+  get faultLinks(): FaultLinks {
+    if (this.links === null) throw new Error('launcher not started');
+    return this.links;
+  }
+
+  /** What launcher.json holds now. */
+  describe(): LauncherFile {
+    if (this.info === null) throw new Error('launcher not started');
+    const pids: Record<string, number> = {};
+    for (const [name, child] of this.children) if (child.pid !== null) pids[name] = child.pid;
+    return { ...this.info, running: this.stopPromise === null, pids };
+  }
+
+  private async boot(): Promise<void> {
+    const { options } = this;
+    await prepareDataDir(options.dataDir, options.fresh);
+    for (const line of await checkPreviousLauncher(options.dataDir)) this.log(line);
+    await mkdir(this.logsDir, { recursive: true });
+    const plan = options.basePort === null ? await freePortPlan(options.nodes, LOOPBACK) : planPorts(options.basePort, options.nodes);
+    await assertPortsFree(planPortList(plan).filter((p) => options.toxiproxyUrl === null || p.what !== 'Toxiproxy API'), LOOPBACK);
+    const token = await clusterToken(options.dataDir);
+    const toxiproxyUrl = await this.startToxiproxy(plan);
+    const redis = await this.resolveRedis();
+    await this.startServices(plan, redis);
+    const nodes = plan.nodes.map((n) => ({ id: n.id, grpcAddress: `${LOOPBACK}:${n.grpcPort}`, httpUrl: `http://${LOOPBACK}:${n.httpPort}` }));
+    const proxies = await FaultLinks.create(toxiproxyUrl, nodes, LOOPBACK);
+    this.links = new FaultLinks(toxiproxyUrl, proxies);
+    const controlToken = randomBytes(24).toString('hex');
+    this.controlServer = await startControlServer(this, controlToken, LOOPBACK);
+    this.info = {
+      version: 1,
+      launcherPid: process.pid,
+      startedAtMs: Date.now(),
+      dataDir: options.dataDir,
+      logsDir: this.logsDir,
+      controlUrl: this.controlServer.url,
+      controlToken,
+      clusterId: CLUSTER_ID,
+      clusterToken: token,
+      nodes,
+      exchanges: plan.exchangePorts.map((port, i) => ({ id: `exchange${i + 1}`, url: `http://${LOOPBACK}:${port}` })),
+      redis: redis === null ? null : { url: redis.url, managed: redis.managed },
+      dynamodbEndpoint: `http://${LOOPBACK}:${plan.dynamodbPort}`,
+      toxiproxyUrl,
+      proxies,
+    };
+    for (const node of plan.nodes) this.addChild(nodeSpec(this.wiring(node.id, plan, proxies, token, redis?.url ?? null), this.logsDir), 'node');
+    await this.writeFile();
+    await Promise.all(this.nodeNames.map((name) => this.child(name).start()));
+    await this.writeFile();
+  }
+
+  private async startToxiproxy(plan: PortPlan): Promise<string> {
+    if (this.options.toxiproxyUrl !== null) {
+      this.log(`toxiproxy: using TOXIPROXY_URL ${this.options.toxiproxyUrl}`);
+      return this.options.toxiproxyUrl;
+    }
+    this.toxiproxyServer = await startToxiproxyServer({ host: LOOPBACK, port: plan.toxiproxyPort, log: this.log });
+    return this.toxiproxyServer.url;
+  }
+
+  private async resolveRedis(): Promise<{ url: string; managed: boolean; port: number | null } | null> {
+    const choice = this.options.redis;
+    if (choice.kind === 'url') return { url: choice.url, managed: false, port: null };
+    if (choice.kind === 'none') {
+      this.log('redis: none (--redis none): nodes run without the Redis cache');
+      return null;
+    }
+    if (!onPath('redis-server')) {
+      this.log('redis: no REDIS_URL and no redis-server on PATH: nodes run WITHOUT the Redis cache');
+      return null;
+    }
+    const [port] = await freePorts(1, LOOPBACK);
+    if (port === undefined) throw new Error('no free port for redis-server');
+    return { url: `redis://${LOOPBACK}:${port}`, managed: true, port };
+  }
+
+  private async startServices(plan: PortPlan, redis: { port: number | null } | null): Promise<void> {
+    const dynamoDir = join(this.options.dataDir, 'dynamodb');
+    const redisDir = join(this.options.dataDir, 'redis');
+    await mkdir(dynamoDir, { recursive: true });
+    const specs: ChildSpec[] = [dynaliteSpec(plan.dynamodbPort, dynamoDir, this.logsDir)];
+    if (redis !== null && redis.port !== null) {
+      await mkdir(redisDir, { recursive: true });
+      specs.push(redisSpec(redis.port, redisDir, this.logsDir));
+    }
+    specs.push(...plan.exchangePorts.map((port, i) => exchangeSpec(i, port, this.logsDir)));
+    const children = specs.map((spec) => this.addChild(spec, 'service'));
+    await Promise.all(children.map((child) => child.start()));
+  }
+
+  private wiring(id: string, plan: PortPlan, proxies: readonly ProxyEntry[], token: string, redisUrl: string | null): NodeWiring {
+    const self = plan.nodes.find((n) => n.id === id);
+    if (self === undefined) throw new Error(`node ${id} is not in the plan`);
+    const peers = new Map(
+      plan.nodes.map((n) => {
+        if (n.id === id) return [n.id, `${LOOPBACK}:${n.grpcPort}`];
+        const proxy = proxies.find((p) => p.from === id && p.to === n.id);
+        if (proxy === undefined) throw new Error(`no fault proxy ${id}_to_${n.id}`);
+        return [n.id, proxy.listen];
+      }),
+    );
+    return {
+      id,
+      httpPort: self.httpPort,
+      grpcPort: self.grpcPort,
+      peers,
+      peerHttp: new Map(plan.nodes.map((n) => [n.id, `http://${LOOPBACK}:${n.httpPort}`])),
+      clusterId: CLUSTER_ID,
+      clusterToken: token,
+      dataDir: join(this.options.dataDir, id),
+      redisUrl,
+      dynamodbEndpoint: `http://${LOOPBACK}:${plan.dynamodbPort}`,
+      exchangeUrls: plan.exchangePorts.map((port) => `http://${LOOPBACK}:${port}`),
+      logLevel: this.options.logLevel,
+      tickMs: this.options.tickMs,
+      extraEnv: this.options.nodeEnv,
+    };
+  }
+
+  private addChild(spec: ChildSpec, kind: 'node' | 'service'): SupervisedChild {
+    const child = new SupervisedChild(spec, (exit) => this.onChildExit(exit));
+    this.children.set(spec.name, child);
+    if (kind === 'node') this.nodeNames.push(spec.name);
+    return child;
+  }
+
+  private onChildExit(exit: ChildExit): void {
+    if (this.info !== null) void this.writeFile().catch((error: unknown) => this.log(`launcher.json: ${(error as Error).message}`));
+    if (this.stopPromise !== null || !exit.wasReady) return;
+    const how = exit.signal !== null ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    if (exit.expected) {
+      this.log(`${exit.name} (pid ${exit.pid}) stopped (${how})`);
+      return;
+    }
+    const logFile = this.child(exit.name).spec.logFile;
+    void tailFile(logFile, CRASH_TAIL_LINES).then((tail) =>
+      this.log(`${exit.name} (pid ${exit.pid}) CRASHED with ${how}; the others keep running. Last lines of ${logFile}:\n${indent(tail)}`),
+    );
+  }
+
+  private writeFile(): Promise<void> {
+    this.fileChain = this.fileChain.then(() => writeLauncherFile(this.options.dataDir, this.describe()));
+    return this.fileChain;
+  }
+
+  private child(name: string): SupervisedChild {
+    const child = this.children.get(name);
+    if (child === undefined) throw new ProcessOpError(`unknown process "${name}" (known: ${[...this.children.keys()].join(', ')})`, 404);
+    return child;
+  }
+
+  processes(): Promise<ChildView[]> {
+    return Promise.resolve([...this.children.values()].map((child) => child.view()));
+  }
+
+  /** One operation at a time per child; wrong-state requests fail with 409. */
+  act(name: string, op: ProcessOp): Promise<ChildView> {
+    const child = this.child(name);
+    if (this.stopPromise !== null) return Promise.reject(new ProcessOpError('the launcher is stopping', 409));
+    const previous = this.opChains.get(name) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.runOp(child, op));
+    this.opChains.set(name, run);
+    return run;
+  }
+
+  private async runOp(child: SupervisedChild, op: ProcessOp): Promise<ChildView> {
+    const name = child.spec.name;
+    const grace = this.nodeNames.includes(name) ? NODE_STOP_GRACE_MS : SERVICE_STOP_GRACE_MS;
+    const running = child.pid !== null;
+    try {
+      if (op === 'kill') {
+        if (!running) throw new Error(`${name} is not running`);
+        await child.kill('SIGKILL');
+      } else if (op === 'start') {
+        if (running) throw new Error(`${name} is already running (pid ${child.pid})`);
+        await child.start();
+      } else if (op === 'restart') {
+        await child.stop(grace);
+        await child.start();
+      } else if (op === 'pause') {
+        child.pause();
+      } else {
+        child.resume();
+      }
+    } catch (error) {
+      throw error instanceof ProcessOpError ? error : new ProcessOpError(`${op} ${name}: ${(error as Error).message}`, 409);
+    }
+    await this.writeFile();
+    this.log(`${op} ${name}: ${child.view().state}${child.pid === null ? '' : ` (pid ${child.pid})`}`);
+    return child.view();
+  }
+
+  /** Stop nodes (SIGTERM, SIGKILL after a grace), then services, proxies and the control API. */
+  stop(): Promise<void> {
+    this.stopPromise ??= this.shutdown();
+    return this.stopPromise;
+  }
+
+  private async shutdown(): Promise<void> {
+    const nodes = [...this.children.values()].filter((c) => this.nodeNames.includes(c.spec.name));
+    const services = [...this.children.values()].filter((c) => !this.nodeNames.includes(c.spec.name));
+    await Promise.all(nodes.map((child) => child.stop(NODE_STOP_GRACE_MS)));
+    await Promise.all(services.map((child) => child.stop(SERVICE_STOP_GRACE_MS)));
+    await this.controlServer?.close();
+    if (this.toxiproxyServer !== null) await this.toxiproxyServer.close();
+    else await this.links?.removeAll();
+    if (this.info !== null) await this.writeFile().catch(() => undefined);
+    process.off('exit', this.exitHook);
+  }
+
+  /** Synchronous last resort: SIGKILL every child. */
+  killAllNow(): void {
+    for (const child of this.children.values()) child.killNow();
+  }
+}
