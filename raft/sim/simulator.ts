@@ -130,6 +130,7 @@ export class Simulation {
     this.configSummary = JSON.stringify(shared);
     this.nodes = ids.map((id) => new SimNode(id, makeRaftConfig(id, ids, shared)));
     this.checkedStoreVersion = ids.map(() => -1);
+    if (options.verbose) console.log(`seed ${options.seed}: ${options.nodeCount} nodes, config ${this.configSummary}`);
   }
 
   run(): SimResult {
