@@ -136,9 +136,15 @@ export class HttpClient implements Client {
       if (!isTrade || notSent) return { type: 'fail', value: null, error: code };
       return { type: 'info', value: null, error: code };
     }
-    if (request.f === OpF.Buy || request.f === OpF.Sell) return tradeCompletion(request.f, request.qty, answer);
-    if (request.f === OpF.Read) return stockReadCompletion(answer);
-    return orderReadCompletion(request.tx, answer);
+    switch (request.f) {
+      case OpF.Buy:
+      case OpF.Sell:
+        return tradeCompletion(request.f, request.qty, answer);
+      case OpF.Read:
+        return stockReadCompletion(answer);
+      case OpF.ReadOrder:
+        return orderReadCompletion(request.tx, answer);
+    }
   }
 
   private async send(base: string, request: Request): Promise<HttpAnswer> {
