@@ -50,6 +50,7 @@ export class Launcher implements ProcessOps {
   private readonly opChains = new Map<string, Promise<unknown>>();
   private fileChain: Promise<void> = Promise.resolve();
   private stopPromise: Promise<void> | null = null;
+  private bootPromise: Promise<void> | null = null;
   private toxiproxyServer: ToxiproxyServerHandle | null = null;
   private controlServer: ControlServer | null = null;
   private links: FaultLinks | null = null;
@@ -64,17 +65,33 @@ export class Launcher implements ProcessOps {
     this.logsDir = join(options.dataDir, 'logs');
   }
 
-  /** Start everything; on failure, stops whatever started and rethrows. */
-  static async start(options: LauncherOptions, log: LogLine): Promise<Launcher> {
+  /** A launcher that has started nothing yet: call run(). stop() is safe at any time. */
+  static create(options: LauncherOptions, log: LogLine): Launcher {
     const launcher = new Launcher(options, log);
     process.on('exit', launcher.exitHook);
+    return launcher;
+  }
+
+  /** Start everything; on failure (or a stop() meanwhile), stops whatever started and rethrows. */
+  static async start(options: LauncherOptions, log: LogLine): Promise<Launcher> {
+    const launcher = Launcher.create(options, log);
+    await launcher.run();
+    return launcher;
+  }
+
+  async run(): Promise<void> {
+    if (this.bootPromise !== null) throw new Error('launcher already started');
+    this.bootPromise = this.boot();
     try {
-      await launcher.boot();
+      await this.bootPromise;
     } catch (error) {
-      await launcher.stop();
+      await this.stop();
       throw error;
     }
-    return launcher;
+  }
+
+  private assertRunning(): void {
+    if (this.stopPromise !== null) throw new Error('the launcher was stopped while starting');
   }
 
   get faultLinks(): FaultLinks {
@@ -98,9 +115,12 @@ export class Launcher implements ProcessOps {
     const plan = options.basePort === null ? await freePortPlan(options.nodes, LOOPBACK) : planPorts(options.basePort, options.nodes);
     await assertPortsFree(planPortList(plan).filter((p) => options.toxiproxyUrl === null || p.what !== 'Toxiproxy API'), LOOPBACK);
     const token = await clusterToken(options.dataDir);
+    this.assertRunning();
     const toxiproxyUrl = await this.startToxiproxy(plan);
     const redis = await this.resolveRedis();
+    this.assertRunning();
     await this.startServices(plan, redis);
+    this.assertRunning();
     const nodes = plan.nodes.map((n) => ({ id: n.id, grpcAddress: `${LOOPBACK}:${n.grpcPort}`, httpUrl: `http://${LOOPBACK}:${n.httpPort}` }));
     const proxies = await FaultLinks.create(toxiproxyUrl, nodes, LOOPBACK);
     this.links = new FaultLinks(toxiproxyUrl, proxies);
@@ -125,6 +145,7 @@ export class Launcher implements ProcessOps {
     };
     for (const node of plan.nodes) this.addChild(nodeSpec(this.wiring(node.id, plan, proxies, token, redis?.url ?? null), this.logsDir), 'node');
     await this.writeFile();
+    this.assertRunning();
     await Promise.all(this.nodeNames.map((name) => this.child(name).start()));
     await this.writeFile();
   }
@@ -277,15 +298,22 @@ export class Launcher implements ProcessOps {
   }
 
   private async shutdown(): Promise<void> {
-    const nodes = [...this.children.values()].filter((c) => this.nodeNames.includes(c.spec.name));
-    const services = [...this.children.values()].filter((c) => !this.nodeNames.includes(c.spec.name));
-    await Promise.all(nodes.map((child) => child.stop(NODE_STOP_GRACE_MS)));
-    await Promise.all(services.map((child) => child.stop(SERVICE_STOP_GRACE_MS)));
+    await this.stopChildren();
+    // A boot in progress fails fast once its children are gone; then stop what it added meanwhile.
+    await this.bootPromise?.catch(() => undefined);
+    await this.stopChildren();
     await this.controlServer?.close();
     if (this.toxiproxyServer !== null) await this.toxiproxyServer.close();
     else await this.links?.removeAll();
     if (this.info !== null) await this.writeFile().catch(() => undefined);
     process.off('exit', this.exitHook);
+  }
+
+  private async stopChildren(): Promise<void> {
+    const nodes = [...this.children.values()].filter((c) => this.nodeNames.includes(c.spec.name));
+    const services = [...this.children.values()].filter((c) => !this.nodeNames.includes(c.spec.name));
+    await Promise.all(nodes.map((child) => child.stop(NODE_STOP_GRACE_MS)));
+    await Promise.all(services.map((child) => child.stop(SERVICE_STOP_GRACE_MS)));
   }
 
   /** Synchronous last resort: SIGKILL every child. */
