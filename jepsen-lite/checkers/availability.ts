@@ -35,7 +35,7 @@ function isFilledTrade(op: HistoryOp): boolean {
   return (op.value as { filled?: boolean }).filled === true;
 }
 
-/** Nemesis fault lines: {"action":"start"|"stop"} move the count of active faults. */
+/** Nemesis fault lines: {"action":"start"|"stop"} move the count of active faults; "heal" clears it. */
 function activeDelta(op: HistoryOp): number {
   if (!isNemesisOp(op) || op.f === PHASE_F) return 0;
   if (op.value['action'] === 'start') return 1;
@@ -63,7 +63,7 @@ export function checkAvailability(history: readonly HistoryOp[]): CheckerResult 
       if (phase === 'workload') workloadStart = lastWrite = op.time;
       continue;
     }
-    active = Math.max(0, active + activeDelta(op));
+    active = isNemesisOp(op) && op.value['action'] === 'heal' ? 0 : Math.max(0, active + activeDelta(op));
     if (!isClientOp(op) || op.type === OpType.Invoke) continue;
     const counts = byPhase.get(phase) ?? emptyCounts();
     byPhase.set(phase, counts);

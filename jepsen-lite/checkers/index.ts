@@ -18,6 +18,8 @@ export interface CheckOptions {
   linearizable?: Partial<Omit<LinearizableOptions, 'initialQuantities'>>;
   /** Acknowledged trades never read back make the orders verdict unknown (default true). */
   requireReadBack?: boolean;
+  /** Highest transaction number before the run (attached cluster); default 0. */
+  txFloor?: number;
 }
 
 export interface CheckReport {
@@ -33,7 +35,7 @@ export function checkHistory(history: readonly HistoryOp[], options: CheckOption
   const { initialQuantities } = options;
   const checkers = [
     checkLinearizable(history, { ...DEFAULT_LINEARIZABLE_OPTIONS, ...options.linearizable, initialQuantities }),
-    checkOrders(history, { requireReadBack: options.requireReadBack ?? true }),
+    checkOrders(history, { requireReadBack: options.requireReadBack ?? true, txFloor: options.txFloor ?? 0 }),
     checkExactlyOnce(history, { initialQuantities }),
     checkFinalState(history, { initialQuantities, nodes: options.nodes }),
     checkAvailability(history),

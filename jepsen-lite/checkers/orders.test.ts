@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HistoryBuilder } from '../testing/history-builder.js';
 import { checkOrders } from './orders.js';
 
-const check = (b: HistoryBuilder, requireReadBack = true) => checkOrders(b.build(), { requireReadBack });
+const check = (b: HistoryBuilder, requireReadBack = true) => checkOrders(b.build(), { requireReadBack, txFloor: 0 });
 const kinds = (r: ReturnType<typeof checkOrders>): string[] => (r.details['problems'] as { kind: string }[]).map((p) => p.kind);
 
 describe('orders checker', () => {
@@ -88,6 +88,17 @@ describe('orders checker', () => {
     expect(kinds(check(phantom))).toEqual(['phantom']);
     const fromInfo = new HistoryBuilder().sell(1, 'aapl', 9).info(1).readOrder(0, 1).orderOk(0, 'aapl', 'SELL', 9);
     expect(check(fromInfo).verdict).toBe('valid');
+  });
+
+  it('ignores numbers at or below txFloor (trades before this run) when judging density', () => {
+    const b = () =>
+      new HistoryBuilder()
+        .readOrder(0, 2).orderOk(0, 'aapl', 'SELL', 1)
+        .buy(0, 'aapl', 3).filled(0, 6)
+        .readOrder(0, 6).orderOk(0, 'aapl', 'BUY', 3)
+        .build();
+    expect(checkOrders(b(), { requireReadBack: true, txFloor: 5 }).verdict).toBe('valid');
+    expect(checkOrders(b(), { requireReadBack: true, txFloor: 0 }).verdict).toBe('invalid');
   });
 
   it('is unknown when an acknowledged trade is never read back (if read-back is required)', () => {

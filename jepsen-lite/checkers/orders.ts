@@ -12,6 +12,8 @@ import { Verdict, type CheckerResult } from './result.js';
 export interface OrdersOptions {
   /** When true, an acknowledged trade never read back makes the verdict unknown (at best). */
   requireReadBack: boolean;
+  /** Numbers <= txFloor belong to trades before this run (an attached cluster): ignored. */
+  txFloor: number;
 }
 
 /** Problems listed in results.json are capped; counts are always complete. */
@@ -114,7 +116,7 @@ function checkReads(executions: readonly Execution[], byTx: Map<number, Executio
   return readBack;
 }
 
-function checkDense(executions: readonly Execution[], byTx: Map<number, Execution[]>, reads: readonly Operation[], problems: Problem[]): { maxTx: number; gaps: number; indeterminate: number } {
+function checkDense(executions: readonly Execution[], byTx: Map<number, Execution[]>, reads: readonly Operation[], floor: number, problems: Problem[]): { maxTx: number; gaps: number; indeterminate: number } {
   const known = new Set<number>(byTx.keys());
   for (const r of reads) {
     const v = readOrderOkValue(r);
@@ -122,7 +124,7 @@ function checkDense(executions: readonly Execution[], byTx: Map<number, Executio
   }
   const maxTx = Math.max(0, ...known);
   const gapList: number[] = [];
-  for (let n = 1; n <= maxTx; n++) if (!known.has(n)) gapList.push(n);
+  for (let n = floor + 1; n <= maxTx; n++) if (!known.has(n)) gapList.push(n);
   const indeterminate = executions.filter((ex) => ex.outcome === Outcome.Info).length;
   if (gapList.length > indeterminate) {
     const shown = gapList.slice(0, 10).join(', ');
@@ -141,9 +143,10 @@ export function checkOrders(history: readonly HistoryOp[], options: OrdersOption
       problems.push({ kind: 'duplicate-tx', tx, message: `tx ${tx} given to ${list.length} different trades: ${list.map(describe).join(' / ')}`, lines: lineIndexes(list.flatMap((ex) => ex.requests)) });
     }
   }
-  const reads = ops.filter((op) => op.f === OpF.ReadOrder && op.outcome === Outcome.Ok);
+  if (!Number.isSafeInteger(options.txFloor) || options.txFloor < 0) throw new Error(`orders: txFloor must be an integer >= 0, got ${options.txFloor}`);
+  const reads = ops.filter((op) => op.f === OpF.ReadOrder && op.outcome === Outcome.Ok && readOrderOkValue(op).tx > options.txFloor);
   const readBack = checkReads(executions, byTx, reads, problems);
-  const dense = checkDense(executions, byTx, reads, problems);
+  const dense = checkDense(executions, byTx, reads, options.txFloor, problems);
   const unverified = [...byTx.keys()].filter((tx) => !readBack.has(tx)).sort((a, b) => a - b);
   let verdict: Verdict = problems.length > 0 ? Verdict.Invalid : Verdict.Valid;
   if (verdict === Verdict.Valid && options.requireReadBack && unverified.length > 0) verdict = Verdict.Unknown;
