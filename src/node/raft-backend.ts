@@ -1,3 +1,4 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import { RaftError, Role, type RaftNode } from '../../raft/index.js';
 import { encodeCommand, tradeCommandFor } from '../bazaar/commands.js';
@@ -38,6 +39,22 @@ export interface RaftBackendOptions {
 /** While no leader is known, re-check this often (bounded by requestTimeoutMs overall). */
 export const LEADER_POLL_MS = 25;
 
+/**
+ * Raft refusals that prove the trade was never appended to the log (so retrying it cannot
+ * execute it twice): the node is not the leader, or a leadership transfer is under way.
+ */
+const NOT_APPENDED_CODES: ReadonlySet<string> = new Set(['RAFT_ERR_NOT_LEADER', 'RAFT_ERR_TRANSFER_IN_PROGRESS']);
+
+/**
+ * gRPC UNAVAILABLE raised while picking a connection (the channel to the leader has none, e.g.
+ * the leader process is gone): the call was never written to any connection, so it did not
+ * execute. A connection that dropped mid-call ("Connection dropped") is not this case.
+ */
+function neverSent(err: unknown): boolean {
+  const e = err as { code?: unknown; details?: unknown };
+  return e.code === GrpcStatus.UNAVAILABLE && typeof e.details === 'string' && e.details.startsWith('No connection established');
+}
+
 export class RaftBackend implements BazaarBackend {
   constructor(private readonly o: RaftBackendOptions) {}
 
@@ -47,8 +64,14 @@ export class RaftBackend implements BazaarBackend {
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) throw unavailable('no leader reachable within the request timeout; the trade was not executed');
       const st = this.o.raft.status();
-      if (st.role === Role.Leader) return this.executeHere(request, idempotencyKey, remainingMs);
-      if (st.leader !== null && st.leader !== this.o.nodeId) {
+      if (st.role === Role.Leader) {
+        try {
+          return await this.executeHere(request, idempotencyKey, remainingMs);
+        } catch (err) {
+          // Refused before it was appended (e.g. a leadership transfer is under way): retry.
+          if (!NOT_APPENDED_CODES.has(String((err as { code?: unknown }).code))) throw err;
+        }
+      } else if (st.leader !== null && st.leader !== this.o.nodeId) {
         const outcome = await this.forward(st.leader, request, idempotencyKey, remainingMs);
         if (outcome !== null) return outcome;
       }
@@ -77,6 +100,7 @@ export class RaftBackend implements BazaarBackend {
         remainingMs,
       );
     } catch (err) {
+      if (neverSent(err)) return null;
       throw unavailable(`forwarding to leader ${leader} failed (${(err as Error).message}); the trade may or may not have executed`, err);
     }
     if (reply.executed) {
@@ -84,7 +108,7 @@ export class RaftBackend implements BazaarBackend {
         ? { ok: true, transactionNumber: Number(reply.transaction_number), replayed: reply.replayed }
         : { ok: false, code: reply.failure_code as TradeFailureCode, replayed: reply.replayed };
     }
-    if (reply.error_code === 'RAFT_ERR_NOT_LEADER') return null;
+    if (NOT_APPENDED_CODES.has(reply.error_code)) return null;
     if (reply.error_code.startsWith('RAFT_ERR_')) throw new RaftError(reply.error_code as never, reply.error_message);
     throw new BazaarError(BazaarErrorCode.Internal, `leader ${leader} failed the trade: ${reply.error_message}`);
   }

@@ -48,7 +48,9 @@ async function call<T>(url: string, init: RequestInit, timeoutMs: number): Promi
     }
     return { status: res.status, body, retryAfter: res.headers.get('retry-after'), elapsedMs: performance.now() - started, error: null };
   } catch (err) {
-    return { status: 0, body: null, retryAfter: null, elapsedMs: performance.now() - started, error: (err as Error).message };
+    const cause = (err as { cause?: { code?: unknown } }).cause?.code;
+    const error = `${(err as Error).message}${typeof cause === 'string' ? ` (${cause})` : ''}`;
+    return { status: 0, body: null, retryAfter: null, elapsedMs: performance.now() - started, error };
   }
 }
 
@@ -100,4 +102,9 @@ export async function getOrderEventually(base: string, number: number, timeoutMs
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`GET /orders?order-number=${number} on ${base}: status ${last?.status} ${JSON.stringify(last?.body)} ${last?.error ?? ''}`);
+}
+
+/** True when the request provably never reached a server (the connection was refused). */
+export function neverSent(result: HttpResult<unknown>): boolean {
+  return result.status === 0 && result.error !== null && result.error.includes('ECONNREFUSED');
 }
