@@ -18,6 +18,9 @@ export interface FaultProfile {
   /** Crash in the middle of handling a Ready (before persist / before send / before apply). */
   readonly crashMidReadyProbability: number;
   readonly restartDelayMaxTicks: number;
+  /** A node that just became leader is crashed or cut off a few ticks later (Figure 8 set-ups). */
+  readonly newLeaderStrikeProbability: number;
+  readonly newLeaderStrikeMaxTicks: number;
   readonly pausePerTickProbability: number;
   readonly pauseMaxTicks: number;
   readonly partitionPerTickProbability: number;
@@ -42,6 +45,8 @@ export const defaultFaultProfile: FaultProfile = {
   crashAfterVoteGrantProbability: 0.15,
   crashMidReadyProbability: 0.002,
   restartDelayMaxTicks: 30,
+  newLeaderStrikeProbability: 0.15,
+  newLeaderStrikeMaxTicks: 4,
   pausePerTickProbability: 0.004,
   pauseMaxTicks: 60,
   partitionPerTickProbability: 0.015,
@@ -63,6 +68,7 @@ export const quietFaultProfile: FaultProfile = {
   crashPerTickProbability: 0,
   crashAfterVoteGrantProbability: 0,
   crashMidReadyProbability: 0,
+  newLeaderStrikeProbability: 0,
   pausePerTickProbability: 0,
   partitionPerTickProbability: 0,
   campaignPerTickProbability: 0,
@@ -80,4 +86,38 @@ export function validateFaultProfile(profile: FaultProfile): void {
       throw new Error(`fault profile ${key} must be an integer >= 0, got ${value}`);
     }
   }
+}
+
+/** Fault knobs that swarm testing scales per seed (client rates included). */
+const swarmKeys = [
+  'dropProbability',
+  'duplicateProbability',
+  'longDelayProbability',
+  'crashPerTickProbability',
+  'crashAfterVoteGrantProbability',
+  'crashMidReadyProbability',
+  'newLeaderStrikeProbability',
+  'pausePerTickProbability',
+  'partitionPerTickProbability',
+  'campaignPerTickProbability',
+  'proposePerTickProbability',
+  'readPerTickProbability',
+  'transferPerTickProbability',
+] as const satisfies readonly (keyof FaultProfile)[];
+
+/** Scale factors a seed may draw for one knob: off, calmer, as given, stormier. */
+const swarmFactors = [0, 0.5, 1, 1, 2, 3] as const;
+
+/**
+ * Swarm testing (Groce et al.): each seed runs its own mix, some faults off, others much
+ * more frequent, so rare interleavings that one fixed mix starves get exercised.
+ */
+export function swarmFaultProfile(base: FaultProfile, pickFactor: () => number): FaultProfile {
+  const scaled: Record<string, number> = { ...base };
+  for (const key of swarmKeys) scaled[key] = Math.min(1, base[key] * pickFactor());
+  return scaled as unknown as FaultProfile;
+}
+
+export function drawSwarmFactor(draw: (items: readonly number[]) => number): number {
+  return draw(swarmFactors);
 }

@@ -31,6 +31,7 @@ export function drain(sim: Simulation, node: SimNode): void {
 function handleReady(sim: Simulation, node: SimNode, core: RaftCoreApi): void {
   const ready = core.ready();
   traceReady(sim, node, ready);
+  if (ready.softState?.role === 'leader') sim.onNewLeader(node);
   const crashAt = sim.rng.chance(sim.faults.crashMidReadyProbability) ? sim.rng.int(0, 3) : CrashPoint.None;
   if (crashAt === CrashPoint.BeforePersist) return sim.crashNode(node, 'crash before persisting a Ready');
   persist(sim, node, ready);

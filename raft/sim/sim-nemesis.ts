@@ -8,6 +8,7 @@ import type { Simulation } from './simulator.js';
  */
 export function nemesisTick(sim: Simulation): void {
   healAndRecover(sim);
+  strikeNewLeaders(sim);
   const faults = sim.faults;
   const rng = sim.rng;
   if (rng.chance(faults.crashPerTickProbability)) crashSomeone(sim);
@@ -43,6 +44,29 @@ function resume(sim: Simulation, node: SimNode): void {
   sim.record(node.id, 'resumed', null);
   if (node.isUp() && sim.rng.chance(0.5)) sim.client.read(node);
   if (node.core?.status().role === 'leader' && sim.rng.chance(0.5)) sim.client.propose(node);
+}
+
+/** Crash or cut off a freshly elected leader (its first entries reach few or no followers). */
+function strikeNewLeaders(sim: Simulation): void {
+  for (const [id, strike] of sim.leaderStrikes) {
+    if (strike.tick > sim.nowTick) continue;
+    sim.leaderStrikes.delete(id);
+    const node = sim.node(id);
+    if (node.incarnation !== strike.incarnation || node.core?.status().role !== 'leader') continue;
+    if (sim.network.cutLinkCount() === 0 && sim.rng.chance(0.5)) {
+      const keep = sim.nodes.filter((other) => other !== node && sim.rng.chance(0.3)).map((other) => other.id);
+      for (const other of sim.nodes) {
+        if (other === node || keep.includes(other.id)) continue;
+        sim.network.cut(node.id, other.id);
+        sim.network.cut(other.id, node.id);
+      }
+      sim.network.partitionHealAtTick = sim.nowTick + sim.rng.int(5, Math.max(6, sim.faults.partitionMaxTicks + 1));
+      sim.stats.partitions++;
+      sim.record(node.id, `new leader cut off until t${sim.network.partitionHealAtTick}: ${sim.network.describeCuts()}`, null);
+    } else if (sim.nodes.filter((other) => other.isUp()).length > 1) {
+      sim.crashNode(node, 'new leader crashed');
+    }
+  }
 }
 
 export function pickLeader(sim: Simulation): SimNode | null {

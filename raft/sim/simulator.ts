@@ -1,7 +1,14 @@
 import type { RaftConfig } from '../core/config.js';
 import { makeRaftConfig } from '../core/config.js';
 import { createRng, type Rng } from '../core/rng.js';
-import { defaultFaultProfile, quietFaultProfile, validateFaultProfile, type FaultProfile } from './fault-profile.js';
+import {
+  defaultFaultProfile,
+  drawSwarmFactor,
+  quietFaultProfile,
+  swarmFaultProfile,
+  validateFaultProfile,
+  type FaultProfile,
+} from './fault-profile.js';
 import { InvariantChecker, InvariantViolation, type LogView } from './invariants.js';
 import { SimClient } from './sim-client.js';
 import { drain, withCore } from './sim-driver.js';
@@ -21,6 +28,8 @@ export interface SimOptions {
   readonly steps: number;
   readonly core: RaftCoreCtor;
   readonly faults: FaultProfile;
+  /** Swarm testing: scale each fault knob by a factor the seed draws. */
+  readonly swarm: boolean;
   /** Events kept for the failure report. */
   readonly traceEvents: number;
   /** Liveness phase: a leader must exist within this many ticks of healing. */
@@ -35,6 +44,7 @@ export const simDefaults = {
   nodeCount: 3,
   steps: 3000,
   faults: defaultFaultProfile,
+  swarm: true,
   traceEvents: 200,
   leaderWithinTicks: 200,
   convergeWithinTicks: 600,
@@ -121,13 +131,15 @@ export class Simulation {
   constructor(readonly options: SimOptions) {
     validateSimOptions(options);
     this.rng = createRng(options.seed);
-    this.faults = options.faults;
+    this.faults = options.swarm
+      ? swarmFaultProfile(options.faults, () => drawSwarmFactor((items) => this.rng.pick(items)))
+      : options.faults;
     this.trace = new SimTrace(options.traceEvents, options.verbose ? (line) => console.log(line) : null);
     this.network = new SimNetwork(this.rng.fork());
     this.client = new SimClient(this);
     const ids = Array.from({ length: options.nodeCount }, (_, i) => `n${i + 1}`);
     const shared = drawSharedConfig(this.rng);
-    this.configSummary = JSON.stringify(shared);
+    this.configSummary = `${JSON.stringify(shared)} faults ${JSON.stringify(this.faults)}`;
     this.nodes = ids.map((id) => new SimNode(id, makeRaftConfig(id, ids, shared)));
     this.checkedStoreVersion = ids.map(() => -1);
     if (options.verbose) console.log(`seed ${options.seed}: ${options.nodeCount} nodes, config ${this.configSummary}`);
@@ -162,6 +174,15 @@ export class Simulation {
 
   record(node: string, what: string, message: Message | null): void {
     this.trace.record({ step: this.stepNo, tick: this.nowTick, node, what, message });
+  }
+
+  /** Targets of the new-leader strike: node id -> tick at which it is hit. */
+  readonly leaderStrikes = new Map<string, { tick: number; incarnation: number }>();
+
+  onNewLeader(node: SimNode): void {
+    if (!this.rng.chance(this.faults.newLeaderStrikeProbability)) return;
+    const tick = this.nowTick + this.rng.int(0, this.faults.newLeaderStrikeMaxTicks + 1);
+    this.leaderStrikes.set(node.id, { tick, incarnation: node.incarnation });
   }
 
   crashNode(node: SimNode, why: string): void {
