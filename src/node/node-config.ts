@@ -124,6 +124,7 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
   const dynamoEndpoint = nonEmpty(get('dynamodb-endpoint'));
   if (dynamoEndpoint !== null && !isUrl(dynamoEndpoint)) throw new ConfigError(`DYNAMODB_ENDPOINT must be an http(s) URL, got "${dynamoEndpoint}"`);
   const exchangeUrls = (get('exchange-urls') ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
+  if (exchangeUrls.length === 0) throw new ConfigError('EXCHANGE_URLS must name at least one exchange base URL (the price pipeline needs one)');
   for (const u of exchangeUrls) if (!isUrl(u)) throw new ConfigError(`EXCHANGE_URLS entry "${u}" is not an http(s) URL`);
   const logLevel = get('log-level') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);

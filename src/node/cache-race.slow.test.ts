@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisProcess, type ChildHandle } from '../prices/local-processes.js';
+import { getStock, postTrade } from './testing/bazaar-http.js';
+import { NodeCluster } from './testing/node-processes.js';
+
+/**
+ * Reads racing trades on three real nodes with a real Redis cache: every trade is a BUY of 1 on
+ * one stock, so after k acknowledged trades the quantity is at most 100 - k. A linearizable read
+ * that started after k acks (or after another read completed with quantity q) must answer
+ * <= 100 - k (and <= q). Stale reads on one node never go back in time either (Redis fills are
+ * fenced by the applied index). The Redis-unreachable-from-leader case is in src/cache.
+ */
+
+const STOCK = 'aapl';
+const INITIAL_QUANTITY = 100;
+const WRITERS = 2;
+const TRADES_PER_WRITER = 40;
+const LINEARIZABLE_READERS = 6;
+const STALE_READERS_PER_NODE = 1;
+/** Bound on the reads of one reader (it also stops when the writers are done). */
+const READS_PER_READER_MAX = 5_000;
+
+let redis: ChildHandle | null = null;
+let redisDir = '';
+let cluster: NodeCluster | null = null;
+
+beforeAll(async () => {
+  redisDir = await mkdtemp(join(tmpdir(), 'bazaar-cache-race-redis-'));
+  redis = await startRedisProcess(redisDir);
+  cluster = await NodeCluster.start({ size: 3, symbols: [STOCK, 'msft'], redisUrl: redis.url });
+  await cluster.waitForLeader();
+});
+
+afterAll(async () => {
+  await cluster?.close();
+  await redis?.stop();
+  if (redisDir !== '') await rm(redisDir, { recursive: true, force: true });
+});
+
+describe('reads racing trades through the Redis cache', () => {
+  it('never returns a quantity older than an acknowledged trade or an earlier completed read', async () => {
+    const c = cluster;
+    if (c === null) throw new Error('cluster not started');
+    let acked = 0;
+    /** Lowest quantity returned by a completed linearizable read. */
+    let lowestCompleted = INITIAL_QUANTITY;
+    let writing = true;
+    const violations: string[] = [];
+    let linearizableReads = 0;
+    let staleReads = 0;
+
+    const writer = async (w: number): Promise<void> => {
+      for (let i = 0; i < TRADES_PER_WRITER; i++) {
+        const node = c.ids[(w + i) % c.ids.length] as string;
+        const res = await postTrade(c.url(node), { name: STOCK, type: 'BUY', quantity: 1 });
+        if (res.status !== 200) violations.push(`trade on ${node}: ${res.status} ${JSON.stringify(res.body)} ${res.error ?? ''}`);
+        else acked += 1;
+      }
+    };
+    const linearizableReader = async (r: number): Promise<void> => {
+      for (let i = 0; i < READS_PER_READER_MAX && writing; i++) {
+        const node = c.ids[(r + i) % c.ids.length] as string;
+        const ackedAtStart = acked;
+        const lowestAtStart = lowestCompleted;
+        const res = await getStock(c.url(node), STOCK);
+        const q = res.body?.data.quantity;
+        if (res.status !== 200 || q === undefined) {
+          violations.push(`read on ${node}: ${res.status} ${JSON.stringify(res.body)}`);
+          continue;
+        }
+        linearizableReads += 1;
+        if (q > INITIAL_QUANTITY - ackedAtStart) violations.push(`read on ${node} started after ${ackedAtStart} acks returned ${q}`);
+        if (q > lowestAtStart) violations.push(`read on ${node} started after a read returned ${lowestAtStart}, returned ${q}`);
+        lowestCompleted = Math.min(lowestCompleted, q);
+      }
+    };
+    const staleReader = async (node: string): Promise<void> => {
+      let last = INITIAL_QUANTITY;
+      for (let i = 0; i < READS_PER_READER_MAX && writing; i++) {
+        const res = await getStock(c.url(node), STOCK, { stale: true });
+        const q = res.body?.data.quantity;
+        if (res.status !== 200 || q === undefined) {
+          violations.push(`stale read on ${node}: ${res.status} ${JSON.stringify(res.body)}`);
+          continue;
+        }
+        staleReads += 1;
+        if (q > last) violations.push(`stale read on ${node} went back from ${last} to ${q}`);
+        last = q;
+      }
+    };
+
+    const readers = [
+      ...Array.from({ length: LINEARIZABLE_READERS }, (_, r) => linearizableReader(r)),
+      ...c.ids.flatMap((node) => Array.from({ length: STALE_READERS_PER_NODE }, () => staleReader(node))),
+    ];
+    await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+    writing = false;
+    await Promise.all(readers);
+    console.log(`cache race: ${acked} trades, ${linearizableReads} linearizable and ${staleReads} stale reads racing them`);
+    expect(violations).toEqual([]);
+    expect(acked).toBe(WRITERS * TRADES_PER_WRITER);
+    expect(linearizableReads).toBeGreaterThan(acked);
+    for (const node of c.ids) {
+      const res = await getStock(c.url(node), STOCK);
+      expect(res.body?.data).toMatchObject({ quantity: INITIAL_QUANTITY - acked, volume: acked });
+    }
+  });
+});
