@@ -16,10 +16,7 @@ export function nemesisTick(sim: Simulation): void {
   if (sim.network.cutLinkCount() === 0 && rng.chance(faults.partitionPerTickProbability)) partition(sim);
   if (rng.chance(faults.campaignPerTickProbability)) simultaneousCampaign(sim);
   if (rng.chance(faults.proposePerTickProbability)) proposeSomewhere(sim);
-  if (rng.chance(faults.readPerTickProbability)) {
-    const active = sim.activeNodes();
-    if (active.length > 0) sim.client.read(rng.pick(active));
-  }
+  if (rng.chance(faults.readPerTickProbability)) readSomewhere(sim);
   if (rng.chance(faults.transferPerTickProbability)) {
     const leader = pickLeader(sim);
     if (leader !== null) sim.client.transfer(leader, rng.pick(leader.config.voters.filter((id) => id !== leader.id)));
@@ -42,8 +39,9 @@ function healAndRecover(sim: Simulation): void {
 function resume(sim: Simulation, node: SimNode): void {
   node.pausedUntilTick = -1;
   sim.record(node.id, 'resumed', null);
-  if (node.isUp() && sim.rng.chance(0.5)) sim.client.read(node);
-  if (node.core?.status().role === 'leader' && sim.rng.chance(0.5)) sim.client.propose(node);
+  const stillLeader = node.core?.status().role === 'leader';
+  if (node.isUp() && (stillLeader || sim.rng.chance(0.3))) sim.client.read(node);
+  if (stillLeader && sim.rng.chance(0.5)) sim.client.propose(node);
 }
 
 /** Crash or cut off a freshly elected leader (its first entries reach few or no followers). */
@@ -135,6 +133,14 @@ function simultaneousCampaign(sim: Simulation): void {
     sim.record(node.id, 'campaign', null);
     withCore(sim, node, (core) => core.campaign());
   }
+}
+
+/** Half the reads go to a node claiming leadership (possibly a deposed one that does not know yet). */
+function readSomewhere(sim: Simulation): void {
+  const leader = sim.rng.chance(0.5) ? pickLeader(sim) : null;
+  if (leader !== null) return sim.client.read(leader);
+  const active = sim.activeNodes();
+  if (active.length > 0) sim.client.read(sim.rng.pick(active));
 }
 
 function proposeSomewhere(sim: Simulation): void {
