@@ -13,6 +13,8 @@ export const DATA_DIR_MARKER = '.bazaar-data';
 const CLUSTER_TOKEN_FILE = 'cluster-token';
 const CLUSTER_TOKEN_BYTES = 24;
 /** Command-line fragments of the launcher's children, to recognise leftovers by /proc/<pid>/cmdline. */
+const REAP_WAIT_MS = 5_000;
+const REAP_POLL_MS = 50;
 const CHILD_COMMAND_MARKERS = ['node-main.ts', 'exchange-main.ts', 'dynalite-main.ts', 'redis-server'];
 
 export async function prepareDataDir(dataDir: string, fresh: boolean): Promise<void> {
@@ -72,12 +74,17 @@ export async function checkPreviousLauncher(dataDir: string): Promise<string[]> 
     );
   }
   const reaped: string[] = [];
+  const killed: number[] = [];
   for (const [name, pid] of Object.entries(previous.pids)) {
     if (!isAlive(pid)) continue;
     const command = await commandLine(pid);
     if (command === null || !CHILD_COMMAND_MARKERS.some((marker) => command.includes(marker))) continue;
     process.kill(pid, 'SIGKILL');
+    killed.push(pid);
     reaped.push(`killed ${name} (pid ${pid}) left running by a previous launcher`);
   }
+  // SIGKILL is asynchronous: wait for the exits so their ports are free again.
+  const deadline = Date.now() + REAP_WAIT_MS;
+  while (killed.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, REAP_POLL_MS));
   return reaped;
 }
