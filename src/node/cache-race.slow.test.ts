@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRedisProcess, type ChildHandle } from '../prices/local-processes.js';
 import { getStock, postTrade } from './testing/bazaar-http.js';
 import { NodeCluster } from './testing/node-processes.js';
@@ -34,8 +34,16 @@ beforeAll(async () => {
   await cluster.waitForLeader();
 });
 
+let failed = false;
+beforeEach((context) => {
+  context.onTestFailed(() => {
+    failed = true;
+  });
+});
+
 afterAll(async () => {
-  await cluster?.close();
+  if (failed && cluster !== null) console.log(`node logs kept in ${cluster.dir}`);
+  await cluster?.close({ keepDir: failed });
   await redis?.stop();
   if (redisDir !== '') await rm(redisDir, { recursive: true, force: true });
 });
@@ -66,7 +74,7 @@ describe('reads racing trades through the Redis cache', () => {
         const ackedAtStart = acked;
         const lowestAtStart = lowestCompleted;
         const res = await getStock(c.url(node), STOCK);
-        const q = res.body?.data.quantity;
+        const q = res.body?.data?.quantity;
         if (res.status !== 200 || q === undefined) {
           violations.push(`read on ${node}: ${res.status} ${JSON.stringify(res.body)}`);
           continue;
@@ -81,7 +89,7 @@ describe('reads racing trades through the Redis cache', () => {
       let last = INITIAL_QUANTITY;
       for (let i = 0; i < READS_PER_READER_MAX && writing; i++) {
         const res = await getStock(c.url(node), STOCK, { stale: true });
-        const q = res.body?.data.quantity;
+        const q = res.body?.data?.quantity;
         if (res.status !== 200 || q === undefined) {
           violations.push(`stale read on ${node}: ${res.status} ${JSON.stringify(res.body)}`);
           continue;

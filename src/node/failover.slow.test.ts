@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRng } from '../../raft/core/rng.js';
 import { startRedisProcess, type ChildHandle } from '../prices/local-processes.js';
 import { getStock, getStockEventually, getOrder, postTrade, type TradeBody } from './testing/bazaar-http.js';
@@ -42,8 +42,16 @@ beforeAll(async () => {
   await cluster.waitForLeader();
 });
 
+let failed = false;
+beforeEach((context) => {
+  context.onTestFailed(() => {
+    failed = true;
+  });
+});
+
 afterAll(async () => {
-  await cluster?.close();
+  if (failed && cluster !== null) console.log(`node logs kept in ${cluster.dir}`);
+  await cluster?.close({ keepDir: failed });
   await redis?.stop();
   if (redisDir !== '') await rm(redisDir, { recursive: true, force: true });
 });
@@ -120,7 +128,7 @@ describe('failover of real node processes', () => {
     const body: TradeBody = { name, type: 'BUY', quantity: 7 };
     const first = await postTrade(c.url(leader), body, { idempotencyKey: key });
     expect(first.status).toBe(200);
-    const txn = first.body?.data.transaction_number;
+    const txn = first.body?.data?.transaction_number;
     await c.kill(leader, 'SIGKILL');
     const survivor = c.running()[0] as string;
     const retryStarted = Date.now();
@@ -131,7 +139,7 @@ describe('failover of real node processes', () => {
     }
     console.log(`idempotent retry on ${survivor} answered ${retry.status} after ${Date.now() - retryStarted} ms`);
     expect(retry.status).toBe(200);
-    expect(retry.body?.data.transaction_number).toBe(txn);
+    expect(retry.body?.data?.transaction_number).toBe(txn);
     expect(await agreedStock(c, name)).toEqual({ quantity: before.quantity - 7, volume: before.volume + 7 });
 
     const conflict = await postTrade(c.url(survivor), { ...body, quantity: 8 }, { idempotencyKey: key });
@@ -142,7 +150,7 @@ describe('failover of real node processes', () => {
     await c.waitForLeader();
     const onRestarted = await postTrade(c.url(leader), body, { idempotencyKey: key, timeoutMs: CLIENT_TIMEOUT_MS });
     expect(onRestarted.status).toBe(200);
-    expect(onRestarted.body?.data.transaction_number).toBe(txn);
+    expect(onRestarted.body?.data?.transaction_number).toBe(txn);
     expect(await agreedStock(c, name)).toEqual({ quantity: before.quantity - 7, volume: before.volume + 7 });
     lastOrderNumber += 1;
   });

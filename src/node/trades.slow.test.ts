@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../../raft/core/rng.js';
 import { startRedisProcess, type ChildHandle } from '../prices/local-processes.js';
 import { getOrder, getStock, postTrade, type TradeBody } from './testing/bazaar-http.js';
@@ -37,8 +37,16 @@ beforeAll(async () => {
   await cluster.waitForLeader();
 });
 
+let failed = false;
+beforeEach((context) => {
+  context.onTestFailed(() => {
+    failed = true;
+  });
+});
+
 afterAll(async () => {
-  await cluster?.close();
+  if (failed && cluster !== null) console.log(`node logs kept in ${cluster.dir}`);
+  await cluster?.close({ keepDir: failed });
   await redis?.stop();
   if (redisDir !== '') await rm(redisDir, { recursive: true, force: true });
 });
@@ -108,7 +116,7 @@ describe('trades through three real nodes with Redis', () => {
       for (const name of names) {
         const res = await getStock(c.url(node), name, { stale: true });
         expect(res.status).toBe(200);
-        expect(res.body?.data.quantity, `stale read of ${name} on ${node}`).toBe(ledger.quantityBounds(name).exact);
+        expect(res.body?.data?.quantity, `stale read of ${name} on ${node}`).toBe(ledger.quantityBounds(name).exact);
       }
     }
     const cacheLookups = await Promise.all(c.ids.map((node) => cacheLookupCount(c.url(node))));

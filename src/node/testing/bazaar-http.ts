@@ -29,6 +29,12 @@ export interface OrderData {
   readonly price: number | null;
 }
 
+/** A response body of the contract: `data` on 200, `error` on 4xx/5xx. */
+export interface ContractBody<T> {
+  readonly data?: T;
+  readonly error?: { readonly code: number; readonly message: string };
+}
+
 export interface TradeBody {
   readonly name: string;
   readonly quantity: number;
@@ -58,7 +64,7 @@ export function postTrade(
   base: string,
   trade: TradeBody,
   options: { idempotencyKey?: string; timeoutMs?: number } = {},
-): Promise<HttpResult<{ data: { transaction_number: number } }>> {
+): Promise<HttpResult<ContractBody<{ transaction_number: number }>>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
   return call(`${base}/orders`, { method: 'POST', headers, body: JSON.stringify(trade) }, options.timeoutMs ?? CLIENT_TIMEOUT_MS_DEFAULT);
@@ -68,22 +74,22 @@ export function getStock(
   base: string,
   name: string,
   options: { stale?: boolean; timeoutMs?: number } = {},
-): Promise<HttpResult<{ data: StockData }>> {
+): Promise<HttpResult<ContractBody<StockData>>> {
   const q = `stockname=${encodeURIComponent(name)}${options.stale === true ? '&consistency=stale' : ''}`;
   return call(`${base}/stocks?${q}`, { method: 'GET' }, options.timeoutMs ?? CLIENT_TIMEOUT_MS_DEFAULT);
 }
 
-export function getOrder(base: string, number: number, options: { timeoutMs?: number } = {}): Promise<HttpResult<{ data: OrderData }>> {
+export function getOrder(base: string, number: number, options: { timeoutMs?: number } = {}): Promise<HttpResult<ContractBody<OrderData>>> {
   return call(`${base}/orders?order-number=${number}`, { method: 'GET' }, options.timeoutMs ?? CLIENT_TIMEOUT_MS_DEFAULT);
 }
 
 /** Read a stock, retrying 503/no answer until `timeoutMs` (for checks after a fault). */
 export async function getStockEventually(base: string, name: string, options: { stale?: boolean; timeoutMs?: number } = {}): Promise<StockData> {
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  let last: HttpResult<{ data: StockData }> | null = null;
+  let last: HttpResult<ContractBody<StockData>> | null = null;
   while (Date.now() < deadline) {
     last = await getStock(base, name, { ...(options.stale === undefined ? {} : { stale: options.stale }) });
-    if (last.status === 200 && last.body !== null) return last.body.data;
+    if (last.status === 200 && last.body?.data !== undefined) return last.body.data;
     if (last.status !== 503 && last.status !== 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -93,10 +99,10 @@ export async function getStockEventually(base: string, name: string, options: { 
 /** Look up an order, retrying 503/no answer until `timeoutMs`; null on 404. */
 export async function getOrderEventually(base: string, number: number, timeoutMs = 20_000): Promise<OrderData | null> {
   const deadline = Date.now() + timeoutMs;
-  let last: HttpResult<{ data: OrderData }> | null = null;
+  let last: HttpResult<ContractBody<OrderData>> | null = null;
   while (Date.now() < deadline) {
     last = await getOrder(base, number);
-    if (last.status === 200 && last.body !== null) return last.body.data;
+    if (last.status === 200 && last.body?.data !== undefined) return last.body.data;
     if (last.status === 404) return null;
     if (last.status !== 503 && last.status !== 0) break;
     await new Promise((r) => setTimeout(r, 100));
