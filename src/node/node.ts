@@ -74,6 +74,7 @@ async function assemble(
     region: config.awsRegion,
     registry,
     logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
+    writerId: config.nodeId,
   });
   cleanups.push(() => prices.close());
 

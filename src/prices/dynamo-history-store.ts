@@ -10,7 +10,8 @@
  * a lower term that *starts* afterwards is written. What it does not: a lower-term batch that
  * passed the fence just before may still land after it (each writer keeps at most one batch
  * in flight, so this window is one batch, bounded by the request timeout). Every item also
- * carries its `term`, so readers can tell which leader wrote it.
+ * carries its `term` and its `writer` (the writing node's id), so readers can tell which
+ * leader wrote it and check that each term had one writer.
  */
 import {
   BatchWriteItemCommand,
@@ -76,7 +77,7 @@ export function pointFromPrice(price: AggregatedPrice): HistoryPoint {
   };
 }
 
-function toItem(p: HistoryPoint): Record<string, AttributeValue> {
+function toItem(p: HistoryPoint, writer: string): Record<string, AttributeValue> {
   return {
     asset: { S: p.asset },
     timestamp: { N: String(p.timestamp) },
@@ -85,6 +86,7 @@ function toItem(p: HistoryPoint): Record<string, AttributeValue> {
     sources: { S: JSON.stringify({ used: p.sources, excluded: p.excluded }) },
     confidence: { N: String(p.confidence) },
     term: { N: String(p.term) },
+    writer: { S: writer },
   };
 }
 
@@ -107,8 +109,18 @@ function fromItem(item: Record<string, AttributeValue>): HistoryPoint {
   };
 }
 
+export const WRITER_ID_LENGTH_MAX = 64;
+
 export class DynamoHistoryStore implements HistoryStore {
-  constructor(private readonly client: DynamoDBClient) {}
+  /** `writerId`: stored as `writer` on every item this store writes (the node id). */
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly writerId: string,
+  ) {
+    if (writerId.length === 0 || writerId.length > WRITER_ID_LENGTH_MAX) {
+      throw new Error(`history writerId must be 1..${WRITER_ID_LENGTH_MAX} characters, got "${writerId}"`);
+    }
+  }
 
   close(): void {
     this.client.destroy();
@@ -171,7 +183,7 @@ export class DynamoHistoryStore implements HistoryStore {
     if (points.length === 0) return;
     await this.claimFence(term);
     for (let i = 0; i < points.length; i += BATCH_WRITE_ITEMS_MAX) {
-      const requests = points.slice(i, i + BATCH_WRITE_ITEMS_MAX).map((p): WriteRequest => ({ PutRequest: { Item: toItem(p) } }));
+      const requests = points.slice(i, i + BATCH_WRITE_ITEMS_MAX).map((p): WriteRequest => ({ PutRequest: { Item: toItem(p, this.writerId) } }));
       await this.batchWrite(requests);
     }
   }

@@ -35,6 +35,8 @@ export interface PriceServiceOptions {
   slotSpacingMinMs?: number;
   logger: { warn(message: string): void; info(message: string): void };
   onFenced?: (term: number) => void;
+  /** Stored as `writer` on every history item (the node id); default `pid-<process id>`. */
+  writerId?: string;
 }
 
 export interface PriceService {
@@ -80,7 +82,7 @@ export async function createPriceService(options: PriceServiceOptions): Promise<
       region: options.region ?? 'us-east-1',
       requestTimeoutMs: SERVICE_DEFAULTS.dynamoRequestTimeoutMs,
     });
-    historyStore = new DynamoHistoryStore(client);
+    historyStore = new DynamoHistoryStore(client, options.writerId ?? `pid-${process.pid}`);
     await historyStore.ensureTables();
   }
   const latestStore = options.redis === null ? null : new RedisPriceStore(options.redis);

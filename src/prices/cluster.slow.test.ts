@@ -1,0 +1,284 @@
+/**
+ * The price pipeline on a whole cluster (cluster/start-cluster.ts): 3 nodes, 3 mock exchanges,
+ * redis-server, dynalite, fault proxies, all real processes, one cluster shared by the tests.
+ * Through the nodes' HTTP API: prices for every tier on every node, refreshes routed to the
+ * leader, an exchange down (breaker open, then closed), an outlier exchange, and a leader killed
+ * with -9 (the new leader's refresher takes over; one history writer per term, read straight
+ * from the DynamoDB table).
+ * Seed: PRICES_CLUSTER_SEED (printed); it picks the market seed, the assets and the exchanges.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYMBOLS_FILE } from '../../cluster/launcher-services.js';
+import { startCluster, type RunningCluster } from '../../cluster/control.js';
+import { fetchClusterInfo } from '../../cluster/node-api.js';
+import { createRng } from '../../raft/core/rng.js';
+import { loadSymbols } from '../catalog/symbols.js';
+import { createDynamoClient } from './dynamo-client.js';
+import type { PriceView } from './price-view.js';
+import { DEFAULT_BREAKER } from './quote-fetcher.js';
+import { priceKey } from './redis-price-store.js';
+import {
+  getPrice,
+  historyItem,
+  latestHistoryItem,
+  postRefresh,
+  scanHistory,
+  scrapeGauge,
+  waitFor,
+  writersByTerm,
+} from './testing/cluster-prices.js';
+import { modelQuote, reconstructQuotes, volumeWeightedPrice, type MarketModel } from './testing/market-model.js';
+import { DEFAULT_TIER_INTERVALS_MS } from './tiers.js';
+
+const SEED = Number(process.env['PRICES_CLUSTER_SEED'] ?? Date.now() % 2 ** 31);
+const rng = createRng(SEED);
+/** The exchanges' default walk step (exchange-options.ts); the launcher passes none. */
+const EXCHANGE_STEP_MS = 250;
+const ALL_SOURCES = ['ex1', 'ex2', 'ex3'];
+const HOT_MS = DEFAULT_TIER_INTERVALS_MS.hot;
+/** Raft defaults: 50 ms ticks, election timeout drawn from [10, 20) ticks. */
+const ELECTION_TIMEOUT_MAX_MS = 1_000;
+/** Room for a machine shared with other test runs (processes get descheduled for a while). */
+const SLACK_MS = 3_000;
+const LEADER_WAIT_MS = 60_000;
+/** A price answer must come within this, 503s retried (a follower may not know the leader yet). */
+const ANSWER_WAIT_MS = 20_000;
+/** An exchange fetch that started before a fault was set ends within this (client timeout + opossum backstop). */
+const FETCH_BOUND_MS = DEFAULT_BREAKER.timeoutMs + 100;
+const OUTLIER_FACTOR = 10;
+const OUTLIER_MOVE_MAX = 0.0025;
+const OUTLIER_SAMPLES = 3;
+
+let cluster: RunningCluster | null = null;
+let dynamo: DynamoDBClient | null = null;
+let redis: Redis | null = null;
+let symbols: string[] = [];
+let market: MarketModel = { seed: 0, stepMs: EXCHANGE_STEP_MS };
+const launcherLines: string[] = [];
+
+function running(): RunningCluster {
+  if (cluster === null) throw new Error('cluster not started');
+  return cluster;
+}
+
+function nodeUrls(): string[] {
+  return running().nodes.map((n) => n.httpUrl);
+}
+
+/** A symbol of the tier at positions [from, to) of symbols.csv, picked by the seed. */
+function pick(from: number, to: number): string {
+  return symbols[rng.int(from, to)] as string;
+}
+
+/** GET /prices/<asset> on a node until it answers 200 (503 and no answer are retried). */
+async function priceFrom(nodeUrl: string, asset: string, accept: (p: PriceView) => boolean = () => true, timeoutMs = ANSWER_WAIT_MS): Promise<PriceView> {
+  let last = '';
+  return waitFor(
+    `GET ${nodeUrl}/prices/${asset}`,
+    timeoutMs,
+    async () => {
+      const answer = await getPrice(nodeUrl, asset);
+      last = `${answer.status} ${answer.text.slice(0, 300)}`;
+      if (answer.status === 200 && answer.body !== null && accept(answer.body)) return answer.body;
+      if (answer.status !== 200 && answer.status !== 503 && answer.status !== 0) throw new Error(`GET ${nodeUrl}/prices/${asset}: ${last}`);
+      return null;
+    },
+    () => last,
+  );
+}
+
+async function leaderAndTerm(): Promise<{ leader: string; term: number }> {
+  const leader = await running().control.leader(LEADER_WAIT_MS);
+  const info = await fetchClusterInfo(running().control.nodeUrl(leader));
+  return { leader, term: info.term };
+}
+
+async function quotesServed(asset: string): Promise<number[]> {
+  return Promise.all(
+    running().exchangeUrls.map(async (url) => {
+      const response = await fetch(`${url}/mock/stats?symbols=${asset}`, { signal: AbortSignal.timeout(5_000) });
+      const body = (await response.json()) as { perSymbol: Record<string, number> };
+      return body.perSymbol[asset] ?? 0;
+    }),
+  );
+}
+
+beforeAll(async () => {
+  const marketSeed = rng.int(1, 2 ** 31);
+  console.log(`prices cluster slow test: PRICES_CLUSTER_SEED=${SEED} (market seed ${marketSeed})`);
+  market = { seed: marketSeed, stepMs: EXCHANGE_STEP_MS };
+  symbols = await loadSymbols(SYMBOLS_FILE);
+  // The launcher passes its environment to the exchanges; EXCHANGE_SEED sets their market.
+  const savedSeed = process.env['EXCHANGE_SEED'];
+  process.env['EXCHANGE_SEED'] = String(marketSeed);
+  try {
+    cluster = await startCluster({ redis: 'auto', log: (line) => launcherLines.push(line) });
+  } finally {
+    if (savedSeed === undefined) delete process.env['EXCHANGE_SEED'];
+    else process.env['EXCHANGE_SEED'] = savedSeed;
+  }
+  const redisUrl = cluster.control.redisUrl();
+  if (redisUrl === null) throw new Error(`the cluster runs without Redis (redis-server not on PATH?): ${launcherLines.join(' | ')}`);
+  redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  dynamo = createDynamoClient({ endpoint: cluster.launcher.describe().dynamodbEndpoint, region: 'us-east-1', requestTimeoutMs: 5_000 });
+  await cluster.control.leader(LEADER_WAIT_MS);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  dynamo?.destroy();
+  if (cluster !== null) {
+    console.log(`prices cluster slow test: seed ${SEED}; launcher: ${launcherLines.slice(-10).join(' | ')}`);
+    await cluster.stop();
+  }
+});
+
+describe(`price pipeline on a 3-node cluster (seed ${SEED})`, () => {
+  it('every node answers hot, medium and cold prices from all three exchanges; a cold miss is refreshed on the leader', async () => {
+    const hot = pick(0, 20);
+    const medium = pick(20, 200);
+    // The last cold slot is refreshed ~52 s after the leader starts: still a cache miss now.
+    const cold = pick(900, 1000);
+    expect(await redis!.exists(priceKey(cold)), `${cold} is cached already`).toBe(0);
+    const { leader, term } = await leaderAndTerm();
+    for (const [asset, tier] of [[hot, 'hot'], [medium, 'medium'], [cold, 'cold']] as const) {
+      for (const url of nodeUrls()) {
+        const price = await priceFrom(url, asset);
+        expect(price, `${url} ${asset}`).toMatchObject({ asset, refresh_tier: tier, stale: false });
+        expect([...price.sources].sort(), `${url} ${asset}`).toEqual(ALL_SOURCES);
+        expect(price.price).toBeGreaterThan(0);
+      }
+    }
+    const coldPrice = await priceFrom(nodeUrls()[2] as string, cold);
+    expect(await historyItem(dynamo!, cold, coldPrice.timestamp)).toMatchObject({ writer: leader, term });
+  });
+
+  it('POST /refresh on a follower is executed on the leader (one fetch per exchange, history written by the leader)', async () => {
+    const { leader, term } = await leaderAndTerm();
+    const follower = running().nodes.find((n) => n.id !== leader) as { id: string; httpUrl: string };
+    const asset = pick(900, 1000);
+    const before = await quotesServed(asset);
+    const answer = await postRefresh(follower.httpUrl, asset);
+    expect(answer.status, answer.text).toBe(200);
+    const price = answer.body as PriceView;
+    expect([...price.sources].sort()).toEqual(ALL_SOURCES);
+    expect(price.term).toBe(term);
+    expect(await quotesServed(asset)).toEqual(before.map((n) => n + 1));
+    expect(await historyItem(dynamo!, asset, price.timestamp)).toMatchObject({ writer: leader, term, price: price.price });
+  });
+
+  it(`an outlier exchange (x${OUTLIER_FACTOR} on one hot symbol) does not move the published price by more than ${OUTLIER_MOVE_MAX * 100}%`, async () => {
+    const asset = pick(0, 20);
+    const outlier = rng.int(1, 4);
+    const honest = [1, 2, 3].filter((i) => i !== outlier);
+    await checkMarketModel(asset);
+    await running().control.exchangeFaults(outlier, { outlierSymbol: asset, outlierFactor: OUTLIER_FACTOR });
+    const faultAtMs = Date.now();
+    try {
+      let seenAfterMs = faultAtMs + FETCH_BOUND_MS;
+      for (let sample = 0; sample < OUTLIER_SAMPLES; sample++) {
+        const url = nodeUrls()[sample % 3] as string;
+        const price = await priceFrom(url, asset, (p) => p.updated_at > seenAfterMs, HOT_MS * 3 + SLACK_MS);
+        seenAfterMs = price.updated_at;
+        expect(price.sources, `${url} ${asset}`).toEqual(honest.map((i) => `ex${i}`));
+        expect(price.excluded).toMatchObject([{ exchange: `ex${outlier}`, reason: 'outlier' }]);
+        const window = { fromMs: price.timestamp - FETCH_BOUND_MS, toMs: price.timestamp };
+        const kept = reconstructQuotes(market, asset, honest.map((i) => `exchange${i}`), price.price, window);
+        expect(kept, `price ${price.price} of ${asset} at ${price.timestamp} is not the honest exchanges' volume-weighted price`).not.toBeNull();
+        // What the outlier exchange would have quoted honestly, at the newest kept quote's step.
+        const counterfactual = modelQuote(market, `exchange${outlier}`, asset, Math.floor(price.timestamp / market.stepMs));
+        const withoutFault = volumeWeightedPrice([...(kept ?? []), counterfactual]);
+        const move = Math.abs(price.price / withoutFault - 1);
+        console.log(`outlier ex${outlier} on ${asset}: published ${price.price}, honest three ${withoutFault}, moved ${(move * 100).toFixed(4)}%`);
+        expect(move).toBeLessThanOrEqual(OUTLIER_MOVE_MAX);
+      }
+    } finally {
+      await running().control.exchangeFaults(outlier, { outlierSymbol: null, outlierFactor: 1 });
+    }
+  });
+
+  it('an exchange set down: its breaker opens (metrics), prices continue from the other two; back up: the breaker closes', async () => {
+    const down = rng.int(1, 4);
+    const up = [1, 2, 3].filter((i) => i !== down).map((i) => `ex${i}`);
+    const hot = pick(0, 20);
+    const { leader } = await leaderAndTerm();
+    const leaderUrl = running().control.nodeUrl(leader);
+    const breaker = (): Promise<number | null> => scrapeGauge(leaderUrl, 'bazaar_exchange_breaker_state', { exchange: `ex${down}` });
+    expect(await breaker()).toBe(0);
+    await running().control.exchangeFaults(down, { down: true });
+    let openAtMs = 0;
+    try {
+      await waitFor(`ex${down} breaker open on leader ${leader}`, HOT_MS * 5 + SLACK_MS, async () => ((await breaker()) === 2 ? true : null));
+      openAtMs = Date.now();
+      for (const url of nodeUrls()) {
+        const price = await priceFrom(url, hot, (p) => p.updated_at > openAtMs, HOT_MS * 2 + SLACK_MS);
+        expect(price.sources, `${url} ${hot}`).toEqual(up);
+        expect(price.excluded).toMatchObject([{ exchange: `ex${down}`, reason: 'unavailable' }]);
+        expect(price.excluded[0]?.detail).toMatch(/breaker_open/);
+        expect(price.stale).toBe(false);
+      }
+    } finally {
+      await running().control.exchangeFaults(down, { down: false });
+    }
+    const upAtMs = Date.now();
+    await waitFor(`ex${down} breaker closed again`, DEFAULT_BREAKER.resetTimeoutMs + HOT_MS * 2 + SLACK_MS, async () => ((await breaker()) === 0 ? true : null));
+    console.log(`ex${down} down: breaker open after the fault was set, closed ${Date.now() - upAtMs} ms after it was lifted`);
+    for (const url of nodeUrls()) {
+      const price = await priceFrom(url, hot, (p) => p.updated_at > upAtMs + FETCH_BOUND_MS, HOT_MS * 2 + SLACK_MS);
+      expect([...price.sources].sort(), `${url} ${hot}`).toEqual(ALL_SOURCES);
+    }
+  });
+
+  it('kill -9 the leader: a new leader writes history with a higher term within an election + a hot interval; one writer per term', async () => {
+    const hot = symbols[0] as string;
+    const { leader: oldLeader, term: oldTerm } = await leaderAndTerm();
+    await priceFrom(running().control.nodeUrl(oldLeader), hot, (p) => p.term === oldTerm);
+    const killAtMs = Date.now();
+    await running().control.kill(oldLeader);
+    const newLeader = await running().control.waitForNewLeader(oldLeader, LEADER_WAIT_MS);
+    const electedMs = Date.now() - killAtMs;
+    const newTermItem = await waitFor(`history of ${hot} with a term above ${oldTerm}`, ELECTION_TIMEOUT_MAX_MS + HOT_MS + 2 * SLACK_MS, async () => {
+      const latest = await latestHistoryItem(dynamo!, hot);
+      return latest !== null && latest.term > oldTerm ? latest : null;
+    });
+    const firstWriteMs = Date.now() - killAtMs;
+    console.log(`killed leader ${oldLeader} (term ${oldTerm}): ${newLeader} leads after ${electedMs} ms, first history write of term ${newTermItem.term} seen after ${firstWriteMs} ms`);
+    expect(newTermItem.writer).toBe(newLeader);
+    expect(firstWriteMs).toBeLessThanOrEqual(ELECTION_TIMEOUT_MAX_MS + HOT_MS + SLACK_MS);
+    await sleep(2 * HOT_MS); // a few more batches of the new term
+
+    const items = await scanHistory(dynamo!);
+    const writers = writersByTerm(items);
+    const report = [...writers].map(([t, w]) => `term ${t}: ${[...w].join(',')}`).join('; ');
+    console.log(`history: ${items.length} items; ${report}`);
+    for (const [t, termWriters] of writers) {
+      expect(termWriters.size, `writers of term ${t} (${report})`).toBe(1);
+      expect([...termWriters][0], `term ${t}`).not.toBeNull();
+    }
+    expect(writers.get(oldTerm)).toEqual(new Set([oldLeader]));
+    const newTerms = [...writers.keys()].filter((t) => t > oldTerm);
+    expect(newTerms.length).toBeGreaterThanOrEqual(1);
+    for (const t of newTerms) expect(writers.get(t), `term ${t}`).toEqual(new Set([newLeader]));
+    // The old leader wrote nothing after it died; the new term wrote nothing before it.
+    const firstNewMs = Math.min(...items.filter((i) => i.term > oldTerm).map((i) => i.updatedAt));
+    const lastOldMs = Math.max(...items.filter((i) => i.term <= oldTerm).map((i) => i.updatedAt));
+    expect(lastOldMs).toBeLessThan(killAtMs);
+    expect(firstNewMs).toBeGreaterThan(killAtMs);
+    expect(lastOldMs).toBeLessThan(firstNewMs);
+  });
+});
+
+/** The model of the market must match what an exchange serves, or the outlier check means nothing. */
+async function checkMarketModel(asset: string): Promise<void> {
+  const url = running().exchangeUrls[0] as string;
+  const response = await fetch(`${url}/mock/ticker/${asset}`, { signal: AbortSignal.timeout(5_000) });
+  const quote = (await response.json()) as { price: number; volume: number; timestamp: number };
+  const model = modelQuote(market, 'exchange1', asset, Math.floor(quote.timestamp / market.stepMs));
+  expect({ price: model.price, volume: model.volume }, 'market model vs exchange1 (EXCHANGE_SEED not applied?)').toEqual({
+    price: quote.price,
+    volume: quote.volume,
+  });
+}
