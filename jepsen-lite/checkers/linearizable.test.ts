@@ -160,6 +160,7 @@ describe('linearizable checker: properties', () => {
     processes: fc.integer({ min: 1, max: 8 }),
     opsCount: fc.integer({ min: 1, max: 150 }),
     infoProbability: fc.constantFrom(0, 0.1, 0.3),
+    resolveLate: fc.boolean(),
   });
 
   it('judges histories of a real model under random concurrency linearizable', () => {

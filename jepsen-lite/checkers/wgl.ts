@@ -109,8 +109,8 @@ interface Frame {
   entry: number;
   cls: number;
   state: QuantityState;
-  /** The parent node's frontier (first return's time), token context and first class to try. */
-  frontier: number;
+  /** The parent node's next candidate, token context and first class to try. */
+  candIdx: number;
   afterToken: AfterToken;
   clsStart: number;
 }
@@ -157,8 +157,10 @@ class WglSearch {
   private hr1 = 0;
   private hr2 = 0;
   private state: QuantityState;
-  /** Pass 0: the entry being scanned. Pass 1: NIL, and `cls` is the next class to try. */
-  private entry: number;
+  /** Pass 0 tries `cands` (required calls before the first return, earliest return first); pass 1 tries classes from `cls`. */
+  private pass: 0 | 1 = 0;
+  private cands: number[] = [];
+  private candIdx = 0;
   private cls = 0;
   private frontier = Infinity;
   private afterToken: AfterToken = AfterToken.None;
@@ -181,7 +183,7 @@ class WglSearch {
     this.required = requiredIds.length;
     this.state = initial;
     this.chains = initial.lo === initial.hi;
-    this.entry = this.l.next[0] as number;
+    this.enterNode();
     if (this.queues.length > 0) this.visited.record(memoKey(0, 0, initial), this.consumed);
   }
 
@@ -197,34 +199,49 @@ class WglSearch {
       if (this.memo.size + this.visited.size >= this.budget.memoEntriesMax) {
         return { verdict: 'unknown', steps, reason: `memo bound ${this.budget.memoEntriesMax} reached` };
       }
-      const moved = this.entry !== NIL ? this.scanRequired() : this.tryOptional();
+      const moved = this.pass === 0 ? this.scanRequired() : this.tryOptional();
       if (moved === 'lifted') linearizedMax = Math.max(linearizedMax, this.stack.length);
       if (moved === 'exhausted' && !this.backtrack()) return { verdict: 'invalid', steps, linearizedMax };
     }
     return { verdict: 'valid', steps: this.steps };
   }
 
-  /** Pass 0 at one entry: try a required call; at the first return entry switch to pass 1. */
+  /**
+   * Sets up pass 0 of the current node: the required calls before the first return entry,
+   * ordered by return (earliest first), so an op with a long window (an info trade resolved
+   * late by a retry) is tried after the ones that must be linearized soon. The order of
+   * children does not change completeness; it only makes the first path more often right.
+   */
+  private enterNode(): void {
+    const { l, ops } = this;
+    const cands: number[] = [];
+    let e = l.next[0] as number;
+    for (; e !== NIL && l.match[e] !== NIL; e = l.next[e] as number) cands.push(e);
+    this.frontier = e === NIL ? Infinity : (ops[l.opOf[e] as number] as LinOp).ret;
+    const ret = (c: number): number => (ops[l.opOf[c] as number] as LinOp).ret;
+    cands.sort((x, y) => ret(x) - ret(y) || x - y);
+    this.cands = cands;
+    this.candIdx = 0;
+    this.pass = 0;
+    this.cls = this.clsStart;
+  }
+
+  /** Pass 0, one candidate: try to linearize it; when none is left switch to pass 1. */
   private scanRequired(): 'lifted' | 'moved' {
-    const { l } = this;
-    const entry = this.entry;
-    const opId = l.opOf[entry] as number;
-    if (l.match[entry] === NIL) {
-      this.frontier = (this.ops[opId] as LinOp).ret;
-      this.entry = NIL;
-      this.cls = this.clsStart;
+    const entry = this.cands[this.candIdx];
+    if (entry === undefined) {
+      this.pass = 1;
       return 'moved';
     }
+    this.candIdx++;
+    const opId = this.l.opOf[entry] as number;
     const allowed = !this.chains || blockedBy(this.afterToken, (this.ops[opId] as LinOp).op.kind);
-    if (allowed && this.tryLinearize(opId, NIL, entry)) {
-      lift(l, entry);
-      this.entry = l.next[0] as number;
-      this.afterToken = AfterToken.None;
-      this.clsStart = 0;
-      return 'lifted';
-    }
-    this.entry = l.next[entry] as number;
-    return 'moved';
+    if (!allowed || !this.tryLinearize(opId, NIL, entry)) return 'moved';
+    lift(this.l, entry);
+    this.afterToken = AfterToken.None;
+    this.clsStart = 0;
+    this.enterNode();
+    return 'lifted';
   }
 
   /** Pass 1 at one class: try its earliest unconsumed op if it was called before the frontier. */
@@ -236,9 +253,9 @@ class WglSearch {
     const opId = queue[this.consumed[cls] as number];
     if (opId === undefined || (this.ops[opId] as LinOp).call >= this.frontier) return 'moved';
     if (!this.tryLinearize(opId, cls, NIL)) return 'moved';
-    this.entry = this.l.next[0] as number;
     this.afterToken = (this.ops[opId] as LinOp).op.kind === ModelOpKind.Sell ? AfterToken.Sell : AfterToken.Buy;
     if (this.chains) this.clsStart = cls;
+    this.enterNode();
     return 'lifted';
   }
 
@@ -256,7 +273,7 @@ class WglSearch {
     }
     this.memo.add(key);
     if (withTokens) this.visited.record(keyR, this.consumed);
-    this.stack.push({ entry, cls, state: this.state, frontier: this.frontier, afterToken: this.afterToken, clsStart: this.clsStart });
+    this.stack.push({ entry, cls, state: this.state, candIdx: this.candIdx, afterToken: this.afterToken, clsStart: this.clsStart });
     this.state = next;
     if (cls === NIL) this.required--;
     return true;
@@ -279,7 +296,6 @@ class WglSearch {
     const frame = this.stack.pop();
     if (frame === undefined) return false;
     this.state = frame.state;
-    this.frontier = frame.frontier;
     this.afterToken = frame.afterToken;
     this.clsStart = frame.clsStart;
     if (frame.cls === NIL) {
@@ -287,11 +303,13 @@ class WglSearch {
       this.account(opId, NIL, -1);
       this.required++;
       unlift(this.l, frame.entry);
-      this.entry = this.l.next[frame.entry] as number;
+      this.enterNode();
+      this.candIdx = frame.candIdx;
     } else {
       const opId = (this.queues[frame.cls] as number[])[(this.consumed[frame.cls] as number) - 1] as number;
       this.account(opId, frame.cls, -1);
-      this.entry = NIL;
+      this.enterNode();
+      this.pass = 1;
       this.cls = frame.cls + 1;
     }
     return true;

@@ -16,6 +16,12 @@ export interface SimOptions {
   qtyMax: number;
   /** Probability that a trade ends as info. */
   infoProbability: number;
+  /**
+   * Instead of ending as info, such a trade stays open (its process moves on under a new id)
+   * and completes ok with its real result after every other op, taking effect by then at the
+   * latest (like the runner's final-phase retry with the same idempotency key).
+   */
+  resolveLate?: boolean;
 }
 
 type Pending = { f: 'buy' | 'sell' | 'read'; key: string; qty: number; applied: boolean; result: unknown; crashes: boolean };
@@ -46,8 +52,16 @@ export function simulateHistory(o: SimOptions): SimResult {
       p.result = ++tx;
     } else p.result = null;
   };
+  const procOfSlot = Array.from({ length: o.processes }, (_, i) => i);
+  const late: { p: number; op: Pending }[] = [];
+  const complete = (p: number, op: Pending): void => {
+    if (op.f === 'read') b.readOk(p, op.result as number);
+    else if (op.result === null) b.rejected(p);
+    else b.filled(p, op.result as number);
+  };
   while (invoked < o.opsCount || pending.size > 0) {
-    const p = rng.int(0, o.processes);
+    const slot = rng.int(0, o.processes);
+    const p = procOfSlot[slot] as number;
     const op = pending.get(p);
     if (!op) {
       if (invoked >= o.opsCount) continue;
@@ -69,10 +83,15 @@ export function simulateHistory(o: SimOptions): SimResult {
       continue;
     }
     pending.delete(p);
-    if (op.crashes) b.info(p);
-    else if (op.f === 'read') b.readOk(p, op.result as number);
-    else if (op.result === null) b.rejected(p);
-    else b.filled(p, op.result as number);
+    if (op.crashes && o.resolveLate === true) {
+      late.push({ p, op });
+      procOfSlot[slot] = o.processes + late.length;
+    } else if (op.crashes) b.info(p);
+    else complete(p, op);
+  }
+  for (const { p, op } of late) {
+    if (!op.applied) apply(op);
+    complete(p, op);
   }
   return { history: b, sellTotals };
 }
