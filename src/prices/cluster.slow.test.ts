@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYMBOLS_FILE } from '../../cluster/launcher-services.js';
-import { startCluster, type RunningCluster } from '../../cluster/control.js';
+import { ISOLATE_LEADER, startCluster, type RunningCluster } from '../../cluster/control.js';
 import { fetchClusterInfo } from '../../cluster/node-api.js';
 import { createRng } from '../../raft/core/rng.js';
 import { loadSymbols } from '../catalog/symbols.js';
@@ -27,6 +27,7 @@ import {
   postRefresh,
   scanHistory,
   scrapeGauge,
+  scrapeSum,
   waitFor,
   writersByTerm,
 } from './testing/cluster-prices.js';
@@ -230,6 +231,44 @@ describe(`price pipeline on a 3-node cluster (seed ${SEED})`, () => {
       const price = await priceFrom(url, hot, (p) => p.updated_at > upAtMs + FETCH_BOUND_MS, HOT_MS * 2 + SLACK_MS);
       expect([...price.sources].sort(), `${url} ${hot}`).toEqual(ALL_SOURCES);
     }
+  });
+
+  it('partition the leader away: its refresher stops when it steps down, and it writes no history after the new term wrote', async () => {
+    const hot = symbols[1] as string;
+    const { leader: oldLeader, term: oldTerm } = await leaderAndTerm();
+    const oldUrl = running().control.nodeUrl(oldLeader);
+    await priceFrom(oldUrl, hot, (p) => p.term === oldTerm);
+    const cutAtMs = Date.now();
+    await running().control.partition(ISOLATE_LEADER);
+    let newTermSeenAtMs = 0;
+    try {
+      const newLeader = await running().control.waitForNewLeader(oldLeader, LEADER_WAIT_MS);
+      const first = await waitFor(`history of ${hot} with a term above ${oldTerm}`, ELECTION_TIMEOUT_MAX_MS + HOT_MS + 2 * SLACK_MS, async () => {
+        const latest = await latestHistoryItem(dynamo!, hot);
+        return latest !== null && latest.term > oldTerm ? latest : null;
+      });
+      newTermSeenAtMs = Date.now();
+      expect(first.writer).toBe(newLeader);
+      // Check-quorum: the isolated leader steps down; then its refresher must stay stopped.
+      await waitFor(`${oldLeader} to step down`, 2 * ELECTION_TIMEOUT_MAX_MS + SLACK_MS, async () => {
+        const info = await fetchClusterInfo(oldUrl).catch(() => null);
+        return info !== null && info.role !== 'leader' ? info : null;
+      });
+      const refreshesAfterStepDown = await scrapeSum(oldUrl, 'bazaar_price_refreshes_total');
+      await sleep(2 * HOT_MS + FETCH_BOUND_MS);
+      expect(await scrapeSum(oldUrl, 'bazaar_price_refreshes_total'), `${oldLeader} still refreshes after stepping down`).toBe(refreshesAfterStepDown);
+      console.log(`isolated leader ${oldLeader} (term ${oldTerm}): ${newLeader} wrote term ${first.term} ${newTermSeenAtMs - cutAtMs} ms after the cut`);
+    } finally {
+      await running().control.heal();
+    }
+    const items = await scanHistory(dynamo!);
+    const oldItems = items.filter((i) => i.term === oldTerm);
+    expect(new Set(oldItems.map((i) => i.writer))).toEqual(new Set([oldLeader]));
+    // The fence: an old-term batch lands only if it passed the fence before the new term's first
+    // batch did, so it was aggregated before that batch became visible.
+    const lateOld = oldItems.filter((i) => i.updatedAt >= newTermSeenAtMs);
+    expect(lateOld.slice(0, 3), `old-term items aggregated after the new term's first write was visible`).toEqual([]);
+    for (const [t, termWriters] of writersByTerm(items)) expect(termWriters.size, `writers of term ${t}`).toBe(1);
   });
 
   it('kill -9 the leader: a new leader writes history with a higher term within an election + a hot interval; one writer per term', async () => {

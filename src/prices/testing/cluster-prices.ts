@@ -58,6 +58,18 @@ export async function scrapeGauge(nodeUrl: string, name: string, labels: Readonl
   return null;
 }
 
+/** Sum of every sample of a metric on a node's /metrics (a counter over all its labels); null if no answer. */
+export async function scrapeSum(nodeUrl: string, name: string): Promise<number | null> {
+  const answer = await call<never>(`${nodeUrl}/metrics`);
+  if (answer.status !== 200) return null;
+  let sum = 0;
+  for (const line of answer.text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{.*\})? (\S+)$/.exec(line);
+    if (match !== null && match[1] === name) sum += Number(match[2]);
+  }
+  return sum;
+}
+
 /** Poll `check` until it returns a value (not null) or the deadline passes; the error says what and the last state. */
 export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | null>, describeLast: () => string = () => ''): Promise<T> {
   const deadline = Date.now() + timeoutMs;
