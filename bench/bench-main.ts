@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     return;
   }
   const scenario = scenarioByName(options.scenario);
-  process.stderr.write(`[bench] ${scenario.name}: seed ${options.seed}${options.smoke ? ' (smoke)' : ''}; ${options.attach ? `attached to ${options.targets.join(', ')}` : `starting a cluster at base port ${options.basePort}`}\n`);
+  process.stderr.write(`[bench] ${scenario.name}: seed ${options.seed}${options.smoke ? ' (smoke)' : ''}; ${options.attach ? `attached to ${options.targets.join(', ')}` : `starting a cluster (${options.basePort === null ? 'free ports' : `base port ${options.basePort}`})`}\n`);
   const cluster = await openCluster({
     attach: options.attach,
     targets: options.targets,

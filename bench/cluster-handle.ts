@@ -1,18 +1,23 @@
 /**
  * The one place where the benchmark meets a Bazaar cluster.
  *
- * - `--attach` (the default until cluster/control.ts exists): the user started the cluster;
- *   scenarios load the `--target` URLs; the leader is found through GET /cluster; kills,
- *   restarts and cache toggles are not available (scenarios that need them say so and skip).
- * - started: `cluster/control.ts` (written by the launcher engineer) is imported dynamically and
- *   must export `startCluster(options): Promise<ControlledCluster>` as declared below.
- *   Plug-in point: `startManagedCluster` in this file; nothing else in bench/ knows the launcher.
+ * - managed (default): `startCluster` from cluster/control.ts runs the `npm start` launcher in
+ *   this process (free ports unless --base-port, a temporary data dir removed on stop); kills,
+ *   restarts, cache flushes and cache on/off (a fresh cluster) are available.
+ * - `--attach` / `--target`: the user started the cluster; scenarios load the target URLs; the
+ *   leader is found through GET /cluster; kills, restarts and cache toggles are not available
+ *   (scenarios that need them say so and skip).
  */
 import { Pool } from 'undici';
+import { startCluster, type RunningCluster } from '../cluster/control.js';
 import { loopbackOrigin } from './load/loopback.js';
 
 /** Ask each node's /cluster for at most this long. */
 export const CLUSTER_PROBE_TIMEOUT_MS = 1000;
+/** killLeader waits this long for a leader to kill. */
+export const KILL_LEADER_WAIT_MS = 10_000;
+/** A started cluster must elect a leader within this long. */
+export const START_LEADER_WAIT_MS = 30_000;
 
 export interface KillRecord {
   nodeId: string;
@@ -32,28 +37,12 @@ export interface ClusterHandle {
   leaderUrl(timeoutMs: number): Promise<string>;
   /** SIGKILL the current leader (managed clusters only). */
   killLeader(): Promise<KillRecord>;
-  /** Restart a killed node (managed clusters only). */
+  /** Restart a killed node (managed clusters only); resolves when it answers /health. */
   restartNode(nodeId: string): Promise<void>;
   /** Restart the cluster with the cache on or off (managed clusters only); resolves when ready. */
   setCache(enabled: boolean): Promise<void>;
-  /** Empty the Redis cache; false when this handle cannot (attached, or the launcher lacks it). */
+  /** Empty the Redis cache; false when this handle cannot (attached, or no Redis). */
   flushCache(): Promise<boolean>;
-  stop(): Promise<void>;
-}
-
-/** What cluster/control.ts is expected to export. */
-export interface ClusterControlModule {
-  startCluster(options: { basePort: number; cacheEnabled: boolean; dataDir?: string }): Promise<ControlledCluster>;
-}
-
-export interface ControlledCluster {
-  nodes: { id: string; httpUrl: string }[];
-  exchangeUrls: string[];
-  killNode(nodeId: string, signal: 'SIGKILL'): Promise<void>;
-  restartNode(nodeId: string): Promise<void>;
-  /** Optional: empty the cluster's Redis. */
-  flushCache?(): Promise<void>;
-  /** Stop everything the launcher started. */
   stop(): Promise<void>;
 }
 
@@ -61,7 +50,8 @@ export interface ClusterOptions {
   attach: boolean;
   targets: string[];
   exchangeUrls: string[];
-  basePort: number;
+  /** Managed: fixed ports shifted from 8080, or null for free ports. */
+  basePort: number | null;
   /** Attached: what the user says about the cluster; managed: the initial state. */
   cacheEnabled: boolean | null;
 }
@@ -118,28 +108,36 @@ export function notManaged(what: string): string {
   return `cannot ${what} on an attached cluster: start one through cluster/control.ts (run without --attach)`;
 }
 
-async function startManagedCluster(options: ClusterOptions): Promise<ClusterHandle> {
-  const specifier = '../cluster/control.js';
-  let mod: Partial<ClusterControlModule>;
-  try {
-    mod = (await import(specifier)) as Partial<ClusterControlModule>;
-  } catch (err) {
-    throw new Error(`cluster/control.ts could not be loaded (${(err as Error).message}); start a cluster yourself and pass --attach --target http://127.0.0.1:8080 ...`);
+/** Start (or restart) the launcher with the cache on or off; a cache-on cluster without Redis is refused. */
+async function launch(options: ClusterOptions, cacheEnabled: boolean): Promise<RunningCluster> {
+  const cluster = await startCluster({ ...(options.basePort === null ? {} : { basePort: options.basePort }), cacheEnabled });
+  if (cacheEnabled && cluster.flushCache === undefined) {
+    await cluster.stop();
+    throw new Error('the cluster started without Redis (no REDIS_URL, no redis-server on PATH): cache-on runs need one');
   }
-  if (typeof mod.startCluster !== 'function') throw new Error('cluster/control.ts does not export startCluster(options)');
-  const startCluster = mod.startCluster.bind(mod);
+  try {
+    await findLeader(cluster.nodes.map((n) => n.httpUrl), START_LEADER_WAIT_MS);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
+
+async function startManagedCluster(options: ClusterOptions): Promise<ClusterHandle> {
   let cacheEnabled = options.cacheEnabled ?? true;
-  let cluster = await startCluster({ basePort: options.basePort, cacheEnabled });
-  const handle: ClusterHandle = {
+  let cluster = await launch(options, cacheEnabled);
+  const urls = (): string[] => cluster.nodes.map((n) => n.httpUrl);
+  return {
     managed: true,
     get cacheEnabled() {
       return cacheEnabled;
     },
-    nodeUrls: () => cluster.nodes.map((n) => n.httpUrl),
-    exchangeUrls: () => cluster.exchangeUrls,
-    leaderUrl: (timeoutMs) => findLeader(cluster.nodes.map((n) => n.httpUrl), timeoutMs),
+    nodeUrls: urls,
+    exchangeUrls: () => [...cluster.exchangeUrls],
+    leaderUrl: (timeoutMs) => findLeader(urls(), timeoutMs),
     async killLeader() {
-      const url = await findLeader(cluster.nodes.map((n) => n.httpUrl), 10_000);
+      const url = await findLeader(urls(), KILL_LEADER_WAIT_MS);
       const node = cluster.nodes.find((n) => n.httpUrl === url);
       if (node === undefined) throw new Error(`leader ${url} is not one of the started nodes`);
       const killedAtMs = Date.now();
@@ -150,7 +148,7 @@ async function startManagedCluster(options: ClusterOptions): Promise<ClusterHand
     async setCache(enabled) {
       if (enabled === cacheEnabled) return;
       await cluster.stop();
-      cluster = await startCluster({ basePort: options.basePort, cacheEnabled: enabled });
+      cluster = await launch(options, enabled);
       cacheEnabled = enabled;
     },
     async flushCache() {
@@ -160,7 +158,6 @@ async function startManagedCluster(options: ClusterOptions): Promise<ClusterHand
     },
     stop: () => cluster.stop(),
   };
-  return handle;
 }
 
 /** Poll GET /cluster on every node until one says it is the leader. */

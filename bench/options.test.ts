@@ -4,9 +4,9 @@ import { parseBenchArgs, phaseMs } from './options.js';
 import { tierConnections } from './scenarios/prices-tiers.js';
 
 describe('bench options', () => {
-  it('defaults to managed mode on base port 8080 with the 3 node URLs', () => {
+  it('defaults to managed mode on free ports; attach targets default to 8080, 8180, 8280', () => {
     const o = parseBenchArgs(['stocks-read', '--seed', '5']);
-    expect(o).toMatchObject({ scenario: 'stocks-read', attach: false, basePort: 8080, seed: 5, durationS: 10, connections: null, cache: null });
+    expect(o).toMatchObject({ scenario: 'stocks-read', attach: false, basePort: null, seed: 5, durationS: 10, connections: null, cache: null });
     expect(o.targets).toEqual(['http://127.0.0.1:8080', 'http://127.0.0.1:8180', 'http://127.0.0.1:8280']);
     expect(o.exchangeUrls).toEqual(['http://127.0.0.1:8081', 'http://127.0.0.1:8082', 'http://127.0.0.1:8083']);
   });
@@ -17,6 +17,7 @@ describe('bench options', () => {
     expect(o.targets).toEqual(['http://localhost:9000', 'http://127.0.0.1:9100']);
     expect(o.cache).toBe(false);
     expect(parseBenchArgs(['x', '--attach', '--base-port', '10080']).targets[2]).toBe('http://127.0.0.1:10280');
+    expect(parseBenchArgs(['x', '--base-port', '10080']).basePort).toBe(10080);
   });
 
   it('rejects bad values with precise messages', () => {

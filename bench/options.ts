@@ -18,7 +18,8 @@ export interface BenchOptions {
   targets: string[];
   exchangeUrls: string[];
   attach: boolean;
-  basePort: number;
+  /** --base-port: fixed ports; null: a managed cluster takes free ports (attached: 8080, 8180, 8280). */
+  basePort: number | null;
   smoke: boolean;
   seed: number;
   /** Attached clusters: what the user says the cache is; managed: ignored (scenarios choose). */
@@ -35,7 +36,7 @@ export const BENCH_USAGE = `usage: npm run bench -- <scenario> [options]
   --target URL          a node's base URL (repeatable; implies --attach), e.g. http://127.0.0.1:8080
   --exchange URL        a mock exchange's base URL (repeatable; default: base port + 1..3)
   --attach              use an already running cluster (default targets: base port, +100, +200)
-  --base-port N         first node's HTTP port (default 8080)
+  --base-port N         first node's HTTP port (managed default: free ports; attached default: 8080)
   --cache on|off        attached cluster: whether its nodes run with the Redis cache
   --smoke               10-second smoke (CI): short phases, small loads, no timing asserted
   --seed N              seed of the request mix (default: random, printed)
@@ -65,9 +66,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     },
   });
   if (positionals.length > 1) throw new Error(`one scenario at a time, got: ${positionals.join(' ')}`);
-  const basePort = intOption('--base-port', values['base-port'], DEFAULT_BASE_PORT, 1, 65535 - 300);
+  const basePort = optionalInt('--base-port', values['base-port'], 1, 65535 - 300);
   const explicitTargets = (values.target ?? []).map((t) => loopbackOrigin(t, '--target'));
-  const targets = explicitTargets.length > 0 ? explicitTargets : defaultNodeUrls(basePort);
+  const targets = explicitTargets.length > 0 ? explicitTargets : defaultNodeUrls(basePort ?? DEFAULT_BASE_PORT);
   const exchangeUrls = (values.exchange ?? []).map((t) => loopbackOrigin(t, '--exchange'));
   return {
     scenario: positionals[0] ?? null,
@@ -75,7 +76,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     connections: optionalInt('--connections', values.connections, 1, 20_000),
     rate: optionalInt('--rate', values.rate, 1, 1_000_000),
     targets,
-    exchangeUrls: exchangeUrls.length > 0 ? exchangeUrls : defaultExchangeUrls(basePort),
+    exchangeUrls: exchangeUrls.length > 0 ? exchangeUrls : defaultExchangeUrls(basePort ?? DEFAULT_BASE_PORT),
     attach: values.attach || explicitTargets.length > 0,
     basePort,
     smoke: values.smoke,

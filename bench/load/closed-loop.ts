@@ -6,7 +6,7 @@ import type { StepSource } from './workload.js';
 /** After a network error a virtual user pauses this long, so a dead target is not hot-spun. */
 export const ERROR_PAUSE_MS = 5;
 
-/** Stops a run at its deadline or its request count, whichever comes first. */
+/** Stops a run at its deadline, its request count or an abort, whichever comes first. */
 export class RunBudget {
   private sentCount = 0;
 
@@ -14,11 +14,12 @@ export class RunBudget {
     private readonly deadlineMs: number,
     private readonly requestsMax: number,
     private readonly nowMs: () => number = () => performance.now(),
+    private readonly stop: AbortSignal | null = null,
   ) {}
 
   /** Claim one request; false once the run is over. */
   take(): boolean {
-    if (this.sentCount >= this.requestsMax || this.nowMs() >= this.deadlineMs) return false;
+    if (this.sentCount >= this.requestsMax || this.nowMs() >= this.deadlineMs || this.stop?.aborted === true) return false;
     this.sentCount++;
     return true;
   }

@@ -4,12 +4,20 @@
  * separate from the orchestrating process (which may be killing leaders meanwhile).
  */
 import { runLoad } from './run-load.js';
-import type { LoadSpec } from './types.js';
+import { STOP_MESSAGE, type LoadSpec } from './types.js';
 
 export type ChildReply = { result: import('./types.js').LoadResult } | { error: string };
 
-process.once('message', (spec: LoadSpec) => {
-  runLoad(spec).then(
+const stop = new AbortController();
+let started = false;
+process.on('message', (message: LoadSpec | typeof STOP_MESSAGE) => {
+  if (message === STOP_MESSAGE) {
+    stop.abort();
+    return;
+  }
+  if (started) throw new Error('load child: a second LoadSpec arrived');
+  started = true;
+  runLoad(message, stop.signal).then(
     (result) => reply({ result }),
     (err: unknown) => reply({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   );

@@ -48,14 +48,14 @@ function validateGroup(g: GroupSpec): void {
   }
 }
 
-/** Run all groups of a spec in parallel in this process and summarize. */
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+/** Run all groups of a spec in parallel in this process and summarize; `stop` ends the run early. */
+export async function runLoad(spec: LoadSpec, stop: AbortSignal | null = null): Promise<LoadResult> {
   validateLoadSpec(spec);
   const startedAtMs = Date.now();
   const timeline = new TimelineSink(spec.timelineMax);
   const cpu = new CpuMeter();
   const rng = createRng(spec.seed);
-  const groups = await Promise.all(spec.groups.map((g) => runGroup(g, spec, rng.fork(), timeline)));
+  const groups = await Promise.all(spec.groups.map((g) => runGroup(g, spec, rng.fork(), timeline, stop)));
   return {
     startedAtMs,
     groups,
@@ -66,14 +66,14 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   };
 }
 
-async function runGroup(g: GroupSpec, spec: LoadSpec, rng: ReturnType<typeof createRng>, timeline: TimelineSink): Promise<GroupResult> {
+async function runGroup(g: GroupSpec, spec: LoadSpec, rng: ReturnType<typeof createRng>, timeline: TimelineSink, stop: AbortSignal | null): Promise<GroupResult> {
   const recorder = new GroupRecorder(timeline);
   const targets = openTargets(g, spec.requestTimeoutMs);
   const startMs = performance.now();
   const endMs = startMs + spec.durationMs;
   // Open loop: the schedule ends the run; every intended send inside the window is sent (or counted
   // as dropped), even when the generator wakes after the window closed.
-  const budget = new RunBudget(g.mode === LoadMode.Open ? Number.POSITIVE_INFINITY : endMs, spec.requestsMax);
+  const budget = new RunBudget(g.mode === LoadMode.Open ? Number.POSITIVE_INFINITY : endMs, spec.requestsMax, () => performance.now(), stop);
   try {
     if (g.mode === LoadMode.Closed) {
       const sources = Array.from({ length: g.connections }, (_, i) => new StepSource(g.workload, rng.fork(), `${g.name}-${spec.seed}-${i}`));

@@ -106,3 +106,6 @@ export interface LoadResult {
   timelineDropped: number;
   seed: number;
 }
+
+/** Parent -> load child over IPC: first a LoadSpec, then optionally this to end the run early. */
+export const STOP_MESSAGE = 'stop';

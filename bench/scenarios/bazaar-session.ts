@@ -13,12 +13,12 @@ export const bazaarSession: Scenario = {
     const notes: string[] = [];
     const rows: ScenarioOutcome['rows'] = [];
     const clients = ctx.options.connections ?? SESSION_CLIENTS;
-    const origins = ctx.cluster.nodeUrls();
     const states = cacheStates(ctx, notes);
     const phaseMs = ctx.phaseMs(states.length * TRADE_PROBABILITIES.length);
     if (ctx.options.rate !== null) notes.push('--rate ignored: a session is a closed loop (lookup, then maybe trade)');
     for (const cacheOn of states) {
       await ctx.cluster.setCache(cacheOn);
+      const origins = ctx.cluster.nodeUrls(); // a cache toggle starts a new cluster (new ports)
       for (const p of TRADE_PROBABILITIES) {
         ctx.log(`bazaar-session: ${cacheLabel(cacheOn)}, p = ${p}, ${clients} clients`);
         const result = await ctx.runLoad({

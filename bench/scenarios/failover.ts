@@ -16,6 +16,8 @@ export const DOWN_MS = 1500;
 export const FAILOVER_CLIENTS = 16;
 export const LEAD_IN_MS = 1000;
 export const TIMELINE_MAX = 400_000;
+/** Bound of one kill cycle (kill, down, restart until /health answers, rest) on a loaded machine. */
+export const KILL_CYCLE_MAX_MS = 60_000;
 
 export const failover: Scenario = {
   name: 'failover',
@@ -27,7 +29,9 @@ export const failover: Scenario = {
     const kills = ctx.options.smoke ? SMOKE_KILLS : KILLS;
     const intervalMs = ctx.options.smoke ? SMOKE_KILL_INTERVAL_MS : KILL_INTERVAL_MS;
     const clients = ctx.options.connections ?? FAILOVER_CLIENTS;
-    const durationMs = LEAD_IN_MS + kills * intervalMs + LEAD_IN_MS;
+    // The load runs until the kill loop is done (restarts can be slow on a loaded machine), within a bound.
+    const durationMs = LEAD_IN_MS + kills * Math.max(intervalMs, KILL_CYCLE_MAX_MS) + LEAD_IN_MS;
+    const stop = new AbortController();
     const load = ctx.runLoad({
       ...baseSpec(ctx, durationMs),
       timelineMax: TIMELINE_MAX,
@@ -38,9 +42,18 @@ export const failover: Scenario = {
         connections: clients,
         workload: { kind: 'pick', requests: tradeMix(ctx.symbols), idempotencyKeys: true },
       }],
-    });
-    const killLog = await killLoop(ctx, kills, intervalMs);
+    }, stop.signal);
+    let killLog: KillRecord[] | Error;
+    try {
+      killLog = await killLoop(ctx, kills, intervalMs);
+      await sleep(LEAD_IN_MS);
+    } catch (err) {
+      killLog = err instanceof Error ? err : new Error(String(err));
+    } finally {
+      stop.abort();
+    }
     const result = await load;
+    if (killLog instanceof Error) throw killLog;
     const list = recoveries(killLog, result.timeline, TRADE_TAG);
     const { summary, unrecovered } = recoverySummary(list);
     const notes = [

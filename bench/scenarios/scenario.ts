@@ -9,8 +9,8 @@ export interface ScenarioContext {
   /** symbols.csv in tier order (hot first). */
   symbols: string[];
   log(message: string): void;
-  /** Run a load in the generator's child process. */
-  runLoad(spec: LoadSpec): Promise<LoadResult>;
+  /** Run a load in the generator's child process; aborting `stop` ends it early. */
+  runLoad(spec: LoadSpec, stop?: AbortSignal | null): Promise<LoadResult>;
   /** Milliseconds for each of `phaseCount` measured phases. */
   phaseMs(phaseCount: number): number;
 }
@@ -43,9 +43,12 @@ export async function warmUp(ctx: ScenarioContext, origins: string[], requests: 
   });
 }
 
-/** Cache states a scenario can measure: both on a managed cluster, the declared one when attached. */
+/**
+ * Cache states a scenario can measure: both on a managed cluster (the current state first, so
+ * the cluster is restarted once), the declared one when attached.
+ */
 export function cacheStates(ctx: ScenarioContext, notes: string[]): boolean[] {
-  if (ctx.cluster.managed) return [true, false];
+  if (ctx.cluster.managed) return ctx.cluster.cacheEnabled === false ? [false, true] : [true, false];
   const declared = ctx.cluster.cacheEnabled;
   notes.push(`attached cluster: measured only with the cache ${declared === false ? 'off' : 'on'}${declared === null ? ' (assumed; pass --cache on|off)' : ''}; the other state needs a managed cluster`);
   return [declared ?? true];

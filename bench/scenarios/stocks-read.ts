@@ -8,13 +8,14 @@ export const stocksRead: Scenario = {
   async run(ctx): Promise<ScenarioOutcome> {
     const notes: string[] = [];
     const rows: ScenarioOutcome['rows'] = [];
-    const origin = ctx.cluster.nodeUrls()[0];
-    if (origin === undefined) throw new Error('stocks-read: the cluster has no nodes');
     const requests = stockLookups(tierSymbols(ctx.symbols).hot);
     const connections = ctx.options.connections ?? (ctx.options.smoke ? 10 : STOCKS_READ_CONNECTIONS);
     const states = cacheStates(ctx, notes);
     for (const cacheOn of states) {
       await ctx.cluster.setCache(cacheOn);
+      // A cache toggle starts a new cluster (new ports): read the URLs after it.
+      const origin = ctx.cluster.nodeUrls()[0];
+      if (origin === undefined) throw new Error('stocks-read: the cluster has no nodes');
       await warmUp(ctx, [origin], { kind: 'pick', requests });
       ctx.log(`stocks-read: ${cacheLabel(cacheOn)}, ${connections} connections`);
       const result = await ctx.runLoad({
