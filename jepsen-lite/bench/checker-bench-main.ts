@@ -9,11 +9,19 @@ import { simulateHistory } from '../testing/concurrent-sim.js';
 const opsPerKey = Number(process.argv[2] ?? 10_000);
 const concurrency = Number(process.argv[3] ?? 10);
 const seed = Number(process.argv[4] ?? 1);
-for (const infoProbability of [0, 0.01, 0.05]) {
-  const { history } = simulateHistory({ seed, processes: concurrency, opsCount: opsPerKey, keys: ['k'], initialQuantity: 100, qtyMax: 5, infoProbability });
+const cases = [
+  { infoProbability: 0, resolveLate: false },
+  { infoProbability: 0.01, resolveLate: true },
+  { infoProbability: 0.05, resolveLate: true },
+  { infoProbability: 0.01, resolveLate: false },
+  { infoProbability: 0.05, resolveLate: false },
+];
+for (const { infoProbability, resolveLate } of cases) {
+  const { history } = simulateHistory({ seed, processes: concurrency, opsCount: opsPerKey, keys: ['k'], initialQuantity: 100, qtyMax: 5, infoProbability, resolveLate });
   const ops = history.build();
   const t0 = performance.now();
-  const r = checkLinearizable(ops, { ...DEFAULT_LINEARIZABLE_OPTIONS, initialQuantities: { k: 100 } });
+  const r = checkLinearizable(ops, { ...DEFAULT_LINEARIZABLE_OPTIONS, initialQuantities: { k: 100 }, timeLimitMs: 30_000 });
   const ms = performance.now() - t0;
-  console.log(`seed ${seed} ops ${opsPerKey} concurrency ${concurrency} info ${infoProbability}: ${r.verdict} in ${ms.toFixed(0)} ms (${r.summary})`);
+  const kind = infoProbability === 0 ? 'no info ops' : `${infoProbability * 100}% info ops ${resolveLate ? 'resolved late by retries' : 'left indeterminate'}`;
+  console.log(`seed ${seed}, ${opsPerKey} ops, concurrency ${concurrency}, ${kind}: ${r.verdict} in ${ms.toFixed(0)} ms (${r.summary})`);
 }

@@ -120,6 +120,21 @@ describe('linearizable checker: hand-written histories', () => {
     expect(bad.summary).not.toContain('aapl');
   });
 
+  it('with txOrder, narrows windows by transaction numbers (a later number cannot take effect first)', () => {
+    // Without numbers: sell 5 took effect before the read saw 105. With numbers, the sell 5 (tx 2)
+    // comes after the sell 3 (tx 1), which was invoked after the read completed: 105 is impossible.
+    const h = (txFive: number, txThree: number) =>
+      new HistoryBuilder()
+        .sell(0, 'aapl', 5)
+        .read(2, 'aapl').readOk(2, 105)
+        .sell(1, 'aapl', 3).filled(1, txThree)
+        .filled(0, txFive)
+        .build();
+    expect(checkLinearizable(h(2, 1), opts({ aapl: 100 }, { txOrder: false })).verdict).toBe('valid');
+    expect(checkLinearizable(h(2, 1), opts({ aapl: 100 }, { txOrder: true })).verdict).toBe('invalid');
+    expect(checkLinearizable(h(1, 2), opts({ aapl: 100 }, { txOrder: true })).verdict).toBe('valid');
+  });
+
   it('reports unknown when the initial quantity of a stock is not known', () => {
     const h = new HistoryBuilder().read(0, 'aapl').readOk(0, 1).build();
     expect(checkLinearizable(h, opts({})).verdict).toBe('unknown');

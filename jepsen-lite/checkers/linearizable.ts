@@ -26,6 +26,8 @@ export interface LinearizableOptions {
   memoEntriesMax: number;
   /** Total search steps spent shrinking one violation to a window. */
   shrinkStepsMax: number;
+  /** Also require the linearization to follow transaction-number order (see narrowByTxOrder). */
+  txOrder: boolean;
 }
 
 export const DEFAULT_LINEARIZABLE_OPTIONS: Omit<LinearizableOptions, 'initialQuantities'> = {
@@ -33,6 +35,7 @@ export const DEFAULT_LINEARIZABLE_OPTIONS: Omit<LinearizableOptions, 'initialQua
   timeLimitMs: 60_000,
   memoEntriesMax: 5_000_000,
   shrinkStepsMax: 5_000_000,
+  txOrder: true,
 };
 
 /** Ops in the printed window are capped; the window's size is always reported. */
@@ -42,6 +45,8 @@ const CONFIRM_HASH_SEED = 0x5eed2;
 interface KeyOp extends LinOp {
   lines: number[];
   label: string;
+  /** Transaction number of a filled trade. */
+  tx?: number;
 }
 
 export function validateLinearizableOptions(o: LinearizableOptions): void {
@@ -61,8 +66,33 @@ function requestLines(requests: readonly Operation[]): number[] {
   return requests.flatMap((r) => (r.completion ? [r.invoke.index, r.completion.index] : [r.invoke.index]));
 }
 
+/**
+ * Narrows filled trades' windows by transaction order. Bazaar numbers trades in Raft apply
+ * order, which is also the order their effects happen, so a trade with a higher number takes
+ * effect after one with a lower number: after the other's invoke (call = max(call, previous
+ * call)), and the other before its completion (ret = min(ret, next ret)). Every linearization
+ * in number order survives, so a correct system never fails because of this; it enforces the
+ * order only as far as windows can express it. It turns a trade acknowledged long after its
+ * effect (an info trade resolved by a retry in the final phase) back into a short window, which
+ * keeps the search cheap. A narrowing that would empty a window is skipped (the orders checker
+ * judges numbering).
+ */
+export function narrowByTxOrder(ops: KeyOp[]): void {
+  const filled = ops.filter((k) => k.tx !== undefined).sort((a, b) => (a.tx as number) - (b.tx as number));
+  let prevCall = -Infinity;
+  for (const k of filled) {
+    if (prevCall > k.call && prevCall < k.ret) k.call = prevCall;
+    prevCall = k.call;
+  }
+  let nextRet = Infinity;
+  for (const k of filled.reverse()) {
+    if (nextRet < k.ret && nextRet > k.call) k.ret = nextRet;
+    nextRet = k.ret;
+  }
+}
+
 /** Builds each stock's ops: acknowledged and indeterminate trades, and acknowledged reads. */
-export function buildKeyOps(history: readonly HistoryOp[]): Map<string, KeyOp[]> {
+export function buildKeyOps(history: readonly HistoryOp[], txOrder = false): Map<string, KeyOp[]> {
   const ops = pairOperations(history);
   const byKey = new Map<string, KeyOp[]>();
   const add = (key: string, op: KeyOp): void => {
@@ -80,7 +110,8 @@ export function buildKeyOps(history: readonly HistoryOp[]): Map<string, KeyOp[]>
     else kind = ex.result.filled ? ModelOpKind.BuyFilled : ModelOpKind.BuyRejected;
     const tx = ex.result?.filled ? ` tx ${ex.result.tx}` : '';
     const label = `p${procs} ${kind} ${ex.qty}${tx}${ex.outcome === Outcome.Info ? ' (info)' : ''}`;
-    add(ex.key, { call: ex.callIndex, ret: ex.returnIndex, op: { kind, amount: ex.qty }, required: ex.outcome === Outcome.Ok, lines, label });
+    const txField = ex.result?.filled ? { tx: ex.result.tx } : {};
+    add(ex.key, { call: ex.callIndex, ret: ex.returnIndex, op: { kind, amount: ex.qty }, required: ex.outcome === Outcome.Ok, lines, label, ...txField });
   }
   for (const op of ops) {
     if (op.f !== OpF.Read || op.outcome !== Outcome.Ok || op.key === null) continue;
@@ -94,7 +125,10 @@ export function buildKeyOps(history: readonly HistoryOp[]): Map<string, KeyOp[]>
       label: `p${op.process} read ${q}${op.node ? ` @${op.node}` : ''}`,
     });
   }
-  for (const list of byKey.values()) list.sort((a, b) => a.call - b.call);
+  for (const list of byKey.values()) {
+    if (txOrder) narrowByTxOrder(list);
+    list.sort((a, b) => a.call - b.call);
+  }
   return byKey;
 }
 
@@ -171,7 +205,7 @@ export function checkLinearizable(history: readonly HistoryOp[], options: Linear
   validateLinearizableOptions(options);
   const deadlineMs = performance.now() + options.timeLimitMs;
   const perKey: KeyResult[] = [];
-  for (const [key, ops] of [...buildKeyOps(history)].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [key, ops] of [...buildKeyOps(history, options.txOrder)].sort(([a], [b]) => a.localeCompare(b))) {
     const initial = options.initialQuantities[key];
     if (initial === undefined) {
       perKey.push({ key, verdict: Verdict.Unknown, ops: ops.length, steps: 0, reason: 'initial quantity unknown' });
