@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     exchangeUrls: options.exchangeUrls,
     basePort: options.basePort,
     cacheEnabled: options.cache,
+    cpuProfDir: options.cpuProfDir,
   });
   try {
     const ctx = await scenarioContext(options, cluster);

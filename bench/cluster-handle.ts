@@ -54,6 +54,15 @@ export interface ClusterOptions {
   basePort: number | null;
   /** Attached: what the user says about the cluster; managed: the initial state. */
   cacheEnabled: boolean | null;
+  /** Managed: nodes run with `--cpu-prof` and write their profiles here on stop. */
+  cpuProfDir?: string | null;
+}
+
+/** Extra environment of every managed node. */
+export function nodeEnv(options: Pick<ClusterOptions, 'cpuProfDir'>): Record<string, string> {
+  if (options.cpuProfDir === undefined || options.cpuProfDir === null) return {};
+  const inherited = process.env['NODE_OPTIONS'] ?? '';
+  return { NODE_OPTIONS: `${inherited} --cpu-prof --cpu-prof-dir=${options.cpuProfDir}`.trim() };
 }
 
 export async function openCluster(options: ClusterOptions): Promise<ClusterHandle> {
@@ -110,7 +119,7 @@ export function notManaged(what: string): string {
 
 /** Start (or restart) the launcher with the cache on or off; a cache-on cluster without Redis is refused. */
 async function launch(options: ClusterOptions, cacheEnabled: boolean): Promise<RunningCluster> {
-  const cluster = await startCluster({ ...(options.basePort === null ? {} : { basePort: options.basePort }), cacheEnabled });
+  const cluster = await startCluster({ ...(options.basePort === null ? {} : { basePort: options.basePort }), cacheEnabled, env: nodeEnv(options) });
   if (cacheEnabled && cluster.flushCache === undefined) {
     await cluster.stop();
     throw new Error('the cluster started without Redis (no REDIS_URL, no redis-server on PATH): cache-on runs need one');

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
 
 async function tryOpenCluster(options: BenchOptions): Promise<{ handle: ClusterHandle | null; problem: string | null }> {
   try {
-    const handle = await openCluster({ attach: options.attach, targets: options.targets, exchangeUrls: options.exchangeUrls, basePort: options.basePort, cacheEnabled: options.cache ?? true });
+    const handle = await openCluster({ attach: options.attach, targets: options.targets, exchangeUrls: options.exchangeUrls, basePort: options.basePort, cacheEnabled: options.cache ?? true, cpuProfDir: options.cpuProfDir });
     const first = handle.nodeUrls()[0];
     const res = await fetch(`${first}/health`, { signal: AbortSignal.timeout(2000) });
     if (!res.ok) throw new Error(`${first}/health answered ${res.status}`);

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loopbackOrigin } from './load/loopback.js';
 
@@ -26,6 +27,8 @@ export interface BenchOptions {
   cache: boolean | null;
   requestTimeoutMs: number;
   resultsRoot: string;
+  /** Managed cluster: each node writes a V8 CPU profile here when it stops (node --cpu-prof). */
+  cpuProfDir: string | null;
   list: boolean;
 }
 
@@ -42,6 +45,7 @@ export const BENCH_USAGE = `usage: npm run bench -- <scenario> [options]
   --seed N              seed of the request mix (default: random, printed)
   --request-timeout-ms N  per-request timeout (default 5000)
   --results DIR         results root (default bench/results)
+  --cpu-prof-dir DIR    managed cluster: every node runs with --cpu-prof and writes its profile to DIR on stop
   --list                list scenarios`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -62,6 +66,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       seed: { type: 'string' },
       'request-timeout-ms': { type: 'string' },
       results: { type: 'string' },
+      'cpu-prof-dir': { type: 'string' },
       list: { type: 'boolean', default: false },
     },
   });
@@ -84,6 +89,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     cache: parseCache(values.cache),
     requestTimeoutMs: intOption('--request-timeout-ms', values['request-timeout-ms'], 5000, 1, 600_000),
     resultsRoot: values.results ?? 'bench/results',
+    cpuProfDir: values['cpu-prof-dir'] === undefined ? null : resolve(values['cpu-prof-dir']),
     list: values.list,
   };
 }

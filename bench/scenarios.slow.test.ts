@@ -58,12 +58,12 @@ describe('bench scenarios, --smoke, one managed cluster', () => {
     expect(row?.counts.sent).toBe(1000);
     expect(row?.counts.errors).toBe(0);
     const d = o.details as ColdBurstDetails;
-    expect(d.serverErrors, `5xx answers: ${JSON.stringify(row?.counts.byStatus)}`).toBe(0);
+    expect.soft(d.serverErrors, `5xx answers: ${JSON.stringify(row?.counts.byStatus)}`).toBe(0);
     expect(d.assetsNeverQuoted).toBe(true);
     expect(d.exchanges).toHaveLength(3);
     for (const e of d.exchanges) {
       expect(e.assetsFetched, `${e.url} quoted some burst assets`).toBeGreaterThan(0);
-      expect(e.maxPerAsset, `${e.url}: quotes of one asset`).toBeLessThanOrEqual(1);
+      expect.soft(e.maxPerAsset, `${e.url}: quotes of one asset`).toBeLessThanOrEqual(1);
     }
   }, SCENARIO_TIMEOUT_MS);
 
