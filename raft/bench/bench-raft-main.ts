@@ -2,11 +2,14 @@
  * Raft throughput and commit latency on three local processes (synced LevelDB, gRPC loopback).
  * For each concurrency level, closed-loop proposers run inside the leader process (no client
  * RPC hop) and propose fixed-size entries for the duration; prints proposals/s, p50/p99 commit
- * latency and the leader's entries per fsync (group commit).
+ * latency, the leader's entries per fsync (group commit), CPU microseconds per proposal of all three
+ * member processes together (from /proc; steadier than latency on a shared machine) and the load
+ * average (1/5/15 min) after the level.
  *   npm run bench:raft -- [--duration-s 10] [--concurrency 1,16,64] [--size-bytes 256] [--tick-ms 50] [--keep-data]
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DemoCluster } from '../demo/demo-cluster.js';
@@ -46,15 +49,41 @@ function parseBenchArgs(): BenchArgs {
   };
 }
 
+/** Clock ticks per second of /proc/<pid>/stat utime and stime (USER_HZ, 100 on Linux). */
+const procTicksPerSec = 100;
+
+/** CPU ms used so far by the member processes (user + system), or null where /proc is missing. */
+function membersCpuMs(cluster: DemoCluster): number | null {
+  let total = 0;
+  for (const id of cluster.ids) {
+    const pid = cluster.pid(id);
+    if (pid === null) return null;
+    try {
+      // Fields after the ")" closing the command name: state is field 3, utime 14, stime 15.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / procTicksPerSec;
+    } catch {
+      return null;
+    }
+  }
+  return total;
+}
+
+function loadAverage(): string {
+  return loadavg().map((l) => l.toFixed(1)).join('/');
+}
+
 function row(cells: readonly (string | number)[]): string {
   return cells.map((c, i) => String(c).padStart(i === 0 ? 11 : 13)).join(' ');
 }
 
 async function runLevels(cluster: DemoCluster, args: BenchArgs): Promise<void> {
-  console.log(row(['concurrency', 'proposals/s', 'p50 ms', 'p99 ms', 'max ms', 'entries/fsync', 'errors', 'etcd 3.4']));
+  console.log(row(['concurrency', 'proposals/s', 'p50 ms', 'p99 ms', 'max ms', 'entries/fsync', 'cpu us/prop', 'errors', 'load avg', 'etcd 3.4']));
   for (const concurrency of args.concurrency) {
     const leader = await cluster.waitForLeader(30_000);
     const durationMs = args.durationS * 1000;
+    const cpuBeforeMs = membersCpuMs(cluster);
     const { status, body } = await cluster.request<LoadReport>(
       leader,
       'POST',
@@ -63,6 +92,9 @@ async function runLevels(cluster: DemoCluster, args: BenchArgs): Promise<void> {
       durationMs + 60_000,
     );
     if (status !== 200) throw new Error(`load on ${leader} answered ${status}: ${JSON.stringify(body)}`);
+    const cpuAfterMs = membersCpuMs(cluster);
+    const cpuUsPerProposal =
+      cpuBeforeMs === null || cpuAfterMs === null || body.committed === 0 ? '-' : (((cpuAfterMs - cpuBeforeMs) * 1000) / body.committed).toFixed(0);
     const errors = Object.entries(body.errors).map(([code, n]) => `${code}:${n}`).join(',') || '0';
     console.log(
       row([
@@ -72,7 +104,9 @@ async function runLevels(cluster: DemoCluster, args: BenchArgs): Promise<void> {
         body.p99Ms.toFixed(2),
         body.maxMs.toFixed(1),
         body.entriesPerFsync.toFixed(1),
+        cpuUsPerProposal,
         errors,
+        loadAverage(),
         etcdReference[concurrency] ?? '-',
       ]),
     );
