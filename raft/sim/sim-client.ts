@@ -11,6 +11,8 @@ export interface AckedProposal {
 }
 
 const encoder = new TextEncoder();
+/** Random padding on payloads, so byte-bounded batching is exercised. */
+const payloadPaddingMaxBytes = 48;
 
 /**
  * The clients: propose random payloads to whoever claims leadership, issue ReadIndex reads
@@ -25,7 +27,7 @@ export class SimClient {
   constructor(private readonly sim: Simulation) {}
 
   propose(node: SimNode): void {
-    const payload = `p${++this.proposalSeq}`;
+    const payload = `p${++this.proposalSeq}.${'x'.repeat(this.sim.rng.int(0, payloadPaddingMaxBytes + 1))}`;
     withCore(this.sim, node, (core) => {
       const result = core.propose(encoder.encode(payload));
       if (!result.ok) return this.sim.record(node.id, `propose ${payload} refused: ${result.code}`, null);
