@@ -1,6 +1,7 @@
 /**
  * The final phase, after healing and recovery: resolve indeterminate trades by retrying them
- * with their idempotency keys (the server returns the original result or executes them now),
+ * with their idempotency keys until one answer is ok (the server returns the original result
+ * or executes them now; a failed retry says nothing about the earlier attempt),
  * read back every transaction number of the run, then read every stock on every node. Each
  * step retries a bounded number of times; what stays unresolved is left to the checkers.
  */
@@ -52,7 +53,7 @@ export async function runFinalPhase(ctx: RunContext, p: FinalParams, state: Work
   const trades = [...state.unresolved.values()];
   await runPool(
     trades.map((t: TradeRequest, i) => async (process) => {
-      const resolved = await untilDone(ctx, p, process, (a) => ({ ...t, attempt: t.attempt + 1 + a }), (c) => c.type !== 'info', i);
+      const resolved = await untilDone(ctx, p, process, (a) => ({ ...t, attempt: t.attempt + 1 + a }), (c) => c.type === 'ok', i);
       if (resolved) state.unresolved.delete(t.idempotencyKey);
     }),
     p,

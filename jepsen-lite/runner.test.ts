@@ -5,6 +5,7 @@ import { realClock } from './run-context.js';
 import { RUN_DEFAULTS, type RunOptions } from './run-options.js';
 import { runTest } from './runner.js';
 import { FakeBazaar, FakeDb, FakeNemesis, type FakeOptions } from './testing/fake-bazaar.js';
+import { WorkloadState } from './workload.js';
 
 const options: RunOptions = {
   ...RUN_DEFAULTS,
@@ -53,5 +54,20 @@ describe('runner against in-process fakes', () => {
     expect(report.verdict).toBe('invalid');
     const bad = report.checkers.filter((c) => c.verdict === 'invalid').map((c) => c.checker);
     expect(bad).toContain('exactly-once');
+  });
+});
+
+describe('WorkloadState', () => {
+  it('keeps a trade unresolved until an ok, even if a retry fails', () => {
+    const s = new WorkloadState();
+    const req = { f: 'sell' as const, key: 'aapl', qty: 1, idempotencyKey: 'k', attempt: 0 };
+    s.observe(req, 'info', null);
+    s.observe({ ...req, attempt: 1 }, 'fail', null);
+    expect(s.unresolved.get('k')?.attempt).toBe(1);
+    s.observe({ ...req, attempt: 2 }, 'ok', { qty: 1, filled: true, tx: 4 });
+    expect(s.unresolved.size).toBe(0);
+    expect(s.knownTx).toEqual([4]);
+    s.observe({ ...req, idempotencyKey: 'other' }, 'fail', null);
+    expect(s.unresolved.size).toBe(0);
   });
 });

@@ -14,9 +14,11 @@ export class WorkloadState {
   /** Idempotency key -> the latest request of a trade whose latest outcome was info. */
   readonly unresolved = new Map<string, TradeRequest>();
 
+  /** Only an ok resolves a key: a failed retry says nothing about an earlier attempt. */
   observe(request: TradeRequest, type: 'ok' | 'fail' | 'info', value: unknown): void {
-    if (type === 'info') this.unresolved.set(request.idempotencyKey, request);
-    else this.unresolved.delete(request.idempotencyKey);
+    const key = request.idempotencyKey;
+    if (type === 'ok') this.unresolved.delete(key);
+    else if (type === 'info' || this.unresolved.has(key)) this.unresolved.set(key, request);
     const v = value as { filled?: boolean; tx?: number } | null;
     if (type === 'ok' && v?.filled === true && typeof v.tx === 'number') this.knownTx.push(v.tx);
   }
