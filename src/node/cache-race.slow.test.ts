@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRedisProcess, type ChildHandle } from '../prices/local-processes.js';
-import { getStock, postTrade } from './testing/bazaar-http.js';
+import { getStock, getStockEventually, postTrade } from './testing/bazaar-http.js';
 import { NodeCluster } from './testing/node-processes.js';
 
 /**
@@ -13,6 +13,9 @@ import { NodeCluster } from './testing/node-processes.js';
  * <= 100 - k (and <= q). Stale reads (`consistency=stale`, served from Redis or local state)
  * may lag but never show a trade that was not sent yet. The Redis-unreachable-from-leader case is
  * in src/cache.
+ *
+ * A 503 with Retry-After (allowed by the contract) is counted and printed, not a violation: it
+ * returns no value, so it cannot be stale.
  *
  * Not asserted: stale reads on one node going back in time. They can: a value served from Redis
  * (published by the leader) is newer than the follower's local state, and when the next Redis
@@ -67,6 +70,7 @@ describe('reads racing trades through the Redis cache', () => {
     let linearizableReads = 0;
     let staleReads = 0;
     let staleStepsBack = 0;
+    const unavailableReads: string[] = [];
 
     const writer = async (w: number): Promise<void> => {
       for (let i = 0; i < TRADES_PER_WRITER; i++) {
@@ -84,6 +88,11 @@ describe('reads racing trades through the Redis cache', () => {
         const lowestAtStart = lowestCompleted;
         const res = await getStock(c.url(node), STOCK);
         const q = res.body?.data?.quantity;
+        if (res.status === 503 && res.retryAfter !== null) {
+          // Allowed by the contract (an availability blip, not a stale answer): counted, retried.
+          unavailableReads.push(`${node}: ${res.body?.error?.message ?? ''} after ${res.elapsedMs.toFixed(0)} ms`);
+          continue;
+        }
         if (res.status !== 200 || q === undefined) {
           violations.push(`read on ${node}: ${res.status} ${JSON.stringify(res.body)}`);
           continue;
@@ -118,12 +127,12 @@ describe('reads racing trades through the Redis cache', () => {
     writing = false;
     await Promise.all(readers);
     console.log(`cache race: ${acked} trades, ${linearizableReads} linearizable and ${staleReads} stale reads racing them; stale reads that went back on their node: ${staleStepsBack}`);
+    if (unavailableReads.length > 0) console.log('linearizable reads answered 503:', unavailableReads);
     expect(violations).toEqual([]);
     expect(acked).toBe(WRITERS * TRADES_PER_WRITER);
     expect(linearizableReads).toBeGreaterThan(acked);
     for (const node of c.ids) {
-      const res = await getStock(c.url(node), STOCK);
-      expect(res.body?.data).toMatchObject({ quantity: INITIAL_QUANTITY - acked, volume: acked });
+      expect(await getStockEventually(c.url(node), STOCK)).toMatchObject({ quantity: INITIAL_QUANTITY - acked, volume: acked });
     }
   });
 });

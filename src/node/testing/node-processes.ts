@@ -50,6 +50,13 @@ export interface ClusterView {
   readonly applied_index: number;
 }
 
+export interface RoleChange {
+  readonly timeMs: number;
+  readonly role: string;
+  readonly term: number;
+  readonly leader: string | null;
+}
+
 export interface ExitInfo {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -241,6 +248,26 @@ export class NodeCluster {
 
   async readLog(id: string): Promise<string> {
     return readFile(this.member(id).logPath, 'utf8').catch(() => '');
+  }
+
+  /**
+   * Raft role changes `id` logged at or after `sinceMs` (wall clock), oldest first, from the
+   * driver's "raft role or leader changed" lines of its JSON log.
+   */
+  async roleChanges(id: string, sinceMs: number): Promise<RoleChange[]> {
+    const out: RoleChange[] = [];
+    for (const line of (await this.readLog(id)).split('\n')) {
+      if (!line.includes('raft role or leader changed')) continue;
+      try {
+        const j = JSON.parse(line) as { time?: unknown; role?: unknown; term?: unknown; leader?: unknown };
+        if (typeof j.time === 'number' && j.time >= sinceMs && typeof j.role === 'string' && typeof j.term === 'number') {
+          out.push({ timeMs: j.time, role: j.role, term: j.term, leader: typeof j.leader === 'string' ? j.leader : null });
+        }
+      } catch {
+        // a line cut by kill -9
+      }
+    }
+    return out;
   }
 
   /** Kill every process ever started by PID (SIGKILL), wait for exits, remove the temp dir unless `keepDir`. */

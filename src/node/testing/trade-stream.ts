@@ -75,6 +75,27 @@ export class TradeStream {
     return out;
   }
 
+  /**
+   * Longest time some client was answered only 503s: from the start of a 503 streak of one
+   * client to the end of that client's next non-503 answer (or `endMs` if none came).
+   */
+  longest503StreakMs(endMs: number): number {
+    let longest = 0;
+    const clients = new Set(this.events.map((e) => e.client));
+    for (const client of clients) {
+      let streakStart: number | null = null;
+      for (const e of this.events.filter((x) => x.client === client)) {
+        if (e.status === 503) streakStart ??= e.startMs;
+        else if (streakStart !== null) {
+          longest = Math.max(longest, e.endMs - streakStart);
+          streakStart = null;
+        }
+      }
+      if (streakStart !== null) longest = Math.max(longest, endMs - streakStart);
+    }
+    return longest;
+  }
+
   private async client(client: number, rng: Rng): Promise<void> {
     for (let i = 0; i < this.o.tradesMax && !this.stopped; i++) {
       const targets = this.o.targets();
