@@ -31,6 +31,7 @@ describe('jepsen CLI options', () => {
     [['--keys', '0'], /keys must be an integer in 1\.\.100/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['--attach', '--nodes', '5'], /--nodes applies to a fresh cluster/],
+    [['--rate', '10000', '--time-limit', '3600'], /rate x time limit must stay under/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseCli(argv, 1)).toThrow(message);
   });

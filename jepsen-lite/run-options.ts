@@ -51,6 +51,8 @@ export const CONCURRENCY_MAX = 200;
 export const KEYS_MAX = 100;
 export const TIME_LIMIT_MS_MAX = 3_600_000;
 export const RATE_PER_SEC_MAX = 10_000;
+/** Ops one run may issue (rate x time limit): the history is held in memory and checked. */
+export const OPS_PER_RUN_MAX = 2_000_000;
 
 export function validateRunOptions(o: RunOptions): void {
   const int = (name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): void => {
@@ -61,6 +63,9 @@ export function validateRunOptions(o: RunOptions): void {
   int('time limit (ms)', o.timeLimitMs, 1_000, TIME_LIMIT_MS_MAX);
   if (!(Number.isFinite(o.ratePerSec) && o.ratePerSec > 0 && o.ratePerSec <= RATE_PER_SEC_MAX)) {
     throw new Error(`rate must be a number in (0, ${RATE_PER_SEC_MAX}] ops/s, got ${o.ratePerSec}`);
+  }
+  if ((o.ratePerSec * o.timeLimitMs) / 1000 > OPS_PER_RUN_MAX) {
+    throw new Error(`rate x time limit must stay under ${OPS_PER_RUN_MAX} ops per run, got ${Math.round((o.ratePerSec * o.timeLimitMs) / 1000)}`);
   }
   int('concurrency', o.concurrency, 1, CONCURRENCY_MAX);
   int('keys', o.keys.length, 1, KEYS_MAX);
