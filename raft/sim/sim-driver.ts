@@ -66,6 +66,9 @@ function send(sim: Simulation, node: SimNode, messages: readonly Message[]): boo
       sim.checker.observeVoteGranted(message.from, message.term, message.to);
       grantedVote = true;
     }
+    if (message.type === 'append' || message.type === 'heartbeat' || message.type === 'snapshot') {
+      sim.checker.observeLeader(message.from, message.term);
+    }
     if (message.type === 'append-resp' && !message.reject) sim.checker.observeAppendAck(message.from, message.term, message.index);
     const copies = sim.network.send(message, node.incarnation, sim.nowTick, sim.faults);
     sim.record(node.id, copies === 0 ? 'send (dropped)' : copies === 2 ? 'send x2' : 'send', message);

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 describe('simulator, CI seeds', () => {
-  it(`passes seeds ${ciSeedsFrom}..${ciSeedsFrom + ciSeedCount - 1} (3 and 5 nodes mixed)`, { timeout: 420_000 }, () => {
+  it(`passes seeds ${ciSeedsFrom}..${ciSeedsFrom + ciSeedCount - 1} (3 and 5 nodes mixed)`, { timeout: 600_000 }, () => {
     const summary = runSeeds({ from: ciSeedsFrom, count: ciSeedCount, nodes: 'mixed', steps: simDefaults.steps, core, verbose: false });
     if (summary.firstFailure !== null) console.log(formatFailure(summary.firstFailure));
     const t = summary.totals;
