@@ -14,6 +14,9 @@ export interface ExactlyOnceOptions {
   initialQuantities: Readonly<Record<string, number>>;
 }
 
+/** History lines highlighted in the timeline, at most. */
+const HIGHLIGHT_LINES_MAX = 1000;
+
 interface Problem {
   kind: 'two-results' | 'key-reused' | 'final-needs-double-execution';
   key: string;
@@ -82,7 +85,7 @@ export function checkExactlyOnce(history: readonly HistoryOp[], options: Exactly
     checker: 'exactly-once',
     verdict: problems.length > 0 ? Verdict.Invalid : Verdict.Valid,
     summary: problems.length > 0 ? `${problems.length} problems; first: ${problems[0]?.message}` : `${keyed.length} keyed trades, ${retriedKeys} retried, no double execution seen`,
-    highlight: problems.flatMap((p) => p.lines),
+    highlight: problems.flatMap((p) => p.lines).slice(0, HIGHLIGHT_LINES_MAX),
     details: { keyedTrades: keyed.length, retriedKeys, problems: problems.slice(0, 50) },
   };
 }
