@@ -37,7 +37,7 @@ export function runLivenessPhase(sim: Simulation): void {
 
 function deliverAllDue(sim: Simulation): void {
   for (;;) {
-    const item = sim.network.takeDue(sim.nowTick, (id) => sim.node(id).isActive(sim.nowTick));
+    const item = sim.network.takeDue(sim.nowTick, sim.canReceive);
     if (item === null) return;
     sim.stepNo++;
     sim.deliver(item);

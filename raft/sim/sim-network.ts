@@ -18,6 +18,7 @@ export const networkInFlightMax = 4096;
  */
 export class SimNetwork {
   private inFlight: InFlight[] = [];
+  private readonly dueScratch: number[] = [];
   private readonly cutLinks = new Set<string>();
   partitionHealAtTick = -1;
 
@@ -40,23 +41,17 @@ export class SimNetwork {
 
   /** Remove and return a random message due at `nowTick` whose receiver can take it now. */
   takeDue(nowTick: number, canReceive: (id: NodeId) => boolean): InFlight | null {
-    let count = 0;
-    for (const item of this.inFlight) if (item.deliverAtTick <= nowTick && canReceive(item.message.to)) count++;
-    if (count === 0) return null;
-    let chosen = this.rng.int(0, count);
+    const due = this.dueScratch;
+    due.length = 0;
     for (let i = 0; i < this.inFlight.length; i++) {
       const item = this.inFlight[i];
-      if (item === undefined || item.deliverAtTick > nowTick || !canReceive(item.message.to)) continue;
-      if (chosen-- === 0) {
-        this.inFlight.splice(i, 1);
-        return item;
-      }
+      if (item !== undefined && item.deliverAtTick <= nowTick && canReceive(item.message.to)) due.push(i);
     }
-    return null;
-  }
-
-  hasDue(nowTick: number, canReceive: (id: NodeId) => boolean): boolean {
-    return this.inFlight.some((item) => item.deliverAtTick <= nowTick && canReceive(item.message.to));
+    if (due.length === 0) return null;
+    const index = due[this.rng.int(0, due.length)] ?? 0;
+    const item = this.inFlight[index] ?? null;
+    this.inFlight.splice(index, 1);
+    return item;
   }
 
   isCut(from: NodeId, to: NodeId): boolean {
@@ -78,11 +73,6 @@ export class SimNetwork {
   heal(): void {
     this.cutLinks.clear();
     this.partitionHealAtTick = -1;
-  }
-
-  /** Drop every in-flight message (liveness phase start keeps them: only used by tests). */
-  clear(): void {
-    this.inFlight = [];
   }
 
   private delayTicks(faults: FaultProfile): number {

@@ -126,6 +126,7 @@ export class Simulation {
   stepNo = 0;
   readonly configSummary: string;
   private readonly checkedStoreVersion: number[];
+  private readonly nodeById: Map<string, SimNode>;
   private readonly leaderTermsSeen = new Set<number>();
 
   constructor(readonly options: SimOptions) {
@@ -142,6 +143,7 @@ export class Simulation {
     this.configSummary = `${JSON.stringify(shared)} faults ${JSON.stringify(this.faults)}`;
     this.nodes = ids.map((id) => new SimNode(id, makeRaftConfig(id, ids, shared)));
     this.checkedStoreVersion = ids.map(() => -1);
+    this.nodeById = new Map(this.nodes.map((node) => [node.id, node]));
     if (options.verbose) console.log(`seed ${options.seed}: ${options.nodeCount} nodes, config ${this.configSummary}`);
   }
 
@@ -167,7 +169,7 @@ export class Simulation {
   }
 
   node(id: string): SimNode {
-    const node = this.nodes.find((candidate) => candidate.id === id);
+    const node = this.nodeById.get(id);
     if (node === undefined) throw new SimContractError(`message addressed to unknown node ${id}`);
     return node;
   }
@@ -201,9 +203,12 @@ export class Simulation {
     drain(this, node);
   }
 
+  /** Up and not paused: the node takes messages now. */
+  readonly canReceive = (id: string): boolean => this.node(id).isActive(this.nowTick);
+
   /** One event: deliver one due message, or advance time by one tick. */
   step(): void {
-    const item = this.rng.chance(0.85) ? this.network.takeDue(this.nowTick, (id) => this.node(id).isActive(this.nowTick)) : null;
+    const item = this.rng.chance(0.85) ? this.network.takeDue(this.nowTick, this.canReceive) : null;
     if (item !== null) this.deliver(item);
     else this.advanceTick(true);
   }
