@@ -8,6 +8,7 @@
  *   leader is found through GET /cluster; kills, restarts and cache toggles are not available
  *   (scenarios that need them say so and skip).
  */
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { startCluster, type RunningCluster } from '../cluster/control.js';
 import { loopbackOrigin } from './load/loopback.js';
@@ -58,11 +59,14 @@ export interface ClusterOptions {
   cpuProfDir?: string | null;
 }
 
+/** Node 20 refuses --cpu-prof in NODE_OPTIONS; this preload profiles through the inspector instead. */
+export const CPU_PROFILE_PRELOAD = fileURLToPath(new URL('./support/cpu-profile-preload.mjs', import.meta.url));
+
 /** Extra environment of every managed node. */
 export function nodeEnv(options: Pick<ClusterOptions, 'cpuProfDir'>): Record<string, string> {
   if (options.cpuProfDir === undefined || options.cpuProfDir === null) return {};
   const inherited = process.env['NODE_OPTIONS'] ?? '';
-  return { NODE_OPTIONS: `${inherited} --cpu-prof --cpu-prof-dir=${options.cpuProfDir}`.trim() };
+  return { NODE_OPTIONS: `${inherited} --import=${pathToFileURL(CPU_PROFILE_PRELOAD).href}`.trim(), BENCH_CPU_PROF_DIR: options.cpuProfDir };
 }
 
 export async function openCluster(options: ClusterOptions): Promise<ClusterHandle> {

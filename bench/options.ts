@@ -45,7 +45,7 @@ export const BENCH_USAGE = `usage: npm run bench -- <scenario> [options]
   --seed N              seed of the request mix (default: random, printed)
   --request-timeout-ms N  per-request timeout (default 5000)
   --results DIR         results root (default bench/results)
-  --cpu-prof-dir DIR    managed cluster: every node runs with --cpu-prof and writes its profile to DIR on stop
+  --cpu-prof-dir DIR    managed cluster: every node is CPU-profiled (inspector) and writes a .cpuprofile to DIR on stop
   --list                list scenarios`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
