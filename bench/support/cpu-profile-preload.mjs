@@ -2,6 +2,7 @@
 // this process's CPU with the inspector and writes <BENCH_CPU_PROF_DIR>/<pid>-<argv tail>.cpuprofile
 // when the process exits normally (process.exit or drained loop; not on SIGKILL).
 import { writeFileSync } from 'node:fs';
+import process from 'node:process';
 import { Session } from 'node:inspector';
 import { basename, join } from 'node:path';
 
