@@ -43,7 +43,7 @@ export async function startNode(config: NodeConfig, logger: Logger = pino({ leve
   const machine = await openMachine(join(config.dataDir, 'state'), symbols);
   const cleanups: (() => Promise<void> | void)[] = [() => machine.close()];
   try {
-    return await assemble(config, log, registry, symbols, machine, cleanups);
+    return await assemble(config, { log, root: logger }, registry, symbols, machine, cleanups);
   } catch (err) {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
     throw err;
@@ -52,12 +52,13 @@ export async function startNode(config: NodeConfig, logger: Logger = pino({ leve
 
 async function assemble(
   config: NodeConfig,
-  log: Logger,
+  loggers: { log: Logger; root: Logger },
   registry: Registry,
   symbols: string[],
   machine: BazaarStateMachine,
   cleanups: (() => Promise<void> | void)[],
 ): Promise<RunningNode> {
+  const log = loggers.log;
   const members = [...config.peers.keys()];
   const cache = config.redisUrl === null ? null : new StockCache({ redisUrl: config.redisUrl, keyPrefix: `bazaar:${config.clusterId}:stock:`, ...DEFAULT_STOCK_CACHE_TIMING, logger: log });
   if (cache === null) log.warn('REDIS_URL not set: running without the Redis cache');
@@ -142,7 +143,8 @@ async function assemble(
     async (app) => app.register(pricesRoutes, { ...prices.routesOptions, refreshNow }),
     adminRoutes({ clusterToken: config.clusterToken, members, transfer: transferTo }),
   ];
-  const app = await buildApp({ backend, nodeId: config.nodeId, logger: log, registry, currentTerm: () => raft.status().term, plugins });
+  // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
+  const app = await buildApp({ backend, nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.status().term, plugins });
   try {
     await app.listen({ host: config.httpHost, port: config.httpPort });
   } catch (err) {
