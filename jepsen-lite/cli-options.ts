@@ -16,6 +16,7 @@ export const USAGE = `usage: npm run jepsen -- [options]
   --attach                use the cluster running on --data-dir instead of starting one
   --data-dir <dir>        launcher data dir for --attach (default data)
   --nodes <3|5>           size of a fresh cluster (default 3)
+  --redis <r>             Redis of a fresh cluster: auto | none | redis://... (default auto)
   --name <name>           run name in the store dir (default: the nemesis list)
   --request-timeout <ms>  per-request timeout (default ${RUN_DEFAULTS.requestTimeoutMs})
   --check-time-limit <s>  linearizability search time limit (default 60)
@@ -25,7 +26,7 @@ Exit code: 0 valid, 1 violation found, 2 unknown (e.g. the check timed out), 3 u
 export type Cli =
   | { mode: 'help' }
   | { mode: 'recheck'; dir: string }
-  | { mode: 'run'; run: Omit<RunOptions, 'keys'>; keysCount: number; attach: boolean; dataDir: string; nodes: 3 | 5; checkTimeLimitMs: number };
+  | { mode: 'run'; run: Omit<RunOptions, 'keys'>; keysCount: number; attach: boolean; dataDir: string; nodes: 3 | 5; redis: string; checkTimeLimitMs: number };
 
 function intArg(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -67,6 +68,7 @@ export function parseCli(argv: readonly string[], defaultSeed: number): Cli {
       attach: { type: 'boolean' },
       'data-dir': { type: 'string' },
       nodes: { type: 'string' },
+      redis: { type: 'string' },
       name: { type: 'string' },
       'request-timeout': { type: 'string' },
       'check-time-limit': { type: 'string' },
@@ -83,6 +85,9 @@ export function parseCli(argv: readonly string[], defaultSeed: number): Cli {
   const nodes = intArg('nodes', values.nodes, 3);
   if (nodes !== 3 && nodes !== 5) throw new Error(`--nodes must be 3 or 5, got ${nodes}`);
   if (values.attach && values.nodes !== undefined) throw new Error('--nodes applies to a fresh cluster, not with --attach');
+  const redis = values.redis ?? 'auto';
+  if (redis !== 'auto' && redis !== 'none' && !/^rediss?:\/\//.test(redis)) throw new Error(`--redis must be auto, none or a redis:// URL, got "${redis}"`);
+  if (values.attach && values.redis !== undefined) throw new Error('--redis applies to a fresh cluster, not with --attach');
   const run = {
     ...RUN_DEFAULTS,
     name: values.name ?? (faults.length === 0 ? 'no-faults' : faults.join('-')),
@@ -98,5 +103,5 @@ export function parseCli(argv: readonly string[], defaultSeed: number): Cli {
   validateRunOptions({ ...run, keys: Array.from({ length: keysCount }, (_, i) => `k${i}`) });
   const checkTimeLimitMs = Math.round(numberArg('check-time-limit', values['check-time-limit'], 60) * 1000);
   if (checkTimeLimitMs < 1) throw new Error('--check-time-limit must be > 0 seconds');
-  return { mode: 'run', run, keysCount, attach: values.attach ?? false, dataDir: values['data-dir'] ?? 'data', nodes, checkTimeLimitMs };
+  return { mode: 'run', run, keysCount, attach: values.attach ?? false, dataDir: values['data-dir'] ?? 'data', nodes, redis, checkTimeLimitMs };
 }

@@ -23,9 +23,9 @@ const log = (line: string): void => {
   process.stderr.write(`[jepsen] ${line}\n`);
 };
 
-async function run(o: RunOptions, cli: { attach: boolean; dataDir: string; nodes: 3 | 5; checkTimeLimitMs: number }): Promise<number> {
+async function run(o: RunOptions, cli: { attach: boolean; dataDir: string; nodes: 3 | 5; redis: string; checkTimeLimitMs: number }): Promise<number> {
   log(`seed ${o.seed} (rerun with --seed ${o.seed}); nemesis ${o.faults.join(',') || 'none'}; keys ${o.keys.join(',')}`);
-  const db = cli.attach ? await ClusterDb.attach(cli.dataDir) : await ClusterDb.fresh({ nodes: cli.nodes, log: (l) => log(`cluster: ${l}`) });
+  const db = cli.attach ? await ClusterDb.attach(cli.dataDir) : await ClusterDb.fresh({ nodes: cli.nodes, redis: cli.redis, log: (l) => log(`cluster: ${l}`) });
   const stop = (): void => {
     log('interrupted: stopping');
     void db.close().finally(() => process.exit(130));
