@@ -140,6 +140,7 @@ describe('failover of real node processes', () => {
     expect(retry.status).toBe(200);
     expect(retry.body?.data?.transaction_number).toBe(txn);
     expect(await agreedStock(c, name)).toEqual({ quantity: before.quantity - 7, volume: before.volume + 7 });
+    expect(await getOrderEventually(c.url(survivor), txn ?? -1)).toMatchObject({ number: txn, ...body });
 
     const conflict = await postTrade(c.url(survivor), { ...body, quantity: 8 }, { idempotencyKey: key });
     expect(conflict.status).toBe(422);

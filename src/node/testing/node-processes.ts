@@ -72,6 +72,20 @@ interface Member {
   exited: Promise<ExitInfo> | null;
 }
 
+/** Every child of every cluster in this process: killed on exit if a test runner dies before afterAll. */
+const LIVE_CHILDREN = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of LIVE_CHILDREN) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+});
+
 export class NodeCluster {
   private readonly members = new Map<string, Member>();
   /** Every pid ever started, for close(). */
@@ -193,7 +207,7 @@ export class NodeCluster {
     const m = this.member(id);
     const env = { ...this.nodeEnv(m), HTTP_PORT: String(await freePort()), GRPC_PORT: String(await freePort()) };
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.children.add(child);
+    this.track(child);
     let output = '';
     child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
@@ -287,6 +301,12 @@ export class NodeCluster {
     if (options.keepDir !== true) await rm(this.dir, { recursive: true, force: true });
   }
 
+  private track(child: ChildProcess): void {
+    this.children.add(child);
+    LIVE_CHILDREN.add(child);
+    child.once('exit', () => LIVE_CHILDREN.delete(child));
+  }
+
   private member(id: string): Member {
     const m = this.members.get(id);
     if (m === undefined) throw new Error(`unknown node ${id} (members: ${this.ids.join(', ')})`);
@@ -309,7 +329,7 @@ export class NodeCluster {
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: this.nodeEnv(m), stdio: ['ignore', fd, fd] });
       if (child.pid === undefined) throw new Error(`spawn of ${m.id} failed`);
-      this.children.add(child);
+      this.track(child);
       m.child = child;
       m.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     } finally {
