@@ -40,7 +40,8 @@ export interface RaftNodeEvents {
 /**
  * Drives a RaftCore: ticks, feeds peer messages, and processes one Ready at a time in the
  * strict order persist (one synced batch) -> send -> restore snapshot -> apply -> answer
- * proposals and reads -> advance. Proposals arriving while a Ready is in flight wait in the
+ * proposals and reads -> advance. (A Ready with mustSync false sends before its unsynced write:
+ * nothing in it needs to be durable before its messages leave.) Proposals arriving while a Ready is in flight wait in the
  * core and share the next Ready's fsync (group commit).
  */
 export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
@@ -225,14 +226,24 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   }
 
   private async handleReady(ready: Ready): Promise<void> {
+    // A Ready that needs no fsync (mustSync false: at most the commit index moved, which is
+    // recomputed after a crash) holds no message that depends on its write, so its messages
+    // (commit updates, heartbeat answers, read confirmations) leave before the write instead of
+    // waiting for a LevelDB round trip. Otherwise: persist (synced), then send.
+    const sendFirst = !ready.mustSync;
+    if (sendFirst) this.send(ready.messages);
     await this.storage.persistReady(ready);
-    if (ready.messages.length > 0) this.options.transport.send(ready.messages);
+    if (!sendFirst) this.send(ready.messages);
     this.noteStateChanges(ready);
     if (ready.snapshot !== null) await this.restoreSnapshot(ready.snapshot);
     await this.applyCommitted(ready.committedEntries);
     const leader = ready.softState?.leader ?? this.core.status().leader;
     this.reads.failed(ready.readFailures, leader);
     this.reads.granted(ready.readStates, this.applied);
+  }
+
+  private send(messages: readonly Message[]): void {
+    if (messages.length > 0) this.options.transport.send(messages);
   }
 
   private noteStateChanges(ready: Ready): void {
