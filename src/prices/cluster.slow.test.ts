@@ -10,7 +10,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SYMBOLS_FILE } from '../../cluster/launcher-services.js';
 import { ISOLATE_LEADER, startCluster, type RunningCluster } from '../../cluster/control.js';
 import { fetchClusterInfo } from '../../cluster/node-api.js';
@@ -20,6 +23,7 @@ import { createDynamoClient } from './dynamo-client.js';
 import type { PriceView } from './price-view.js';
 import { DEFAULT_BREAKER } from './quote-fetcher.js';
 import { priceKey } from './redis-price-store.js';
+import { concurrentGets } from './testing/concurrent-gets.js';
 import {
   getPrice,
   historyItem,
@@ -52,6 +56,15 @@ const FETCH_BOUND_MS = DEFAULT_BREAKER.timeoutMs + 100;
 const OUTLIER_FACTOR = 10;
 const OUTLIER_MOVE_MAX = 0.0025;
 const OUTLIER_SAMPLES = 3;
+const CONCURRENT_GETS = 2_000;
+const CONCURRENT_COLD_ASSETS = 10;
+/**
+ * Liveness bound of each of the concurrent GETs, not a speed target: 2,000 connects at once
+ * overflow the nodes' accept queues and SYN retries wait 1 s, 3 s, ... on a loaded machine.
+ */
+const CONCURRENT_GET_TIMEOUT_MS = 30_000;
+/** Longer than a forwarded refresh may run on the leader (node request timeout 2 s + one fetch). */
+const SETTLE_MS = 3_500;
 
 let cluster: RunningCluster | null = null;
 let dynamo: DynamoDBClient | null = null;
@@ -69,9 +82,18 @@ function nodeUrls(): string[] {
   return running().nodes.map((n) => n.httpUrl);
 }
 
-/** A symbol of the tier at positions [from, to) of symbols.csv, picked by the seed. */
+/** Symbols a test has touched: later picks avoid them (a cold asset must still be uncached). */
+const picked = new Set<string>();
+
+/** A symbol at positions [from, to) of symbols.csv (its tier) not picked before, chosen by the seed. */
 function pick(from: number, to: number): string {
-  return symbols[rng.int(from, to)] as string;
+  for (let attempt = 0; attempt < 10 * (to - from); attempt++) {
+    const symbol = symbols[rng.int(from, to)] as string;
+    if (picked.has(symbol)) continue;
+    picked.add(symbol);
+    return symbol;
+  }
+  throw new Error(`no unpicked symbol left at positions ${from}..${to - 1}`);
 }
 
 /** GET /prices/<asset> on a node until it answers 200 (503 and no answer are retried). */
@@ -128,13 +150,22 @@ beforeAll(async () => {
   await cluster.control.leader(LEADER_WAIT_MS);
 });
 
+let failed = false;
+afterEach((context) => {
+  if (context.task.result?.state === 'fail') failed = true;
+});
+
 afterAll(async () => {
   redis?.disconnect();
   dynamo?.destroy();
-  if (cluster !== null) {
-    console.log(`prices cluster slow test: seed ${SEED}; launcher: ${launcherLines.slice(-10).join(' | ')}`);
-    await cluster.stop();
+  if (cluster === null) return;
+  console.log(`prices cluster slow test: seed ${SEED}; launcher: ${launcherLines.slice(-10).join(' | ')}`);
+  if (failed) {
+    const kept = await mkdtemp(join(tmpdir(), 'bazaar-prices-cluster-logs-'));
+    await cp(cluster.control.logsDir(), kept, { recursive: true });
+    console.log(`a test failed (seed ${SEED}): process logs kept in ${kept}`);
   }
+  await cluster.stop();
 });
 
 describe(`price pipeline on a 3-node cluster (seed ${SEED})`, () => {
@@ -169,6 +200,30 @@ describe(`price pipeline on a 3-node cluster (seed ${SEED})`, () => {
     expect(price.term).toBe(term);
     expect(await quotesServed(asset)).toEqual(before.map((n) => n + 1));
     expect(await historyItem(dynamo!, asset, price.timestamp)).toMatchObject({ writer: leader, term, price: price.price });
+  });
+
+  // KNOWN BUG (not fixed here: it needs a ForwardRefresh RPC field): misses of one asset on
+  // several nodes reach the leader a little apart (each node first reads Redis and the history,
+  // slow under this burst), so a forward that arrives just after the leader's refresh finished
+  // fetches again: seen 2 fetches per exchange for 9 of 10 assets. Fix: the follower sends the
+  // time it saw the miss (`not_before_ms`); the leader answers with this term's price computed
+  // after it instead of fetching. Run with PRICES_CLUSTER_SINGLE_FLIGHT=1.
+  it.runIf(process.env['PRICES_CLUSTER_SINGLE_FLIGHT'] === '1')(`${CONCURRENT_GETS} concurrent GETs over every node for ${CONCURRENT_COLD_ASSETS} uncached cold assets: one fetch per asset per exchange`, async () => {
+    const cold = Array.from({ length: CONCURRENT_COLD_ASSETS }, () => pick(900, 1000));
+    expect(await redis!.exists(...cold.map(priceKey)), 'cold assets cached already').toBe(0);
+    const before = await Promise.all(cold.map(quotesServed));
+    // Every node gets every asset: request i goes to node i % 3 for asset i % 10.
+    const urls = Array.from({ length: 3 * cold.length }, (_, i) => `${nodeUrls()[i % 3] as string}/prices/${cold[i % cold.length] as string}`);
+    const answers = await concurrentGets(urls, CONCURRENT_GETS, CONCURRENT_GET_TIMEOUT_MS);
+    await sleep(SETTLE_MS); // a refresh the leader finishes after a follower gave up still counts
+    const after = await Promise.all(cold.map(quotesServed));
+    const fetches = cold.map((asset, i) => `${asset}: ${(after[i] as number[]).map((n, e) => n - ((before[i] as number[])[e] as number)).join('/')}`);
+    const failed = answers.filter((a) => a.status !== 200);
+    const failedPerNode = [0, 1, 2].map((n) => answers.filter((a, i) => a.status !== 200 && i % 3 === n).length);
+    console.log(`${CONCURRENT_GETS} GETs: ${failed.length} failed (per node ${failedPerNode.join('/')}), last answer after ${Math.max(...answers.map((a) => a.elapsedMs))} ms`);
+    console.log(`fetches per exchange (ex1/ex2/ex3): ${fetches.join(', ')}`);
+    expect(fetches).toEqual(cold.map((asset) => `${asset}: 1/1/1`));
+    expect(failed.slice(0, 3).map((a) => `${a.status} ${a.detail}`), `${failed.length} of ${answers.length} failed`).toEqual([]);
   });
 
   it(`an outlier exchange (x${OUTLIER_FACTOR} on one hot symbol) does not move the published price by more than ${OUTLIER_MOVE_MAX * 100}%`, async () => {

@@ -4,6 +4,10 @@
  * Runs only while it holds a term (set by the TieredRefresher when this node leads).
  * Order per batch: history (fence check first) -> Redis -> memory; a deposed writer is refused
  * at the fence before it publishes anything.
+ * History writes are group-committed: one store write in flight; points that arrive meanwhile
+ * (on-demand refreshes of many assets at once, tier batches) wait and go together in the next
+ * write, up to HISTORY_WRITE_POINTS_MAX points, so N concurrent refreshes cost a few DynamoDB
+ * round trips instead of N serialized ones.
  */
 import type { TierName } from '../catalog/symbols.js';
 import { aggregateQuotes, validateAggregationOptions, type AggregationOptions } from './aggregate.js';
@@ -52,11 +56,29 @@ export interface RefreshOutcome {
   allExchangesDown: boolean;
 }
 
+/** Points in one group-committed history write (one fence claim, then 25-item batches): a
+ * deposed writer's write that passed the fence just before the new term's lands at most this many. */
+export const HISTORY_WRITE_POINTS_MAX = 100;
+
+interface HistoryWaiter {
+  readonly points: readonly HistoryPoint[];
+  readonly term: number;
+  readonly settle: (outcome: { ok: true } | { ok: false; error: unknown }) => void;
+}
+
+/** Points of one write, one per (asset, timestamp) key (a BatchWriteItem refuses duplicate keys); the last wins. */
+export function uniqueHistoryPoints(points: readonly HistoryPoint[]): HistoryPoint[] {
+  const byKey = new Map<string, HistoryPoint>();
+  for (const p of points) byKey.set(`${p.asset}\u0000${p.timestamp}`, p);
+  return [...byKey.values()];
+}
+
 export class PricePipeline {
   private term: number | null = null;
   private readonly memory = new Map<string, AggregatedPrice>();
   private readonly onDemand: SingleFlight<string, AggregatedPrice>;
-  private historyTail: Promise<void> = Promise.resolve();
+  private readonly historyWaiting: HistoryWaiter[] = [];
+  private historyWriting = false;
   private historyPending = 0;
   private readonly nowMs: () => number;
 
@@ -144,7 +166,7 @@ export class PricePipeline {
     return { fresh, failed, allExchangesDown };
   }
 
-  /** Serialized: at most one history batch of this writer in flight (see the fence's guarantee). */
+  /** At most one history write of this writer in flight (see the fence's guarantee); waits for the write that carries `points`. */
   private async writeHistory(points: HistoryPoint[], term: number): Promise<void> {
     const store = this.options.historyStore;
     if (store === null || points.length === 0) return;
@@ -154,13 +176,12 @@ export class PricePipeline {
       return;
     }
     this.historyPending += points.length;
-    const write = this.historyTail.then(() => store.write(points, term));
-    this.historyTail = write.then(
-      () => undefined,
-      () => undefined,
-    );
     try {
-      await write;
+      const outcome = await new Promise<{ ok: true } | { ok: false; error: unknown }>((settle) => {
+        this.historyWaiting.push({ points, term, settle });
+        this.startHistoryWrite(store);
+      });
+      if (!outcome.ok) throw outcome.error;
       this.options.metrics.historyWrites.inc(points.length);
     } catch (err) {
       if (err instanceof FencedError) {
@@ -176,6 +197,32 @@ export class PricePipeline {
     } finally {
       this.historyPending -= points.length;
     }
+  }
+
+  /** Group commit: the oldest waiter and those after it of the same term, up to HISTORY_WRITE_POINTS_MAX points. */
+  private startHistoryWrite(store: HistoryStore): void {
+    const first = this.historyWaiting[0];
+    if (this.historyWriting || first === undefined) return;
+    const group: HistoryWaiter[] = [];
+    let count = 0;
+    for (const next of this.historyWaiting) {
+      if (next.term !== first.term || (group.length > 0 && count + next.points.length > HISTORY_WRITE_POINTS_MAX)) break;
+      group.push(next);
+      count += next.points.length;
+    }
+    this.historyWaiting.splice(0, group.length);
+    this.historyWriting = true;
+    store
+      .write(uniqueHistoryPoints(group.flatMap((w) => w.points)), first.term)
+      .then(
+        () => ({ ok: true }) as const,
+        (error: unknown) => ({ ok: false, error }) as const,
+      )
+      .then((outcome) => {
+        this.historyWriting = false;
+        for (const waiter of group) waiter.settle(outcome);
+        this.startHistoryWrite(store);
+      });
   }
 
   private async writeLatest(prices: AggregatedPrice[]): Promise<void> {
