@@ -3,13 +3,14 @@
  * n1 sends an Append of one entry, n2's hook answers with an AppendResp at once, n1 measures
  * until the answer arrives. Also times a raw grpc-js unary call of the same service for
  * reference (one call = one one-way message, so a transport round trip is two calls). Prints
- * p50/p90/p99, rate and process CPU per round trip; `--pipelined N` keeps N in flight.
+ * p50/p90/p99, rate and process CPU per round trip; `--pipelined N` keeps N in flight. Last,
+ * the same round trip over one long-lived bidi stream (what a streaming Raft RPC would cost).
  *   npx tsx raft/bench/transport-rtt-main.ts [--count 2000] [--size-bytes 256] [--pipelined 1]
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Client, credentials, Metadata, Server, ServerCredentials } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import * as hdr from 'hdr-histogram-js';
 import { EntryKind, MessageType, type Message } from '../core/types.js';
 import { raftServiceDefinition, RaftMethod } from '../transport/raft-proto.js';
@@ -151,6 +152,59 @@ async function rawRtt(args: RttArgs, data: Uint8Array): Promise<void> {
   server.forceShutdown();
 }
 
+/**
+ * What a long-lived stream per peer would cost (etcd streams its Raft messages): one bidi
+ * stream, the server echoes every BatchRequest back on it, so one round trip is two one-way
+ * messages, like the GrpcTransport round trip above. Uses raft.proto's BatchRequest codec on a
+ * bench-only method: raft.proto declares no streaming RPC for Raft messages.
+ */
+async function streamRtt(args: RttArgs, data: Uint8Array): Promise<void> {
+  const batch = raftServiceDefinition()[RaftMethod.Batch];
+  if (batch === undefined) throw new Error('no Batch');
+  const path = '/bazaar.raft.bench.Echo/Stream';
+  const definition = {
+    Stream: {
+      path, requestStream: true, responseStream: true, originalName: 'Stream',
+      requestSerialize: batch.requestSerialize, requestDeserialize: batch.requestDeserialize,
+      responseSerialize: batch.requestSerialize, responseDeserialize: batch.requestDeserialize,
+    },
+  };
+  const server = new Server();
+  server.addService(definition, {
+    Stream: (call: ServerDuplexStream<unknown, unknown>) => {
+      call.on('data', (request: unknown) => call.write(request));
+      call.on('end', () => call.end());
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${loopback}:0`, ServerCredentials.createInsecure(), (e, p) => (e === null ? resolve(p) : reject(e))),
+  );
+  const client = new Client(`${loopback}:${port}`, credentials.createInsecure());
+  const stream = client.makeBidiStreamRequest(path, batch.requestSerialize, batch.requestDeserialize, new Metadata(), {});
+  const waiting = new Map<string, () => void>();
+  stream.on('data', (echo: { header: { seq: string } }) => waiting.get(echo.header.seq)?.());
+  stream.on('error', () => {});
+  const once = (i: number): Promise<void> =>
+    new Promise((resolve) => {
+      const seq = String(i + 1);
+      waiting.set(seq, () => {
+        waiting.delete(seq);
+        resolve();
+      });
+      stream.write({
+        header: { cluster_id: 'x', token: 'y', from: 'n1', to: 'n2', sender_epoch: 'e', seq, seq_floor: seq },
+        messages: [{ append: { term: 1, prev_index: i + 1, prev_term: 1, commit: i, entries: [{ index: i + 2, term: 1, kind: 'ENTRY_KIND_NORMAL', data }] } }],
+      });
+    });
+  await drive({ ...args, count: Math.min(200, args.count) }, (i) => once(i + 5_000_000), newHistogram());
+  const histogram = newHistogram();
+  const run = await drive(args, once, histogram);
+  report('bidi stream round trip', histogram, run);
+  stream.end();
+  client.close();
+  server.forceShutdown();
+}
+
 async function main(): Promise<void> {
   const args = parseRttArgs();
   const flags = process.argv.slice(2).join(' ');
@@ -158,6 +212,7 @@ async function main(): Promise<void> {
   const data = new Uint8Array(args.sizeBytes).fill(7);
   await rawRtt(args, data);
   await transportRtt(args, data);
+  await streamRtt(args, data);
 }
 
 main().catch((error: unknown) => {
