@@ -25,6 +25,9 @@ export interface StockReaderDeps {
 
 export type StockSource = 'local' | 'cache';
 
+/** Stocks whose last Redis-served state a node remembers (the catalog is ~1,000). */
+export const SERVED_FROM_CACHE_MAX = 100_000;
+
 export interface StockRead {
   readonly stock: StockState | null;
   /** Index the returned state is at least as new as. */
@@ -33,6 +36,8 @@ export interface StockRead {
 }
 
 export class StockReader {
+  /** Per stock, the newest state this node served from Redis (bounded; oldest dropped). */
+  private readonly servedFromCache = new Map<string, { stock: StockState; index: number }>();
   /** Per stock, the modifiedIndex this node last filled into Redis: one fill per version. */
   private readonly filledVersion = new Map<string, number>();
 
@@ -57,8 +62,28 @@ export class StockReader {
     const stock = this.deps.local.getStock(name);
     if (stock === null || this.deps.cache === null) return { stock, index: applied, source: 'local' };
     const cached = await this.deps.cache.get(name, applied + 1);
-    if (cached !== null) return { stock: cached.stock, index: cached.index, source: 'cache' };
+    if (cached !== null) {
+      this.rememberServed(name, cached.stock, cached.index);
+      return { stock: cached.stock, index: cached.index, source: 'cache' };
+    }
+    // Redis had nothing newer (or did not answer in time): never go back behind a value this
+    // node already served from Redis, so one node's stale reads do not run backwards.
+    const served = this.servedFromCache.get(name);
+    if (served !== undefined && served.index > this.deps.local.lastApplied) {
+      return { stock: served.stock, index: served.index, source: 'cache' };
+    }
+    this.servedFromCache.delete(name);
     return { stock, index: applied, source: 'local' };
+  }
+
+  private rememberServed(name: string, stock: StockState, index: number): void {
+    const prev = this.servedFromCache.get(name);
+    if (prev !== undefined && prev.index >= index) return;
+    if (prev === undefined && this.servedFromCache.size >= SERVED_FROM_CACHE_MAX) {
+      const oldest = this.servedFromCache.keys().next().value;
+      if (oldest !== undefined) this.servedFromCache.delete(oldest);
+    }
+    this.servedFromCache.set(name, { stock, index });
   }
 
   private fillInBackground(stock: StockState, applied: number): void {

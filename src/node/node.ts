@@ -126,7 +126,16 @@ async function assemble(
 
   const reader = new StockReader({ local: machine, readBarrier: () => raft.readIndex(config.requestTimeoutMs), cache });
   const priceOf = (name: string): number | null => prices.refresher.latestPrice(name)?.price ?? null;
-  const backend = new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc, registry, requestTimeoutMs: config.requestTimeoutMs, priceOf });
+  const latestStore = prices.routesOptions.latestStore;
+  const displayPriceOf = async (name: string): Promise<number | null> => {
+    if (latestStore === null) return null;
+    try {
+      return (await latestStore.get(name))?.price ?? null;
+    } catch {
+      return null; // Redis down or slow (bounded by its command timeout): show no price
+    }
+  };
+  const backend = new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc, registry, requestTimeoutMs: config.requestTimeoutMs, priceOf, displayPriceOf });
   const transferTo = async (to: string): Promise<void> => {
     const st = raft.status();
     if (st.role === Role.Leader) {

@@ -32,8 +32,13 @@ export interface RaftBackendOptions {
   readonly rpc: BazaarRpcClients;
   readonly registry: Registry;
   readonly requestTimeoutMs: number;
-  /** The leader's latest aggregated price of a symbol (null: none known). */
+  /** The leader's latest aggregated price of a symbol (null: none known); used for trades. */
   readonly priceOf: (name: string) => number | null;
+  /**
+   * The latest price to show with a stock: the leader's own, or on a follower the one the
+   * leader published to Redis (null when none or Redis is unavailable).
+   */
+  readonly displayPriceOf?: (name: string) => Promise<number | null>;
 }
 
 /** While no leader is known, re-check this often (bounded by requestTimeoutMs overall). */
@@ -137,7 +142,9 @@ export class RaftBackend implements BazaarBackend {
   async readStock(name: string, consistency: ReadConsistency): Promise<StockView | null> {
     const read = consistency === 'stale' ? await this.o.reader.readStale(name) : await this.o.reader.readLinearizable(name);
     if (read.stock === null) return null;
-    return { name: read.stock.name, price: this.o.priceOf(name), quantity: read.stock.quantity, volume: read.stock.volume };
+    const local = this.o.priceOf(name);
+    const price = local !== null || this.o.displayPriceOf === undefined ? local : await this.o.displayPriceOf(name);
+    return { name: read.stock.name, price, quantity: read.stock.quantity, volume: read.stock.volume };
   }
 
   async readOrder(number: number): Promise<OrderView | null> {
