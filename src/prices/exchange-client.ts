@@ -14,6 +14,8 @@ export const FetchFailure = {
   Connection: 'connection',
   BadResponse: 'bad_response',
   BreakerOpen: 'breaker_open',
+  /** Not sent: too many symbols already waiting for this exchange (our overload, not its failure). */
+  QueueFull: 'queue_full',
 } as const;
 export type FetchFailure = (typeof FetchFailure)[keyof typeof FetchFailure];
 

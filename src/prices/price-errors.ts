@@ -45,3 +45,10 @@ export class FencedError extends PriceError {
     super('BAZAAR_ERR_PRICE_FENCED', 503, `History write of term ${term} refused: a newer term holds the fence`, 1);
   }
 }
+
+/** Too many symbols already wait for the exchanges (every exchange's queue is full): retry shortly. */
+export class PriceFetchOverloadedError extends PriceError {
+  constructor(symbols: number, cause: Error) {
+    super('BAZAAR_ERR_PRICE_OVERLOADED', 503, `Price fetch queue full: ${symbols} symbols refused (${cause.message}); retry shortly`, 1);
+  }
+}

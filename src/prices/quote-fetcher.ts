@@ -2,8 +2,16 @@
  * Fans a batch of symbols out to every exchange, each behind its own opossum circuit breaker,
  * and groups the quotes per symbol. One exchange failing (error, timeout, open breaker) only
  * marks its quotes unavailable; the others still count.
+ *
+ * Per exchange, concurrent fetches are coalesced (ExchangeBatcher): symbols of fetches that
+ * arrive within `batchWindowMs`, or while every connection is busy, go out together in one
+ * request of up to EXCHANGE_BATCH_SYMBOLS_MAX symbols. A request is started (and the breaker
+ * fired, and its timeout started) only on a free connection, so time spent queued never counts
+ * as an exchange timeout and never opens a breaker.
  */
 import CircuitBreaker from 'opossum';
+import { BatcherQueueFullError, ExchangeBatcher, validateBatcherOptions } from './exchange-batcher.js';
+import { PriceFetchOverloadedError } from './price-errors.js';
 import {
   ExchangeClient,
   ExchangeFetchError,
@@ -26,8 +34,12 @@ export interface BreakerOptions {
   resetTimeoutMs: number;
   /** Rolling statistics window, ms. */
   rollingWindowMs: number;
-  /** Keep-alive connections per exchange. */
+  /** Keep-alive connections per exchange, and requests in flight per exchange. */
   connectionsMax: number;
+  /** How long a fetch waits for others to share its exchange request, ms. */
+  batchWindowMs: number;
+  /** Distinct symbols waiting for a request per exchange beyond which fetches are refused (503). */
+  queuedSymbolsMax: number;
 }
 
 export const DEFAULT_BREAKER: Readonly<BreakerOptions> = Object.freeze({
@@ -37,6 +49,9 @@ export const DEFAULT_BREAKER: Readonly<BreakerOptions> = Object.freeze({
   resetTimeoutMs: 2_000,
   rollingWindowMs: 10_000,
   connectionsMax: 8,
+  batchWindowMs: 3,
+  // 20 full requests: a 10,000-miss burst over 10,000 distinct assets still fits.
+  queuedSymbolsMax: 10_000,
 });
 
 export function validateBreakerOptions(o: BreakerOptions): BreakerOptions {
@@ -48,10 +63,20 @@ export function validateBreakerOptions(o: BreakerOptions): BreakerOptions {
   positiveInt('resetTimeoutMs', o.resetTimeoutMs);
   positiveInt('rollingWindowMs', o.rollingWindowMs);
   positiveInt('connectionsMax', o.connectionsMax);
+  validateBatcherOptions(batcherOptions(o));
   if (!(o.errorThresholdPercentage > 0 && o.errorThresholdPercentage <= 100)) {
     throw new Error(`errorThresholdPercentage must be in (0, 100], got ${o.errorThresholdPercentage}`);
   }
   return o;
+}
+
+function batcherOptions(o: BreakerOptions): { batchWindowMs: number; batchSymbolsMax: number; requestsInFlightMax: number; queuedSymbolsMax: number } {
+  return {
+    batchWindowMs: o.batchWindowMs,
+    batchSymbolsMax: EXCHANGE_BATCH_SYMBOLS_MAX,
+    requestsInFlightMax: o.connectionsMax,
+    queuedSymbolsMax: o.queuedSymbolsMax,
+  };
 }
 
 export interface FetchResult {
@@ -66,6 +91,7 @@ export interface FetchResult {
 interface ExchangeLane {
   client: ExchangeClient;
   breaker: CircuitBreaker<[readonly string[]], SymbolQuote[]>;
+  batcher: ExchangeBatcher;
 }
 
 export class QuoteFetcher {
@@ -103,7 +129,8 @@ export class QuoteFetcher {
     breaker.on('halfOpen', () => setState('half_open'));
     breaker.on('close', () => setState('closed'));
     setState('closed');
-    return { client, breaker };
+    const batcher = new ExchangeBatcher(endpoint.id, batcherOptions(options), (symbols) => breaker.fire(symbols));
+    return { client, breaker, batcher };
   }
 
   private async timedFetch(client: ExchangeClient, symbols: readonly string[]): Promise<SymbolQuote[]> {
@@ -128,12 +155,25 @@ export class QuoteFetcher {
     return this.lanes.map((l) => l.client.endpoint.id);
   }
 
-  /** Fetch quotes of up to EXCHANGE_BATCH_SYMBOLS_MAX symbols from every exchange in parallel. */
+  /** Requests sent per exchange id since creation (batched: one per coalesced batch). */
+  requestCounts(): Record<string, number> {
+    return Object.fromEntries(this.lanes.map((l) => [l.client.endpoint.id, l.batcher.requestCount()]));
+  }
+
+  /**
+   * Fetch quotes of up to EXCHANGE_BATCH_SYMBOLS_MAX symbols from every exchange in parallel
+   * (each exchange's request may carry other callers' symbols too). Throws
+   * PriceFetchOverloadedError when every exchange's queue is full.
+   */
   async fetchAll(symbols: readonly string[]): Promise<FetchResult> {
     if (symbols.length === 0 || symbols.length > EXCHANGE_BATCH_SYMBOLS_MAX) {
       throw new Error(`fetchAll needs 1..${EXCHANGE_BATCH_SYMBOLS_MAX} symbols, got ${symbols.length}`);
     }
-    const settled = await Promise.allSettled(this.lanes.map((lane) => lane.breaker.fire(symbols)));
+    const settled = await Promise.allSettled(this.lanes.map((lane) => lane.batcher.fetch(symbols)));
+    if (settled.every((s) => s.status === 'rejected' && s.reason instanceof BatcherQueueFullError)) {
+      for (const lane of this.lanes) this.metrics.fetchErrors.inc({ exchange: lane.client.endpoint.id, reason: FetchFailure.QueueFull });
+      throw new PriceFetchOverloadedError(symbols.length, (settled[0] as PromiseRejectedResult).reason as BatcherQueueFullError);
+    }
     const quotes = new Map<string, SourceQuote[]>(symbols.map((s) => [s, []]));
     const unavailable: ExcludedSource[] = [];
     settled.forEach((outcome, i) => {
@@ -152,6 +192,7 @@ export class QuoteFetcher {
   }
 
   async close(): Promise<void> {
+    for (const lane of this.lanes) lane.batcher.close();
     for (const lane of this.lanes) lane.breaker.shutdown();
     await Promise.all(this.lanes.map((lane) => lane.client.close()));
   }
@@ -159,6 +200,7 @@ export class QuoteFetcher {
 
 function failureReason(err: unknown): FetchFailure {
   if (err instanceof ExchangeFetchError) return err.reason;
+  if (err instanceof BatcherQueueFullError) return FetchFailure.QueueFull;
   const code = (err as { code?: string }).code;
   if (code === 'EOPENBREAKER') return FetchFailure.BreakerOpen;
   if (code === 'ETIMEDOUT') return FetchFailure.Timeout;

@@ -31,7 +31,7 @@ describe('breaker wiring', () => {
     const metrics = createPriceMetrics(new Registry());
     const fetcher = new QuoteFetcher(
       urls.map((baseUrl, i) => ({ id: `ex${i + 1}`, baseUrl })),
-      { timeoutMs: 500, errorThresholdPercentage: 50, volumeThreshold: 3, resetTimeoutMs: 60_000, rollingWindowMs: 10_000, connectionsMax: 2 },
+      { timeoutMs: 500, errorThresholdPercentage: 50, volumeThreshold: 3, resetTimeoutMs: 60_000, rollingWindowMs: 10_000, connectionsMax: 2, batchWindowMs: 2, queuedSymbolsMax: 1_000 },
       metrics,
     );
     try {
