@@ -51,6 +51,8 @@ const EMPTY = new Uint8Array(0);
 interface ForwardedRead {
   readonly leader: NodeId;
   readonly deadlineTick: number;
+  /** Last tick the request went to the leader (re-sent if unanswered: messages can be lost). */
+  sentTick: number;
 }
 
 /**
@@ -240,7 +242,7 @@ export class RaftCore implements RaftCoreApi {
     } else if (this.leader === null) {
       this.readFailures.push({ context, reason: ReadFailureReason.NoLeader });
     } else {
-      this.forwardedReads.set(context, { leader: this.leader, deadlineTick: this.ticks + this.config.readTimeoutTicks });
+      this.forwardedReads.set(context, { leader: this.leader, deadlineTick: this.ticks + this.config.readTimeoutTicks, sentTick: this.ticks });
       this.send({ type: MessageType.ReadIndex, to: this.leader, term: this.term, context });
     }
   }
@@ -507,6 +509,18 @@ export class RaftCore implements RaftCoreApi {
   private handleHeartbeat(m: HeartbeatMessage): void {
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
     this.send({ type: MessageType.HeartbeatResp, to: m.from, term: this.term, readRound: m.readRound });
+    this.resendForwardedReads(m.from);
+  }
+
+  /** The leader is reachable again: re-send reads it has not answered for a while. */
+  private resendForwardedReads(leader: NodeId): void {
+    const resendAfterTicks = Math.max(2, Math.floor(this.config.electionTimeoutTicks / 2));
+    for (const [context, read] of this.forwardedReads) {
+      if (read.leader === leader && this.ticks - read.sentTick >= resendAfterTicks) {
+        read.sentTick = this.ticks;
+        this.send({ type: MessageType.ReadIndex, to: leader, term: this.term, context });
+      }
+    }
   }
 
   private handleSnapshot(m: SnapshotMessage): void {
