@@ -1,10 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startRedisProcess, type ChildHandle } from '../prices/local-processes.js';
+import { describe, expect, it } from 'vitest';
 import { getStock, getStockEventually, postTrade } from './testing/bazaar-http.js';
-import { NodeCluster } from './testing/node-processes.js';
+import { useNodeClusterWithRedis } from './testing/cluster-suite.js';
 
 /**
  * Reads racing trades on three real nodes with a real Redis cache: every trade is a BUY of 1 on
@@ -32,35 +28,11 @@ const STALE_READERS_PER_NODE = 1;
 /** Bound on the reads of one reader (it also stops when the writers are done). */
 const READS_PER_READER_MAX = 5_000;
 
-let redis: ChildHandle | null = null;
-let redisDir = '';
-let cluster: NodeCluster | null = null;
-
-beforeAll(async () => {
-  redisDir = await mkdtemp(join(tmpdir(), 'bazaar-cache-race-redis-'));
-  redis = await startRedisProcess(redisDir);
-  cluster = await NodeCluster.start({ size: 3, symbols: [STOCK, 'msft'], redisUrl: redis.url });
-  await cluster.waitForLeader();
-});
-
-let failed = false;
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    failed = true;
-  });
-});
-
-afterAll(async () => {
-  if (failed && cluster !== null) console.log(`node logs kept in ${cluster.dir}`);
-  await cluster?.close({ keepDir: failed });
-  await redis?.stop();
-  if (redisDir !== '') await rm(redisDir, { recursive: true, force: true });
-});
+const need = useNodeClusterWithRedis('cache-race', [STOCK, 'msft']);
 
 describe('reads racing trades through the Redis cache', () => {
   it('never returns a quantity older than an acknowledged trade or an earlier completed read', async () => {
-    const c = cluster;
-    if (c === null) throw new Error('cluster not started');
+    const c = need();
     let sent = 0;
     let acked = 0;
     /** Lowest quantity returned by a completed linearizable read. */

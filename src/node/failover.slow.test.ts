@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../raft/core/rng.js';
-import { startRedisProcess, type ChildHandle } from '../prices/local-processes.js';
 import { getOrder, getOrderEventually, getStock, getStockEventually, postTrade, type TradeBody } from './testing/bazaar-http.js';
 import { NodeCluster, sleep } from './testing/node-processes.js';
+import { useNodeClusterWithRedis } from './testing/cluster-suite.js';
 import { auditOrders } from './testing/order-audit.js';
 import { TradeLedger, testSeed } from './testing/trade-ledger.js';
 import { TradeStream } from './testing/trade-stream.js';
@@ -23,37 +20,12 @@ const SEED = testSeed();
 /** A client gives up on one trade after this long (the node's own bound is 2 s). */
 const CLIENT_TIMEOUT_MS = 5_000;
 
-let redis: ChildHandle | null = null;
-let redisDir = '';
-let cluster: NodeCluster | null = null;
 /** Orders executed by earlier tests of this file. */
 let lastOrderNumber = 0;
+const need = useNodeClusterWithRedis('failover', SYMBOLS);
 
-function need(): NodeCluster {
-  if (cluster === null) throw new Error('cluster not started');
-  return cluster;
-}
-
-beforeAll(async () => {
+beforeAll(() => {
   console.log(`failover slow test seed ${SEED} (set BAZAAR_TEST_SEED to replay)`);
-  redisDir = await mkdtemp(join(tmpdir(), 'bazaar-failover-redis-'));
-  redis = await startRedisProcess(redisDir);
-  cluster = await NodeCluster.start({ size: 3, symbols: SYMBOLS, redisUrl: redis.url });
-  await cluster.waitForLeader();
-});
-
-let failed = false;
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    failed = true;
-  });
-});
-
-afterAll(async () => {
-  if (failed && cluster !== null) console.log(`node logs kept in ${cluster.dir}`);
-  await cluster?.close({ keepDir: failed });
-  await redis?.stop();
-  if (redisDir !== '') await rm(redisDir, { recursive: true, force: true });
 });
 
 /** Quantity and volume of `name` by linearizable read on every running node, equal everywhere. */

@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../../raft/core/rng.js';
-import { startRedisProcess, type ChildHandle } from '../prices/local-processes.js';
 import { getOrder, getOrderEventually, getStock, getStockEventually, postTrade, type TradeBody } from './testing/bazaar-http.js';
-import { NodeCluster } from './testing/node-processes.js';
+import { useNodeClusterWithRedis } from './testing/cluster-suite.js';
 import { TradeLedger, mapLimit, testSeed } from './testing/trade-ledger.js';
 
 /**
@@ -18,37 +14,12 @@ const SYMBOLS = ['aapl', 'msft', 'goog', 'amzn', 'tsla', 'nvda', 'meta', 'nflx',
 const INITIAL_QUANTITY = 100;
 const SEED = testSeed();
 
-let redis: ChildHandle | null = null;
-let redisDir = '';
-let cluster: NodeCluster | null = null;
 /** Trades executed by earlier tests of this file (transaction numbers are dense from 1). */
 let executedBefore = 0;
+const need = useNodeClusterWithRedis('trades', SYMBOLS);
 
-function need(): NodeCluster {
-  if (cluster === null) throw new Error('cluster not started');
-  return cluster;
-}
-
-beforeAll(async () => {
+beforeAll(() => {
   console.log(`trades slow test seed ${SEED} (set BAZAAR_TEST_SEED to replay)`);
-  redisDir = await mkdtemp(join(tmpdir(), 'bazaar-trades-redis-'));
-  redis = await startRedisProcess(redisDir);
-  cluster = await NodeCluster.start({ size: 3, symbols: SYMBOLS, redisUrl: redis.url });
-  await cluster.waitForLeader();
-});
-
-let failed = false;
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    failed = true;
-  });
-});
-
-afterAll(async () => {
-  if (failed && cluster !== null) console.log(`node logs kept in ${cluster.dir}`);
-  await cluster?.close({ keepDir: failed });
-  await redis?.stop();
-  if (redisDir !== '') await rm(redisDir, { recursive: true, force: true });
 });
 
 function randomTrade(rng: Rng, names: readonly string[]): TradeBody {

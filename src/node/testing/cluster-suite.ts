@@ -1,0 +1,43 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { startRedisProcess, type ChildHandle } from '../../prices/local-processes.js';
+import { NodeCluster } from './node-processes.js';
+
+/**
+ * The shared fixture of the node slow suites: a real redis-server and three node processes for
+ * the whole file, a leader before the first test, and node logs kept (path printed) when a
+ * test failed. Returns the accessor of the running cluster.
+ */
+export function useNodeClusterWithRedis(name: string, symbols: readonly string[]): () => NodeCluster {
+  let redis: ChildHandle | null = null;
+  let redisDir = '';
+  let cluster: NodeCluster | null = null;
+  let failed = false;
+
+  beforeAll(async () => {
+    redisDir = await mkdtemp(join(tmpdir(), `bazaar-${name}-redis-`));
+    redis = await startRedisProcess(redisDir);
+    cluster = await NodeCluster.start({ size: 3, symbols: [...symbols], redisUrl: redis.url });
+    await cluster.waitForLeader();
+  });
+
+  beforeEach((context) => {
+    context.onTestFailed(() => {
+      failed = true;
+    });
+  });
+
+  afterAll(async () => {
+    if (failed && cluster !== null) console.log(`node logs kept in ${cluster.dir}`);
+    await cluster?.close({ keepDir: failed });
+    await redis?.stop();
+    if (redisDir !== '') await rm(redisDir, { recursive: true, force: true });
+  });
+
+  return () => {
+    if (cluster === null) throw new Error('cluster not started');
+    return cluster;
+  };
+}
