@@ -48,6 +48,16 @@ export interface PricePipelineOptions {
   nowMs?: () => number;
 }
 
+/** How an on-demand refresh may be answered. */
+export interface RefreshNowOptions {
+  /**
+   * For a cache miss first seen at this time (ms since the epoch): a price of the current term
+   * published (history, Redis, memory) at or after it answers without a new fetch, since the
+   * caller cannot have missed it. Absent (or 0): always fetch (POST /refresh).
+   */
+  notBeforeMs?: number;
+}
+
 export interface RefreshOutcome {
   fresh: Map<string, AggregatedPrice>;
   /** Symbols with no new price, with why. */
@@ -76,6 +86,8 @@ export function uniqueHistoryPoints(points: readonly HistoryPoint[]): HistoryPoi
 export class PricePipeline {
   private term: number | null = null;
   private readonly memory = new Map<string, AggregatedPrice>();
+  /** When each price in `memory` was published by refreshSymbols (bounded like `memory`: one per symbol). */
+  private readonly publishedAtMs = new Map<string, number>();
   private readonly onDemand: SingleFlight<string, AggregatedPrice>;
   private readonly historyWaiting: HistoryWaiter[] = [];
   private historyWriting = false;
@@ -117,16 +129,33 @@ export class PricePipeline {
     return ages;
   }
 
-  /** On-demand refresh of one asset; concurrent calls share one fetch. */
-  refreshNow(asset: string): Promise<AggregatedPrice> {
+  /**
+   * On-demand refresh of one asset; concurrent calls share one fetch, and concurrent calls for
+   * different assets share exchange requests (the fetcher's batchers). With `notBeforeMs`, a
+   * price of this term published since then answers without a fetch.
+   */
+  refreshNow(asset: string, options: RefreshNowOptions = {}): Promise<AggregatedPrice> {
+    const published = this.publishedSince(asset, options.notBeforeMs ?? 0);
+    if (published !== null) {
+      this.options.metrics.singleFlightShared.inc();
+      return Promise.resolve(published);
+    }
     return this.onDemand.run(asset, async () => {
       const outcome = await this.refreshSymbols([asset]);
       const price = outcome.fresh.get(asset);
       if (price !== undefined) return price;
-      const why = (outcome.failed.get(asset) ?? []).map((e) => `${e.exchange} ${e.reason}`).join(', ') || 'no quotes';
+      const why = (outcome.failed.get(asset) ?? []).map((e) => `${e.exchange} ${e.reason} (${e.detail})`).join(', ') || 'no quotes';
       if (outcome.allExchangesDown) throw new ExchangesUnavailableError(asset, why);
       throw new NoPriceError(asset, why);
     });
+  }
+
+  private publishedSince(asset: string, notBeforeMs: number): AggregatedPrice | null {
+    if (notBeforeMs <= 0 || this.term === null) return null;
+    const price = this.memory.get(asset);
+    const publishedMs = this.publishedAtMs.get(asset);
+    if (price === undefined || publishedMs === undefined || price.stale || price.term !== this.term) return null;
+    return publishedMs >= notBeforeMs ? price : null;
   }
 
   /** Fetch, aggregate and store a batch (<= 500 symbols). Throws NotLeaderError / FencedError. */
@@ -140,7 +169,11 @@ export class PricePipeline {
     await this.writeHistory(prices.map(pointFromPrice), term);
     if (this.term !== term) throw new NotLeaderError();
     await this.writeLatest(prices);
-    for (const price of prices) this.memory.set(price.asset, price);
+    const publishedMs = this.nowMs();
+    for (const price of prices) {
+      this.memory.set(price.asset, price);
+      this.publishedAtMs.set(price.asset, publishedMs);
+    }
     return outcome;
   }
 

@@ -120,7 +120,7 @@ export async function createPriceService(options: PriceServiceOptions): Promise<
       tiers,
       latestStore,
       historyStore,
-      refreshNow: (asset) => pipeline.refreshNow(asset),
+      refreshNow: (asset, refreshOptions) => pipeline.refreshNow(asset, refreshOptions),
       lookupsInFlightMax: SERVICE_DEFAULTS.onDemandInFlightMax,
     },
     close: async () => {

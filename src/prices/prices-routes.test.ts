@@ -1,10 +1,11 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { HistoryPoint, HistoryStore } from './dynamo-history-store.js';
-import { ExchangesUnavailableError, NoPriceError } from './price-errors.js';
+import { ExchangesUnavailableError, NoPriceError, NotLeaderError, PriceError } from './price-errors.js';
+import type { RefreshNowOptions } from './price-pipeline.js';
 import type { AggregatedPrice } from './price-types.js';
 import { formatTimeAgo, formatUtc } from './price-view.js';
-import { pricesRoutes } from './prices-routes.js';
+import { MISS_REFRESH_ATTEMPTS_MAX, pricesRoutes } from './prices-routes.js';
 import type { LatestPriceStore } from './redis-price-store.js';
 import { buildTierMap, tierConfig } from './tiers.js';
 
@@ -41,7 +42,7 @@ class MemoryHistory implements HistoryStore {
   }
 }
 
-async function build(refreshNow: (asset: string) => Promise<AggregatedPrice>) {
+async function build(refreshNow: (asset: string, options?: RefreshNowOptions) => Promise<AggregatedPrice>) {
   const latest = new MemoryLatest();
   const history = new MemoryHistory();
   const app = Fastify();
@@ -125,6 +126,39 @@ describe('prices routes', () => {
     history.points.push(price('s270', NOW - 3_600_000));
     const old = await app.inject({ url: '/prices/s270' });
     expect(old.json()).toMatchObject({ stale: true, time_ago: '1h ago' });
+  });
+
+  it('a miss refresh carries the time the miss was seen; POST /refresh carries none', async () => {
+    const seen: (RefreshNowOptions | undefined)[] = [];
+    const { app } = await build(async (asset, options) => {
+      seen.push(options);
+      return price(asset, NOW - 100);
+    });
+    expect((await app.inject({ url: '/prices/s261' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/refresh/s261' })).statusCode).toBe(200);
+    expect(seen).toEqual([{ notBeforeMs: NOW }, undefined]);
+  });
+
+  it(`a miss refresh that reached no leader is retried, at most ${MISS_REFRESH_ATTEMPTS_MAX} attempts; other errors are not`, async () => {
+    const forwardFailed = (): PriceError => new PriceError('BAZAAR_ERR_UNAVAILABLE', 503, 'forwarding the refresh to leader n1 failed: 4 DEADLINE_EXCEEDED', 1);
+    const failures = new Map<string, Error[]>([
+      ['s262', [forwardFailed(), new NotLeaderError()]],
+      ['s263', Array.from({ length: MISS_REFRESH_ATTEMPTS_MAX }, forwardFailed)],
+      ['s264', [new ExchangesUnavailableError('s264', 'all down')]],
+    ]);
+    const attempts = new Map<string, number>();
+    const { app } = await build(async (asset) => {
+      attempts.set(asset, (attempts.get(asset) ?? 0) + 1);
+      const next = failures.get(asset)?.shift();
+      if (next !== undefined) throw next;
+      return price(asset, NOW - 100);
+    });
+    expect((await app.inject({ url: '/prices/s262' })).statusCode).toBe(200);
+    const exhausted = await app.inject({ url: '/prices/s263' });
+    expect(exhausted.statusCode).toBe(503);
+    expect(exhausted.json().msg).toMatch(/DEADLINE_EXCEEDED/);
+    expect((await app.inject({ url: '/prices/s264' })).statusCode).toBe(503);
+    expect(Object.fromEntries(attempts)).toEqual({ s262: 3, s263: MISS_REFRESH_ATTEMPTS_MAX, s264: 1 });
   });
 
   it('POST /refresh returns the message and price fields', async () => {

@@ -3,14 +3,20 @@
  * Register with `app.register(pricesRoutes, options)`; every dependency comes in the options.
  *
  * GET /prices/:asset — Redis, then DynamoDB's latest point if younger than the tier's TTL,
- * then a forced refresh (`refreshNow`, which the node routes to the leader). Misses for one
- * asset share one lookup (single flight on this node). If the refresh fails but DynamoDB had
- * an older point, that point is served marked stale.
+ * then a refresh (`refreshNow`, which the node routes to the leader) that carries the time
+ * the miss was seen (`notBeforeMs`): the leader answers with a price it published since then
+ * instead of fetching again, so misses of one asset on several nodes cost one fetch. Misses
+ * for one asset share one lookup (single flight on this node). A refresh that could not reach
+ * the leader (forward deadline, no leader yet) is retried up to MISS_REFRESH_ATTEMPTS_MAX
+ * times; it joins the leader's fetch still in flight or takes its published result. If the
+ * refresh fails but DynamoDB had an older point, that point is served marked stale.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { normalizeSymbol, type TierName } from '../catalog/symbols.js';
 import { HISTORY_QUERY_LIMIT_MAX, type HistoryPoint, type HistoryStore } from './dynamo-history-store.js';
-import { InvalidAssetError, PriceError } from './price-errors.js';
+import { InvalidAssetError, NotLeaderError, PriceError } from './price-errors.js';
+import type { RefreshNowOptions } from './price-pipeline.js';
 import type { AggregatedPrice } from './price-types.js';
 import {
   errorResponseSchema,
@@ -32,14 +38,20 @@ export interface PricesRoutesOptions {
   latestStore: LatestPriceStore | null;
   /** null: no history (history route answers 503). */
   historyStore: HistoryStore | null;
-  /** Fetch, aggregate and store a fresh price now (on the leader). */
-  refreshNow: (asset: string) => Promise<AggregatedPrice>;
+  /** Fetch, aggregate and store a fresh price now (on the leader); see RefreshNowOptions for misses. */
+  refreshNow: (asset: string, options?: RefreshNowOptions) => Promise<AggregatedPrice>;
   /** Assets looked up at once on cache misses. */
   lookupsInFlightMax: number;
   nowMs?: () => number;
 }
 
 export const HISTORY_LIMIT_DEFAULT = 100;
+/** Refresh attempts of one GET miss when the leader could not be reached (each bounded by the forward deadline). */
+export const MISS_REFRESH_ATTEMPTS_MAX = 3;
+/** Pause before a retried miss refresh, ms. */
+export const MISS_RETRY_BACKOFF_MS = 100;
+/** Errors of a refresh that did not reach a leader with a term (the node's forward, or no term yet): worth a retry. */
+const MISS_RETRY_CODES: ReadonlySet<string> = new Set(['BAZAAR_ERR_UNAVAILABLE', new NotLeaderError().code]);
 const ASSET_LENGTH_MAX = 64;
 
 const assetParams = {
@@ -91,6 +103,7 @@ export const pricesRoutes: FastifyPluginAsync<PricesRoutesOptions> = async (app,
   const nowMs = options.nowMs ?? Date.now;
   const lookups = new SingleFlight<string, AggregatedPrice>(options.lookupsInFlightMax);
   const refreshes = new SingleFlight<string, AggregatedPrice>(options.lookupsInFlightMax);
+  const missRefreshes = new SingleFlight<string, AggregatedPrice>(options.lookupsInFlightMax);
 
   const tierOf = (raw: string): { asset: string; tier: TierName } => {
     const asset = normalizeSymbol(raw);
@@ -110,7 +123,20 @@ export const pricesRoutes: FastifyPluginAsync<PricesRoutesOptions> = async (app,
     }
   };
 
-  const slowLookup = async (asset: string, tier: TierName): Promise<AggregatedPrice> => {
+  /** A miss's refresh: a price published since `missSinceMs` will do; retried while no leader answers. */
+  const refreshForMiss = async (asset: string, missSinceMs: number): Promise<AggregatedPrice> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await options.refreshNow(asset, { notBeforeMs: missSinceMs });
+      } catch (err) {
+        if (attempt >= MISS_REFRESH_ATTEMPTS_MAX || !(err instanceof PriceError) || !MISS_RETRY_CODES.has(err.code)) throw err;
+        app.log.warn(`refresh of ${asset} for a miss, attempt ${attempt} of ${MISS_REFRESH_ATTEMPTS_MAX}: ${err.message}`);
+        await sleep(MISS_RETRY_BACKOFF_MS);
+      }
+    }
+  };
+
+  const slowLookup = async (asset: string, tier: TierName, missSinceMs: number): Promise<AggregatedPrice> => {
     const cached = await fromRedis(asset);
     if (cached !== null) return cached;
     let point: HistoryPoint | null = null;
@@ -124,7 +150,7 @@ export const pricesRoutes: FastifyPluginAsync<PricesRoutesOptions> = async (app,
     const ttlMs = options.tiers[tier].ttlSeconds * 1000;
     if (point !== null && nowMs() - point.timestamp <= ttlMs) return priceFromPoint(point, false);
     try {
-      return await refreshes.run(asset, () => options.refreshNow(asset));
+      return await missRefreshes.run(asset, () => refreshForMiss(asset, missSinceMs));
     } catch (err) {
       if (point !== null) return priceFromPoint(point, true);
       throw err;
@@ -146,9 +172,10 @@ export const pricesRoutes: FastifyPluginAsync<PricesRoutesOptions> = async (app,
     { schema: getPriceSchema },
     async (request) => {
       const { asset, tier } = tierOf(request.params.asset);
+      const missSinceMs = nowMs();
       const cached = await fromRedis(asset);
       if (cached !== null) return view(cached, tier);
-      return view(await lookups.run(asset, () => slowLookup(asset, tier)), tier);
+      return view(await lookups.run(asset, () => slowLookup(asset, tier, missSinceMs)), tier);
     },
   );
 
