@@ -49,6 +49,8 @@ export interface ForwardRefreshRequest {
   readonly header: RpcHeader;
   readonly asset: string;
   readonly timeout_ms: number;
+  /** uint64 (a string when received, proto-loader `longs: String`); 0: always fetch. */
+  readonly not_before_ms?: number | string;
 }
 
 export interface ForwardRefreshReply {

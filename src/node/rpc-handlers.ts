@@ -1,6 +1,7 @@
 import { Role, type RaftNode } from '../../raft/index.js';
 import type { ApplyResult } from '../bazaar/model.js';
 import { PriceError } from '../prices/price-errors.js';
+import type { RefreshNowOptions } from '../prices/price-pipeline.js';
 import type { PriceService } from '../prices/price-service.js';
 import type { AggregatedPrice } from '../prices/price-types.js';
 import type {
@@ -26,7 +27,8 @@ export function forwardingHandlers(deps: {
         return { price_json: '', error_code: 'RAFT_ERR_NOT_LEADER', error_message: 'not the leader', http_status: 503 };
       }
       try {
-        const price = await deps.prices.routesOptions.refreshNow(request.asset);
+        const notBeforeMs = Number(request.not_before_ms ?? 0);
+        const price = await deps.prices.routesOptions.refreshNow(request.asset, notBeforeMs > 0 ? { notBeforeMs } : {});
         return { price_json: JSON.stringify(price), error_code: '', error_message: '', http_status: 200 };
       } catch (err) {
         const e = err as { code?: unknown; httpStatus?: unknown; message?: string };
@@ -49,23 +51,23 @@ export function forwardingHandlers(deps: {
   };
 }
 
-/** POST /refresh/{asset}: run on the leader, from any node. */
+/** POST /refresh/{asset} and GET /prices misses: run on the leader, from any node (a miss's notBeforeMs travels along). */
 export function routedRefresh(deps: {
   raft: RaftNode<ApplyResult>;
   prices: PriceService;
   rpc: BazaarRpcClients;
   nodeId: string;
   requestTimeoutMs: number;
-}): (asset: string) => Promise<AggregatedPrice> {
-  return async (asset) => {
+}): (asset: string, options?: RefreshNowOptions) => Promise<AggregatedPrice> {
+  return async (asset, options = {}) => {
     const st = deps.raft.status();
-    if (st.role === Role.Leader) return deps.prices.routesOptions.refreshNow(asset);
+    if (st.role === Role.Leader) return deps.prices.routesOptions.refreshNow(asset, options);
     if (st.leader === null || st.leader === deps.nodeId) {
       throw new PriceError('BAZAAR_ERR_UNAVAILABLE', 503, 'no leader to refresh the price right now', 1);
     }
     let reply: ForwardRefreshReply;
     try {
-      reply = await deps.rpc.forwardRefresh(st.leader, { asset, timeout_ms: deps.requestTimeoutMs }, deps.requestTimeoutMs);
+      reply = await deps.rpc.forwardRefresh(st.leader, { asset, timeout_ms: deps.requestTimeoutMs, not_before_ms: options.notBeforeMs ?? 0 }, deps.requestTimeoutMs);
     } catch (err) {
       throw new PriceError('BAZAAR_ERR_UNAVAILABLE', 503, `forwarding the refresh to leader ${st.leader} failed: ${(err as Error).message}`, 1);
     }
