@@ -142,7 +142,7 @@ describe('prices routes', () => {
   it(`a miss refresh that reached no leader is retried, at most ${MISS_REFRESH_ATTEMPTS_MAX} attempts; other errors are not`, async () => {
     const forwardFailed = (): PriceError => new PriceError('BAZAAR_ERR_UNAVAILABLE', 503, 'forwarding the refresh to leader n1 failed: 4 DEADLINE_EXCEEDED', 1);
     const failures = new Map<string, Error[]>([
-      ['s262', [forwardFailed(), new NotLeaderError()]],
+      ['s262', [forwardFailed(), new NotLeaderError(), new PriceError('RAFT_ERR_NOT_LEADER', 503, 'not the leader', 1)]],
       ['s263', Array.from({ length: MISS_REFRESH_ATTEMPTS_MAX }, forwardFailed)],
       ['s264', [new ExchangesUnavailableError('s264', 'all down')]],
     ]);
@@ -158,7 +158,7 @@ describe('prices routes', () => {
     expect(exhausted.statusCode).toBe(503);
     expect(exhausted.json().msg).toMatch(/DEADLINE_EXCEEDED/);
     expect((await app.inject({ url: '/prices/s264' })).statusCode).toBe(503);
-    expect(Object.fromEntries(attempts)).toEqual({ s262: 3, s263: MISS_REFRESH_ATTEMPTS_MAX, s264: 1 });
+    expect(Object.fromEntries(attempts)).toEqual({ s262: 4, s263: MISS_REFRESH_ATTEMPTS_MAX, s264: 1 });
   });
 
   it('POST /refresh returns the message and price fields', async () => {

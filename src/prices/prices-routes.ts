@@ -6,9 +6,9 @@
  * then a refresh (`refreshNow`, which the node routes to the leader) that carries the time
  * the miss was seen (`notBeforeMs`): the leader answers with a price it published since then
  * instead of fetching again, so misses of one asset on several nodes cost one fetch. Misses
- * for one asset share one lookup (single flight on this node). A refresh that could not reach
- * the leader (forward deadline, no leader yet) is retried up to MISS_REFRESH_ATTEMPTS_MAX
- * times; it joins the leader's fetch still in flight or takes its published result. If the
+ * for one asset share one lookup (single flight on this node). A refresh that reached no leader
+ * (forward deadline, election) is retried with backoff, up to MISS_REFRESH_ATTEMPTS_MAX
+ * attempts; it joins the leader's fetch still in flight or takes its published result. If the
  * refresh fails but DynamoDB had an older point, that point is served marked stale.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,12 +46,17 @@ export interface PricesRoutesOptions {
 }
 
 export const HISTORY_LIMIT_DEFAULT = 100;
-/** Refresh attempts of one GET miss when the leader could not be reached (each bounded by the forward deadline). */
-export const MISS_REFRESH_ATTEMPTS_MAX = 3;
-/** Pause before a retried miss refresh, ms. */
+/** Refresh attempts of one GET miss when no leader answered (each bounded by the node's forward deadline). */
+export const MISS_REFRESH_ATTEMPTS_MAX = 5;
+/** Pause before the first retry of a miss refresh, ms; doubles per retry up to MISS_RETRY_BACKOFF_MAX_MS (an election takes about a second). */
 export const MISS_RETRY_BACKOFF_MS = 100;
-/** Errors of a refresh that did not reach a leader with a term (the node's forward, or no term yet): worth a retry. */
-const MISS_RETRY_CODES: ReadonlySet<string> = new Set(['BAZAAR_ERR_UNAVAILABLE', new NotLeaderError().code]);
+export const MISS_RETRY_BACKOFF_MAX_MS = 1_000;
+/**
+ * Errors of a refresh that reached no leader with a term: the node's forward failed or found no
+ * leader (BAZAAR_ERR_UNAVAILABLE), the node asked was no longer the leader (RAFT_ERR_NOT_LEADER,
+ * during an election), or the leader has no price term yet. Worth a retry; others are answers.
+ */
+const MISS_RETRY_CODES: ReadonlySet<string> = new Set(['BAZAAR_ERR_UNAVAILABLE', 'RAFT_ERR_NOT_LEADER', new NotLeaderError().code]);
 const ASSET_LENGTH_MAX = 64;
 
 const assetParams = {
@@ -131,7 +136,7 @@ export const pricesRoutes: FastifyPluginAsync<PricesRoutesOptions> = async (app,
       } catch (err) {
         if (attempt >= MISS_REFRESH_ATTEMPTS_MAX || !(err instanceof PriceError) || !MISS_RETRY_CODES.has(err.code)) throw err;
         app.log.warn(`refresh of ${asset} for a miss, attempt ${attempt} of ${MISS_REFRESH_ATTEMPTS_MAX}: ${err.message}`);
-        await sleep(MISS_RETRY_BACKOFF_MS);
+        await sleep(Math.min(MISS_RETRY_BACKOFF_MAX_MS, MISS_RETRY_BACKOFF_MS * 2 ** (attempt - 1)));
       }
     }
   };
