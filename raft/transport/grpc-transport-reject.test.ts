@@ -154,3 +154,67 @@ describe('GrpcTransport sender bounds', () => {
     }
   });
 });
+
+/** Opens a raw `Stream`, writes `requests` (objects, or raw bytes with `raw`), ends it; resolves with its status. */
+function rawStream(requests: readonly unknown[], raw = false): Promise<ServiceError | null> {
+  const m = method(RaftMethod.Stream);
+  return new Promise((resolve) => {
+    const serialize: (value: unknown) => Buffer = raw ? (value) => value as Buffer : m.requestSerialize;
+    const call = client.makeClientStreamRequest(m.path, serialize, identity, new Metadata(), { deadline: Date.now() + 5000 }, (error) => resolve(error));
+    call.on('error', () => {});
+    for (const request of requests) call.write(request);
+    call.end();
+  });
+}
+
+const batchRequest = (header: Partial<WireHeader>, messages: Message[]) => ({
+  header: encodeHeader({ ...goodHeader, ...header }),
+  messages: messages.map((m) => encodeEnvelope(m as never)),
+});
+
+describe('GrpcTransport rejects bad peer streams, counts them, keeps serving', () => {
+  it('accepts a good stream and delivers its batches in order', async () => {
+    const before = hooks.messages.length;
+    const status = await rawStream([10, 11, 12].map((t) => batchRequest({}, [heartbeat('n1', 'n2', t)])));
+    expect(status).toBeNull();
+    expect(hooks.messages.slice(before)).toEqual([10, 11, 12].map((t) => heartbeat('n1', 'n2', t)));
+  });
+
+  it('ends a stream with UNAUTHENTICATED at the first batch with a wrong token, delivering only what came before', async () => {
+    const before = hooks.messages.length;
+    const badTokenBefore = rejected('bad-token');
+    const wrongClusterBefore = rejected('wrong-cluster');
+    const status = await rawStream([
+      batchRequest({}, [heartbeat('n1', 'n2', 20)]),
+      batchRequest({ token: 'not-the-token' }, [heartbeat('n1', 'n2', 21)]),
+      batchRequest({}, [heartbeat('n1', 'n2', 22)]),
+    ]);
+    expect(status?.code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect(hooks.messages.slice(before)).toEqual([heartbeat('n1', 'n2', 20)]);
+    expect((await rawStream([batchRequest({ token: 'not-the-token' }, [heartbeat('n1', 'n2', 23)])]))?.code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect((await rawStream([batchRequest({}, [heartbeat('n1', 'n2', 24)]), batchRequest({ clusterId: 'other' }, [])]))?.code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect(rejected('bad-token') - badTokenBefore).toBe(2);
+    expect(rejected('wrong-cluster') - wrongClusterBefore).toBe(1);
+    expect(hooks.messages.slice(before).map((m) => m.term)).toEqual([20, 24]);
+  });
+
+  it('ends a stream with INVALID_ARGUMENT for a changed sender, wrong recipient or garbage, and RESOURCE_EXHAUSTED when oversized', async () => {
+    const before = hooks.messages.length;
+    const counts = () => ({ malformed: rejected('malformed'), recipient: rejected('wrong-recipient'), large: rejected('too-large') });
+    const start = counts();
+    const good = batchRequest({}, [heartbeat('n1', 'n2', 30)]);
+    expect((await rawStream([good, batchRequest({ from: 'n3' }, [heartbeat('n3', 'n2', 31)])]))?.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect((await rawStream([good, batchRequest({ to: 'n3' }, [heartbeat('n1', 'n3', 31)])]))?.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    const garbage = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+    expect((await rawStream([garbage], true))?.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    const big: Message = { type: MessageType.Append, from: 'n1', to: 'n2', term: 1, prevIndex: 0, prevTerm: 0, commit: 0, entries: [{ index: 1, term: 1, kind: EntryKind.Normal, data: patternBytes(maxMessageBytes + 1, 1) }] };
+    expect((await rawStream([good, batchRequest({}, [big])]))?.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    const end = counts();
+    expect(end.malformed - start.malformed).toBe(2);
+    expect(end.recipient - start.recipient).toBe(1);
+    expect(end.large - start.large).toBe(1);
+    // Only the good first batch of each of the three streams that had one.
+    expect(hooks.messages.slice(before).map((m) => m.term)).toEqual([30, 30, 30]);
+    console.log('receiver stats after the stream rejection suite', server.stats().rejected);
+  });
+});

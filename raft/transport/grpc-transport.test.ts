@@ -2,6 +2,7 @@ import { Client, credentials, Metadata, type ServiceDefinition } from '@grpc/grp
 import { afterEach, describe, expect, it } from 'vitest';
 import { EntryKind, MessageType, type Message } from '../core/types.js';
 import type { GrpcTransport } from './grpc-transport.js';
+import type { SendMode } from './transport-options.js';
 import { comparable, freePort, heartbeat, loopback, makeTransport, patternBytes, Recorder, waitFor } from './transport-test-kit.js';
 
 const open: GrpcTransport[] = [];
@@ -13,7 +14,7 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((t) => t.close()));
 });
 
-async function pair(overrides: Parameters<typeof makeTransport>[3] = {}) {
+async function pairOf(overrides: Parameters<typeof makeTransport>[3] = {}) {
   const [portA, portB] = [await freePort(), await freePort()];
   const a = track(makeTransport('n1', portA, { n2: portB }, overrides));
   const b = track(makeTransport('n2', portB, { n1: portA }, overrides));
@@ -46,7 +47,9 @@ function oneOfEach(from: string, to: string): Message[] {
   ];
 }
 
-describe('GrpcTransport over loopback', () => {
+describe.each<SendMode>(['stream', 'unary'])('GrpcTransport over loopback, sendMode %s', (sendMode) => {
+  const pair = (overrides: Parameters<typeof makeTransport>[3] = {}) => pairOf({ sendMode, ...overrides });
+
   it('delivers every message type, singly (named RPCs) and batched, in order', async () => {
     const { a, b, hooksA, hooksB } = await pair({ reorderWaitMs: 1000 });
     const singles = oneOfEach('n1', 'n2');
@@ -77,7 +80,8 @@ describe('GrpcTransport over loopback', () => {
   });
 
   it('pipelines and batches a stream of appends, preserving order', async () => {
-    const { a, hooksB } = await pair({ reorderWaitMs: 1000 });
+    // A generous deadline: on a loaded machine one late call would drop the queue (by design), which this test is not about.
+    const { a, hooksB } = await pair({ reorderWaitMs: 1000, callDeadlineMs: 5000 });
     const count = 2000;
     const sent: Message[] = [];
     for (let i = 0; i < count; i++) {
@@ -107,7 +111,7 @@ describe('GrpcTransport over loopback', () => {
     // Stay down long enough for the reconnect backoff to reach its 500 ms cap, sending as a leader would.
     let term = 3;
     const ticker = setInterval(() => a.send([heartbeat('n1', 'n2', term++)]), 20);
-    const restarted = track(makeTransport('n2', portB, { n1: portA }));
+    const restarted = track(makeTransport('n2', portB, { n1: portA }, { sendMode }));
     const hooksRestarted = new Recorder();
     let upAt = 0;
     try {
@@ -118,24 +122,37 @@ describe('GrpcTransport over loopback', () => {
     } finally {
       clearInterval(ticker);
     }
-    console.log(`reconnected to the restarted peer ${(performance.now() - upAt).toFixed(0)} ms after it was back (down 1.5 s; unreachable reports: ${hooksA.unreachable.length})`);
+    const reconnectMs = performance.now() - upAt;
+    console.log(`[${sendMode}] reconnected to the restarted peer ${reconnectMs.toFixed(0)} ms after it was back (down 1.5 s; unreachable reports: ${hooksA.unreachable.length})`);
     expect(hooksRestarted.messages[0]?.type).toBe(MessageType.Heartbeat);
+    // The restarted peer's answers reach the sender too (its own stream / calls to n1).
+    restarted.send([heartbeat('n2', 'n1', 1)]);
+    await waitFor('a heartbeat from the restarted n2', () => hooksA.messages.length > 0);
   });
 
   it('reports unreachable and drops the oldest message when a peer queue overflows', async () => {
     const [portA, portDead] = [await freePort(), await freePort()];
-    const a = track(makeTransport('n1', portA, { n2: portDead }, { maxQueuedMessagesPerPeer: 2, maxInflightCallsPerPeer: 1 }));
+    const a = track(makeTransport('n1', portA, { n2: portDead }, { sendMode, maxQueuedMessagesPerPeer: 2, maxInflightCallsPerPeer: 1 }));
     const hooks = new Recorder();
     await a.start(hooks);
     a.send([1, 2, 3, 4, 5].map((t) => heartbeat('n1', 'n2', t)));
     // Queue bound 2: messages 1..3 dropped (each reported), 4 and 5 go as one batch that fails.
     expect(a.stats().droppedQueueFull).toBe(3);
-    // Queued behind the in-flight batch, then dropped when it fails.
     a.send([6, 7].map((t) => heartbeat('n1', 'n2', t)));
     await waitFor('the batch to the dead peer failing', () => a.stats().unreachable === 3 + 1);
-    expect(a.stats().sentCalls).toBe(1);
-    expect(a.stats().droppedAfterFailure).toBe(2);
+    if (sendMode === 'unary') {
+      // Queued behind the in-flight batch, then dropped when it fails.
+      expect(a.stats().sentCalls).toBe(1);
+      expect(a.stats().droppedAfterFailure).toBe(2);
+    } else {
+      // Written onto the same (doomed) stream as a second batch; one stream, one failure report.
+      expect(a.stats().sentCalls).toBe(2);
+      expect(a.stats().streamsOpened).toBe(1);
+    }
     expect(hooks.unreachable.every((p) => p === 'n2')).toBe(true);
+    // After the failure the next message opens a new stream / call, which fails and is reported again.
+    a.send([heartbeat('n1', 'n2', 8)]);
+    await waitFor('the next send to the dead peer failing', () => a.stats().unreachable === 3 + 2);
   });
 
   it('serves extra services on the same port and exposes a port chosen by the OS', async () => {
@@ -181,11 +198,71 @@ describe('GrpcTransport over loopback', () => {
     expect(hooksA.unreachable).toEqual([]);
   });
 
+});
+
+describe('GrpcTransport peer streams', () => {
+  const appends = (count: number): Message[] =>
+    Array.from({ length: count }, (_, i): Message => ({
+      type: MessageType.Append, from: 'n1', to: 'n2', term: 1, prevIndex: i, prevTerm: i === 0 ? 0 : 1, commit: i,
+      entries: [{ index: i + 1, term: 1, kind: EntryKind.Normal, data: bytes(64, i) }],
+    }));
+
+  it('keeps order over one stream, with no reordering machinery involved', async () => {
+    const { a, hooksB } = await pairOf({ sendMode: 'stream', reorderWaitMs: 0, callDeadlineMs: 5000 });
+    const sent = appends(3000);
+    for (const m of sent) a.send([m]);
+    await waitFor('all appends', () => hooksB.messages.length === sent.length, 20_000);
+    expect(hooksB.messages.map(comparable)).toEqual(sent.map(comparable));
+    expect(a.stats().streamsOpened).toBe(1);
+    expect(a.stats().unreachable).toBe(0);
+  });
+
+  it('rotates streams at their deadline without losing or reordering anything', async () => {
+    const { a, b, hooksB } = await pairOf({ sendMode: 'stream', streamRotateMs: 25, callDeadlineMs: 5000 });
+    const sent = appends(1500);
+    // Spread the sends over ~0.6 s so many rotations fall in the middle of the traffic.
+    for (let i = 0; i < sent.length; i += 25) {
+      a.send(sent.slice(i, i + 25));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await waitFor('all appends', () => hooksB.messages.length === sent.length, 20_000);
+    const stats = a.stats();
+    console.log(`rotation: ${sent.length} appends over ${stats.streamsOpened} streams (${stats.streamsRotated} rotated), receiver calls ${b.stats().receivedCalls}`);
+    expect(hooksB.messages.map(comparable)).toEqual(sent.map(comparable));
+    expect(stats.streamsRotated).toBeGreaterThan(3);
+    expect(stats.unreachable).toBe(0);
+    expect(stats.droppedAfterFailure + stats.droppedQueueFull).toBe(0);
+  });
+
+  it('reports unreachable when a peer accepts TCP but never answers (deadline / drain timeout)', async () => {
+    // A peer that accepts TCP but never speaks HTTP/2: the stream must not hang forever.
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const blackHole = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, loopback, resolve));
+    const holePort = (blackHole.address() as { port: number }).port;
+    try {
+      const a = track(makeTransport('n1', await freePort(), { n2: holePort }, { callDeadlineMs: 300, streamRotateMs: 200 }));
+      const hooks = new Recorder();
+      await a.start(hooks);
+      a.send(appends(50));
+      await waitFor('black-holed peer unreachable', () => hooks.unreachable.length > 0, 5000);
+      expect(hooks.unreachable[0]).toBe('n2');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+    }
+  });
+});
+
+describe('GrpcTransport options', () => {
   it('validates options up front with precise messages', () => {
     expect(() => makeTransport('n1', 0, { n1: 1 })).toThrow(/peers must not contain this node's id n1/);
     expect(() => makeTransport('n1', 70000, {})).toThrow(/listenPort must be an integer in \[0, 65535\]/);
     expect(() => makeTransport('n1', 0, {}, { clusterToken: 'short' })).toThrow(/clusterToken must be 8\.\.1024 bytes/);
     expect(() => makeTransport('n1', 0, {}, { callDeadlineMs: 0 })).toThrow(/callDeadlineMs/);
+    expect(() => makeTransport('n1', 0, {}, { streamRotateMs: 5 })).toThrow(/streamRotateMs must be an integer in \[10,/);
+    expect(() => makeTransport('n1', 0, {}, { sendMode: 'udp' as never })).toThrow(/sendMode must be one of stream, unary, got "udp"/);
     expect(() => makeTransport('n1', 0, {}, { chunkBytes: 10 * 1024 * 1024 })).toThrow(/chunkBytes/);
     expect(() => makeTransport('n1', 0, {}, { peers: { n2: 'nowhere' } })).toThrow(/peers\.n2 must be 'host:port'/);
   });

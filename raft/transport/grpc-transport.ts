@@ -8,6 +8,7 @@ import { createRaftHandlers } from './raft-handlers.js';
 import { guardedRaftServiceDefinition } from './raft-proto.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import type { SnapshotLimits } from './snapshot-codec.js';
+import { StreamPeerSender } from './stream-peer-sender.js';
 import {
   requestOverheadBytes,
   resolveTransportOptions,
@@ -21,11 +22,15 @@ import type { RaftTransport, TransportHooks } from './transport.js';
 /**
  * Raft transport over gRPC (proto/raft.proto). One client channel per peer with reconnect
  * backoff tuned for elections (50 ms .. 500 ms instead of grpc-js's 1 s .. 120 s) and
- * keepalive; deadlines on every call; per-peer bounded queues, pipelined batched calls and
- * receiver-side reordering (see peer-sender.ts, reorder-buffer.ts); every request
- * authenticated by cluster id + token; bad input rejected with a status and counted.
+ * keepalive; deadlines on every call; per-peer bounded queues; every request authenticated
+ * by cluster id + token; bad input rejected with a status and counted.
  *
- * Ordering trade-off: up to `maxInflightCallsPerPeer` calls per peer run at once (a strict
+ * Sending (`sendMode`): 'stream' (default) writes batches onto one long-lived, rotated client
+ * stream per peer (stream-peer-sender.ts): one call setup per ~30 s instead of per batch, and
+ * order kept by the stream. 'unary' sends pipelined batched calls with receiver-side
+ * reordering (peer-sender.ts, reorder-buffer.ts). The server accepts both.
+ *
+ * Unary ordering trade-off: up to `maxInflightCallsPerPeer` calls per peer run at once (a strict
  * one-at-a-time sender would cap replication at one batch per round trip). HTTP/2 keeps them
  * mostly in order; the receiver restores the rest with seq numbers and waits at most
  * `reorderWaitMs` for a call that may never come. A failed call is not retried: the core is
@@ -35,7 +40,7 @@ export class GrpcTransport implements RaftTransport {
   readonly #options: ResolvedTransportOptions;
   readonly #counters = new TransportCounters();
   readonly #extraServices: ExtraService[] = [];
-  readonly #senders = new Map<NodeId, PeerSender>();
+  readonly #senders = new Map<NodeId, PeerSender | StreamPeerSender>();
   readonly #clients: Client[] = [];
   readonly #senderEpoch = randomUUID();
   #server: Server | null = null;
@@ -92,9 +97,8 @@ export class GrpcTransport implements RaftTransport {
     for (const [peer, address] of Object.entries(o.peers)) {
       const client = new Client(address, credentials.createInsecure(), this.#channelOptions());
       this.#clients.push(client);
-      this.#senders.set(peer, new PeerSender({
-        selfId: o.id, peer, client, options: o, counters: this.#counters, hooks, senderEpoch: this.#senderEpoch,
-      }));
+      const ctx = { selfId: o.id, peer, client, options: o, counters: this.#counters, hooks, senderEpoch: this.#senderEpoch };
+      this.#senders.set(peer, o.sendMode === 'stream' ? new StreamPeerSender(ctx) : new PeerSender(ctx));
     }
     this.#state = 'running';
     o.logger?.info({ id: o.id, port: this.#boundPort, peers: o.peers }, 'raft transport listening');
@@ -102,7 +106,7 @@ export class GrpcTransport implements RaftTransport {
 
   send(messages: readonly Message[]): void {
     if (this.#state !== 'running') return;
-    const touched = new Set<PeerSender>();
+    const touched = new Set<PeerSender | StreamPeerSender>();
     for (const message of messages) {
       if (message.from !== this.#options.id) throw new Error(`send: message from ${message.from}, this node is ${this.#options.id}`);
       const sender = this.#senders.get(message.to);

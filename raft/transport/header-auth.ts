@@ -39,4 +39,20 @@ export class HeaderAuthenticator {
       throw new TransportRejection(RejectReason.WrongRecipient, `addressed to ${JSON.stringify(header.to)}, this node is ${this.selfId}`);
     }
   }
+
+  /**
+   * A later batch on a stream whose `first` header passed `verify`: the same cluster id, token
+   * and sender, and this node as recipient. Plain compares against already-verified values
+   * (only a holder of the token can have opened the stream); a differing id or token goes
+   * through `verify` so it is rejected with its precise reason.
+   */
+  verifyFollowing(first: WireHeader, next: WireHeader): void {
+    if (next.clusterId !== first.clusterId || next.token !== first.token) this.verify(next);
+    if (next.from !== first.from) {
+      throw new TransportRejection(RejectReason.Malformed, `sender changed within a stream: ${JSON.stringify(first.from)} then ${JSON.stringify(next.from)}`);
+    }
+    if (next.to !== this.selfId) {
+      throw new TransportRejection(RejectReason.WrongRecipient, `addressed to ${JSON.stringify(next.to)}, this node is ${this.selfId}`);
+    }
+  }
 }

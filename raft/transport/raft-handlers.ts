@@ -10,6 +10,7 @@ import type { HeaderAuthenticator } from './header-auth.js';
 import { RaftMethod, RejectedRequest } from './raft-proto.js';
 import { grpcStatusFor, RejectReason, TransportRejection } from './rejection.js';
 import { SnapshotAssembler, type SnapshotLimits } from './snapshot-codec.js';
+import { receiveStream } from './stream-handler.js';
 import type { TransportLogger } from './transport-options.js';
 import type { TransportCounters } from './transport-stats.js';
 import { readArray, readObject, type WireObject } from './wire-read.js';
@@ -78,6 +79,8 @@ export function createRaftHandlers(ctx: RaftHandlerContext): UntypedServiceImple
     [RaftMethod.Batch]: unary(decodeBatchRequest),
     [RaftMethod.InstallSnapshot]: (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) =>
       receiveSnapshot(ctx, call, callback, reject),
+    [RaftMethod.Stream]: (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) =>
+      receiveStream(ctx, call, callback, reject),
   };
 }
 

@@ -27,6 +27,7 @@ export const RaftMethod = {
   ReadIndex: 'ReadIndex',
   Batch: 'Batch',
   InstallSnapshot: 'InstallSnapshot',
+  Stream: 'Stream',
 } as const;
 export type RaftMethod = (typeof RaftMethod)[keyof typeof RaftMethod];
 
@@ -36,7 +37,7 @@ export function raftServiceDefinition(): ServiceDefinition {
   if (cached === null) {
     const pkg = loadSync(raftProtoPath, raftProtoLoaderOptions);
     const service = pkg[raftServiceName];
-    if (service === undefined || !(RaftMethod.Batch in service)) {
+    if (service === undefined || !(RaftMethod.Stream in service)) {
       throw new Error(`${raftProtoPath} does not define service ${raftServiceName}`);
     }
     cached = service as ServiceDefinition;

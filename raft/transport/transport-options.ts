@@ -26,8 +26,15 @@ export interface GrpcTransportOptions {
   readonly clusterId: string;
   /** Shared secret every peer request carries (at least 8 bytes). */
   readonly clusterToken: string;
-  /** Deadline of each unary call. */
+  /**
+   * 'stream' (default): one long-lived client stream of batches per peer. 'unary': one call
+   * per batch, pipelined (the older path; the server always accepts both).
+   */
+  readonly sendMode?: SendMode;
+  /** Deadline of each unary call; also how long a stream may wait for 'drain' or for its end to be acknowledged. */
   readonly callDeadlineMs?: number;
+  /** A peer stream is ended and reopened after this long; its deadline is this plus callDeadlineMs. */
+  readonly streamRotateMs?: number;
   /** Deadline of one whole InstallSnapshot stream. */
   readonly snapshotDeadlineMs?: number;
   /** Largest encoded request sent or accepted (grpc max send/receive length). */
@@ -59,12 +66,17 @@ export interface GrpcTransportOptions {
   readonly logger?: TransportLogger;
 }
 
+export const sendModes = ['stream', 'unary'] as const;
+export type SendMode = (typeof sendModes)[number];
+
 export type ResolvedTransportOptions = Required<Omit<GrpcTransportOptions, 'logger'>> & {
   readonly logger: TransportLogger | null;
 };
 
 export const transportDefaults = {
+  sendMode: 'stream' as SendMode,
   callDeadlineMs: 500,
+  streamRotateMs: 30_000,
   snapshotDeadlineMs: 60_000,
   maxMessageBytes: 8 * 1024 * 1024,
   maxQueuedMessagesPerPeer: 4096,
@@ -132,7 +144,9 @@ export function resolveTransportOptions(options: GrpcTransportOptions): Resolved
   checkPeers(o.id, o.peers);
   checkNonEmpty('clusterId', o.clusterId, maxHeaderStringBytes);
   checkNonEmpty('clusterToken', o.clusterToken, maxHeaderStringBytes, minTokenBytes);
+  if (!sendModes.includes(o.sendMode)) throw new Error(`sendMode must be one of ${sendModes.join(', ')}, got ${JSON.stringify(o.sendMode)}`);
   checkInt('callDeadlineMs', o.callDeadlineMs, 1);
+  checkInt('streamRotateMs', o.streamRotateMs, 10);
   checkInt('snapshotDeadlineMs', o.snapshotDeadlineMs, o.callDeadlineMs);
   checkInt('maxMessageBytes', o.maxMessageBytes, minMessageBytes, 1024 * 1024 * 1024);
   checkInt('maxQueuedMessagesPerPeer', o.maxQueuedMessagesPerPeer, 1);

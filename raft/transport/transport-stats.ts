@@ -2,13 +2,17 @@ import { rejectReasons, type RejectReason } from './rejection.js';
 
 /** Counters of one transport, as returned by `GrpcTransport.stats()`. */
 export interface TransportStats {
-  /** Messages whose call the peer acknowledged. */
+  /** Messages whose unary call the peer acknowledged, or that were written onto an open peer stream. */
   readonly sentMessages: number;
-  /** RPCs started (a batch counts once). */
+  /** Batches sent: unary calls started, or batches written onto a peer stream. */
   readonly sentCalls: number;
+  /** Peer streams opened (sender side). */
+  readonly streamsOpened: number;
+  /** Peer streams ended at their rotation time and acknowledged by the peer. */
+  readonly streamsRotated: number;
   /** Messages handed to `onMessage`. */
   readonly receivedMessages: number;
-  /** Incoming RPCs accepted. */
+  /** Incoming unary calls, snapshots and stream batches accepted. */
   readonly receivedCalls: number;
   /** Incoming RPCs refused, by reason. */
   readonly rejected: Readonly<Record<RejectReason, number>>;
@@ -35,6 +39,8 @@ export class TransportCounters {
   readonly values: Mutable<Omit<TransportStats, 'rejected'>> = {
     sentMessages: 0,
     sentCalls: 0,
+    streamsOpened: 0,
+    streamsRotated: 0,
     receivedMessages: 0,
     receivedCalls: 0,
     unreachable: 0,

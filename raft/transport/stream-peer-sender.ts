@@ -1,0 +1,219 @@
+import { Metadata, status as GrpcStatus, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
+import { MessageType, type Message } from '../core/types.js';
+import { encodeEnvelope, encodeHeader, type EnvelopeMessage, type HeaderWire } from './codec.js';
+import { estimateMessageBytes, type PeerSenderContext } from './peer-sender.js';
+import { RaftMethod, raftServiceDefinition } from './raft-proto.js';
+import { SnapshotStreamer } from './snapshot-streamer.js';
+import { requestOverheadBytes } from './transport-options.js';
+
+/** One open `Stream` call to the peer. */
+interface PeerStream {
+  readonly call: ClientWritableStream<unknown>;
+  /** Ended by us at its rotation time; its Ack is awaited before the next stream opens. */
+  ending: boolean;
+  rotateTimer: NodeJS.Timeout | null;
+  drainTimer: NodeJS.Timeout | null;
+}
+
+/**
+ * Sends to one peer over one long-lived client stream (`Stream` in proto/raft.proto): a
+ * bounded FIFO queue (oldest dropped when full) drained into BatchRequests written onto the
+ * stream in order. Write backpressure is respected: after `write()` returns false nothing
+ * more is written until 'drain'; a stream that does not drain within callDeadlineMs is
+ * cancelled. Any stream error reports the peer unreachable and drops the queue (the core
+ * resends); the next message opens a new stream, while the channel redials with the tuned
+ * backoff (calls fail fast while it is down).
+ *
+ * Deadlines: each stream is ended after `streamRotateMs` and its Ack (sent by the peer once
+ * it has delivered everything on it) awaited before the next stream opens, so rotation keeps
+ * order and loses nothing; the stream's own deadline is streamRotateMs + callDeadlineMs.
+ * Snapshots go through their own InstallSnapshot lane and do not block the queue.
+ */
+export class StreamPeerSender {
+  #queue: Message[] = [];
+  #head = 0;
+  #stream: PeerStream | null = null;
+  #waitingDrain = false;
+  readonly #snapshots: SnapshotStreamer;
+  #closed = false;
+
+  constructor(private readonly ctx: PeerSenderContext) {
+    this.#snapshots = new SnapshotStreamer(ctx, () => this.#header());
+  }
+
+  get queuedMessages(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  enqueue(message: Message): void {
+    if (this.#closed) return;
+    this.#queue.push(message);
+    if (this.queuedMessages > this.ctx.options.maxQueuedMessagesPerPeer) {
+      this.#head += 1;
+      this.ctx.counters.values.droppedQueueFull += 1;
+      this.#reportUnreachable();
+    }
+  }
+
+  /** Write queued messages while the stream takes them. */
+  pump(): void {
+    while (!this.#closed && !this.#waitingDrain && this.#stream?.ending !== true && this.queuedMessages > 0) {
+      const first = this.#queue[this.#head];
+      if (first === undefined) throw new Error('peer queue: head out of bounds');
+      if (first.type === MessageType.Snapshot) {
+        this.#head += 1;
+        this.#snapshots.send(first);
+        continue;
+      }
+      const batch = this.#takeBatch();
+      if (batch.length > 0) this.#write(batch);
+    }
+    this.#compact();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#queue = [];
+    this.#head = 0;
+    const stream = this.#stream;
+    this.#stream = null;
+    if (stream !== null) {
+      clearStreamTimers(stream);
+      stream.call.cancel();
+    }
+    this.#snapshots.close();
+  }
+
+  #takeBatch(): EnvelopeMessage[] {
+    const { maxMessagesPerBatch, maxMessageBytes } = this.ctx.options;
+    const budgetBytes = maxMessageBytes - requestOverheadBytes;
+    const batch: EnvelopeMessage[] = [];
+    let bytes = 0;
+    while (batch.length < maxMessagesPerBatch && this.queuedMessages > 0) {
+      const next = this.#queue[this.#head];
+      if (next === undefined || next.type === MessageType.Snapshot) break;
+      const size = estimateMessageBytes(next);
+      if (batch.length === 0 && size > budgetBytes) {
+        this.#head += 1;
+        this.ctx.counters.values.droppedTooLarge += 1;
+        this.ctx.options.logger?.error({ peer: this.ctx.peer, type: next.type, sizeBytes: size, budgetBytes }, 'raft message larger than maxMessageBytes dropped');
+        this.#reportUnreachable();
+        return batch;
+      }
+      if (bytes + size > budgetBytes) break;
+      bytes += size;
+      batch.push(next);
+      this.#head += 1;
+    }
+    return batch;
+  }
+
+  #header(): HeaderWire {
+    const { options, selfId, peer, senderEpoch } = this.ctx;
+    return encodeHeader({ clusterId: options.clusterId, token: options.clusterToken, from: selfId, to: peer, senderEpoch, seq: 0, seqFloor: 0 });
+  }
+
+  #write(batch: readonly EnvelopeMessage[]): void {
+    const stream = this.#stream ?? this.#open();
+    const { counters, options } = this.ctx;
+    counters.values.sentCalls += 1;
+    counters.values.sentMessages += batch.length;
+    if (stream.call.write({ header: this.#header(), messages: batch.map(encodeEnvelope) })) return;
+    this.#waitingDrain = true;
+    stream.drainTimer = setTimeout(() => {
+      options.logger?.debug({ peer: this.ctx.peer, waitedMs: options.callDeadlineMs }, 'raft peer stream did not drain: cancelled');
+      stream.call.cancel();
+    }, options.callDeadlineMs);
+    stream.call.once('drain', () => {
+      if (stream.drainTimer !== null) clearTimeout(stream.drainTimer);
+      stream.drainTimer = null;
+      if (this.#stream !== stream) return;
+      this.#waitingDrain = false;
+      this.pump();
+    });
+  }
+
+  #open(): PeerStream {
+    const { client, options, counters } = this.ctx;
+    const method = raftServiceDefinition()[RaftMethod.Stream];
+    if (method === undefined) throw new Error('raft.proto lacks Stream');
+    const call = client.makeClientStreamRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      new Metadata(),
+      { deadline: Date.now() + options.streamRotateMs + options.callDeadlineMs },
+      (error: ServiceError | null) => this.#settled(stream, error),
+    );
+    call.on('error', () => {}); // the status arrives through the callback
+    const stream: PeerStream = { call, ending: false, rotateTimer: null, drainTimer: null };
+    stream.rotateTimer = setTimeout(() => this.#rotate(stream), options.streamRotateMs);
+    this.#stream = stream;
+    counters.values.streamsOpened += 1;
+    return stream;
+  }
+
+  /** End the stream; the next one opens once the peer has acknowledged everything on this one. */
+  #rotate(stream: PeerStream): void {
+    stream.rotateTimer = null;
+    if (this.#stream !== stream || this.#closed) return;
+    stream.ending = true;
+    stream.call.end();
+  }
+
+  #settled(stream: PeerStream, error: ServiceError | null): void {
+    clearStreamTimers(stream);
+    if (this.#stream !== stream) return; // closed
+    this.#stream = null;
+    this.#waitingDrain = false;
+    if (this.#closed) return;
+    if (error !== null) this.#failed(error);
+    else if (stream.ending) this.ctx.counters.values.streamsRotated += 1;
+    else this.#failed({ code: GrpcStatus.UNKNOWN, details: 'peer ended the stream without an error' });
+    this.pump();
+  }
+
+  /**
+   * The stream broke: report the peer unreachable and drop what is queued. Batches written
+   * onto the broken stream may or may not have been delivered; the core resends from the
+   * peer's match index either way.
+   */
+  #failed(error: Pick<ServiceError, 'code' | 'details'>): void {
+    const { logger } = this.ctx.options;
+    this.ctx.counters.values.droppedAfterFailure += this.#dropQueued();
+    const rejected = [GrpcStatus.UNAUTHENTICATED, GrpcStatus.INVALID_ARGUMENT, GrpcStatus.RESOURCE_EXHAUSTED].includes(error.code);
+    const fields = { peer: this.ctx.peer, code: GrpcStatus[error.code], details: error.details };
+    if (rejected) logger?.warn(fields, 'peer rejected a raft stream (cluster id, token or limits differ?)');
+    else logger?.debug(fields, 'raft peer stream broke');
+    this.#reportUnreachable();
+  }
+
+  /** Drop every queued non-snapshot message; returns how many. Snapshots still go. */
+  #dropQueued(): number {
+    const kept = this.#queue.slice(this.#head).filter((m) => m.type === MessageType.Snapshot);
+    const dropped = this.queuedMessages - kept.length;
+    this.#queue = kept;
+    this.#head = 0;
+    return dropped;
+  }
+
+  #reportUnreachable(): void {
+    this.ctx.counters.values.unreachable += 1;
+    this.ctx.hooks.onUnreachable(this.ctx.peer);
+  }
+
+  /** Reclaim the consumed prefix of the queue once it dominates the array. */
+  #compact(): void {
+    if (this.#head > 0 && this.#head * 2 >= this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+function clearStreamTimers(stream: PeerStream): void {
+  if (stream.rotateTimer !== null) clearTimeout(stream.rotateTimer);
+  if (stream.drainTimer !== null) clearTimeout(stream.drainTimer);
+  stream.rotateTimer = null;
+  stream.drainTimer = null;
+}
