@@ -36,6 +36,29 @@ export class ExchangeFetchError extends Error {
 export const EXCHANGE_BATCH_SYMBOLS_MAX = 500;
 /** Response body bound: 500 quotes of ~120 bytes, with margin. */
 const RESPONSE_BYTES_MAX = 1_000_000;
+/** undici's own header/body/connect timers are backstops at this multiple of the request timeout (see ioFairTimeout). */
+const POOL_TIMEOUT_FACTOR = 2;
+
+/**
+ * An abort signal for a request bound of `timeoutMs` that a busy event loop cannot fake: when
+ * the timer fires, the abort waits for the next check phase, after the loop has polled I/O, so
+ * a response that arrived in time while the loop was stalled elsewhere (a burst of HTTP
+ * requests on this node) is read, not thrown away as a timeout of a healthy exchange.
+ */
+export function ioFairTimeout(timeoutMs: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  let immediate: NodeJS.Immediate | null = null;
+  const timer = setTimeout(() => {
+    immediate = setImmediate(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')));
+  }, timeoutMs);
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      if (immediate !== null) clearImmediate(immediate);
+    },
+  };
+}
 
 /** HTTP client of one exchange: keep-alive pool, bounded connections, bounded time per request. */
 export class ExchangeClient {
@@ -49,9 +72,9 @@ export class ExchangeClient {
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new Error(`timeoutMs must be a positive integer, got ${timeoutMs}`);
     this.pool = new Pool(endpoint.baseUrl, {
       connections: connectionsMax,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      connectTimeout: timeoutMs,
+      headersTimeout: timeoutMs * POOL_TIMEOUT_FACTOR,
+      bodyTimeout: timeoutMs * POOL_TIMEOUT_FACTOR,
+      connectTimeout: timeoutMs * POOL_TIMEOUT_FACTOR,
     });
   }
 
@@ -60,21 +83,20 @@ export class ExchangeClient {
       throw new Error(`fetchBatch needs 1..${EXCHANGE_BATCH_SYMBOLS_MAX} symbols, got ${symbols.length}`);
     }
     const id = this.endpoint.id;
+    const deadline = ioFairTimeout(this.timeoutMs);
     let response;
+    let text: string;
     try {
       response = await this.pool.request({
         method: 'GET',
         path: `/mock/tickers?symbols=${symbols.map(encodeURIComponent).join(',')}`,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: deadline.signal,
       });
-    } catch (err) {
-      throw classifyRequestError(id, err);
-    }
-    let text: string;
-    try {
       text = await response.body.text();
     } catch (err) {
       throw classifyRequestError(id, err);
+    } finally {
+      deadline.clear();
     }
     if (response.statusCode !== 200) {
       throw new ExchangeFetchError(id, FetchFailure.Http, `HTTP ${response.statusCode}: ${text.slice(0, 200)}`, response.statusCode);

@@ -24,7 +24,7 @@ import { BreakerStateValue, type BreakerState, type PriceMetrics } from './price
 import { ExclusionReason, type ExcludedSource, type SourceQuote } from './price-types.js';
 
 export interface BreakerOptions {
-  /** Per-request bound, ms (client-side abort and opossum timeout). */
+  /** Per-request bound, ms, from the moment the request gets a connection (client-side abort). */
   timeoutMs: number;
   /** Failure percentage over the rolling window that opens the breaker. */
   errorThresholdPercentage: number;
@@ -113,8 +113,9 @@ export class QuoteFetcher {
     const client = new ExchangeClient(endpoint, options.timeoutMs, options.connectionsMax);
     const breaker = new CircuitBreaker((symbols: readonly string[]) => this.timedFetch(client, symbols), {
       name: endpoint.id,
-      // opossum's own timer is a backstop just above the client's abort.
-      timeout: options.timeoutMs + 100,
+      // No opossum timer: the client's abort bounds every request (ioFairTimeout), and a timer
+      // here would fire in the same stalled timers phase and count a response already received.
+      timeout: false,
       errorThresholdPercentage: options.errorThresholdPercentage,
       volumeThreshold: options.volumeThreshold,
       resetTimeout: options.resetTimeoutMs,
