@@ -31,6 +31,9 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/** Pending connections the kernel may queue (bursts of thousands of clients; capped by somaxconn). */
+export const HTTP_LISTEN_BACKLOG = 4096;
+
 /** How long SIGTERM waits for a leadership transfer to land before stopping anyway. */
 export const TRANSFER_ON_STOP_WAIT_MS = 1500;
 
@@ -155,7 +158,7 @@ async function assemble(
   // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
   const app = await buildApp({ backend, nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.status().term, plugins });
   try {
-    await app.listen({ host: config.httpHost, port: config.httpPort });
+    await app.listen({ host: config.httpHost, port: config.httpPort, backlog: HTTP_LISTEN_BACKLOG });
   } catch (err) {
     await app.close();
     throw new Error(`cannot listen on HTTP ${config.httpHost}:${config.httpPort}: ${(err as Error).message}`, { cause: err });

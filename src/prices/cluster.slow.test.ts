@@ -202,14 +202,10 @@ describe(`price pipeline on a 3-node cluster (seed ${SEED})`, () => {
     expect(await historyItem(dynamo!, asset, price.timestamp)).toMatchObject({ writer: leader, term, price: price.price });
   });
 
-  // KNOWN BUG (not fixed here: it needs a ForwardRefresh RPC field): misses of one asset on
-  // several nodes reach the leader a little apart (each node first reads Redis and the history,
-  // slow under this burst), so a forward that arrives just after the leader's refresh finished
-  // fetches again. Intermittent, timing-dependent: in one run of four, 2 fetches per exchange
-  // for 9 of 10 assets (seed 52542372). Fix: the follower sends the time it saw the miss
-  // (`not_before_ms`); the leader answers with this term's price computed after it instead of
-  // fetching. Run with PRICES_CLUSTER_SINGLE_FLIGHT=1.
-  it.runIf(process.env['PRICES_CLUSTER_SINGLE_FLIGHT'] === '1')(`${CONCURRENT_GETS} concurrent GETs over every node for ${CONCURRENT_COLD_ASSETS} uncached cold assets: one fetch per asset per exchange`, async () => {
+  // Misses of one asset on several nodes reach the leader a little apart; each forward carries
+  // the time its miss was seen (`not_before_ms`), and the leader answers with this term's price
+  // computed after it instead of fetching again (seed 52542372 once showed 2 fetches without it).
+  it(`${CONCURRENT_GETS} concurrent GETs over every node for ${CONCURRENT_COLD_ASSETS} uncached cold assets: one fetch per asset per exchange`, async () => {
     const cold = Array.from({ length: CONCURRENT_COLD_ASSETS }, () => pick(900, 1000));
     expect(await redis!.exists(...cold.map(priceKey)), 'cold assets cached already').toBe(0);
     const before = await Promise.all(cold.map(quotesServed));
