@@ -6,9 +6,9 @@ import { RejectReason, TransportRejection } from './rejection.js';
 const auth = new HeaderAuthenticator('cluster-a', 'token-123456', 'n2', new Set(['n1', 'n3']));
 const good: WireHeader = { clusterId: 'cluster-a', token: 'token-123456', from: 'n1', to: 'n2', senderEpoch: 'e', seq: 1, seqFloor: 1 };
 
-function reasonOf(header: WireHeader): string | null {
+function reasonOf(header: WireHeader, check: (h: WireHeader) => void = (h) => auth.verify(h)): string | null {
   try {
-    auth.verify(header);
+    check(header);
     return null;
   } catch (error) {
     if (!(error instanceof TransportRejection)) throw error;
@@ -30,5 +30,23 @@ describe('HeaderAuthenticator', () => {
     [{ to: 'n3' }, RejectReason.WrongRecipient],
   ])('rejects %o as %s', (change, reason) => {
     expect(reasonOf({ ...good, ...change })).toBe(reason);
+  });
+});
+
+describe('HeaderAuthenticator.verifyFollowing (later batches of a stream)', () => {
+  const following = (h: WireHeader): void => auth.verifyFollowing(good, h);
+
+  it('accepts a later header of the same sender, whatever its seq fields', () => {
+    expect(reasonOf({ ...good, seq: 0, seqFloor: 0, senderEpoch: 'other' }, following)).toBeNull();
+  });
+
+  it.each([
+    [{ clusterId: 'cluster-b' }, RejectReason.WrongCluster],
+    [{ token: 'token-12345' }, RejectReason.BadToken],
+    [{ from: 'n3' }, RejectReason.Malformed],
+    [{ from: 'n9' }, RejectReason.Malformed],
+    [{ to: 'n3' }, RejectReason.WrongRecipient],
+  ])('rejects %o as %s', (change, reason) => {
+    expect(reasonOf({ ...good, ...change }, following)).toBe(reason);
   });
 });

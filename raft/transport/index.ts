@@ -6,6 +6,7 @@ export {
   type ExtraService,
   type GrpcTransportOptions,
   type ResolvedTransportOptions,
+  type SendMode,
   type TransportLogger,
 } from './transport-options.js';
 export type { TransportStats } from './transport-stats.js';

@@ -41,9 +41,9 @@ export interface GrpcTransportOptions {
   readonly maxMessageBytes?: number;
   /** Bound of each peer's send queue; when full the oldest message is dropped. */
   readonly maxQueuedMessagesPerPeer?: number;
-  /** Unary calls in flight to one peer at once (pipelining window). */
+  /** Unary calls in flight to one peer at once (pipelining window; sendMode 'unary' only). */
   readonly maxInflightCallsPerPeer?: number;
-  /** Messages packed into one Batch call. */
+  /** Messages packed into one Batch call or one batch written onto a peer stream. */
   readonly maxMessagesPerBatch?: number;
   /** Data bytes per InstallSnapshot chunk (default 256 KiB, or less to fit maxMessageBytes). */
   readonly chunkBytes?: number;
