@@ -105,26 +105,9 @@ export class PeerSender {
   }
 
   #takeBatch(): EnvelopeMessage[] {
-    const { maxMessagesPerBatch, maxMessageBytes } = this.ctx.options;
-    const budgetBytes = maxMessageBytes - requestOverheadBytes;
-    const batch: EnvelopeMessage[] = [];
-    let bytes = 0;
-    while (batch.length < maxMessagesPerBatch && this.queuedMessages > 0) {
-      const next = this.#queue[this.#head];
-      if (next === undefined || next.type === MessageType.Snapshot) break;
-      const size = estimateMessageBytes(next);
-      if (batch.length === 0 && size > budgetBytes) {
-        this.#head += 1;
-        this.ctx.counters.values.droppedTooLarge += 1;
-        this.ctx.options.logger?.error({ peer: this.ctx.peer, type: next.type, sizeBytes: size, budgetBytes }, 'raft message larger than maxMessageBytes dropped');
-        this.#reportUnreachable();
-        return batch;
-      }
-      if (bytes + size > budgetBytes) break;
-      bytes += size;
-      batch.push(next);
-      this.#head += 1;
-    }
+    const { batch, head, droppedTooLarge } = takeBatch(this.#queue, this.#head, this.ctx);
+    this.#head = head;
+    if (droppedTooLarge) this.#reportUnreachable();
     return batch;
   }
 
@@ -203,4 +186,37 @@ export class PeerSender {
       this.#head = 0;
     }
   }
+}
+
+/**
+ * The next batch to send from `queue[head..]`: consecutive non-snapshot messages within
+ * maxMessagesPerBatch and the byte budget of one request. A single message over the budget is
+ * dropped and counted (`droppedTooLarge`: the caller reports the peer unreachable after moving
+ * its head). Returns the batch and the new head.
+ */
+export function takeBatch(
+  queue: readonly Message[],
+  head: number,
+  ctx: PeerSenderContext,
+): { batch: EnvelopeMessage[]; head: number; droppedTooLarge: boolean } {
+  const { maxMessagesPerBatch, maxMessageBytes } = ctx.options;
+  const budgetBytes = maxMessageBytes - requestOverheadBytes;
+  const batch: EnvelopeMessage[] = [];
+  let bytes = 0;
+  let at = head;
+  while (batch.length < maxMessagesPerBatch && at < queue.length) {
+    const next = queue[at];
+    if (next === undefined || next.type === MessageType.Snapshot) break;
+    const size = estimateMessageBytes(next);
+    if (batch.length === 0 && size > budgetBytes) {
+      ctx.counters.values.droppedTooLarge += 1;
+      ctx.options.logger?.error({ peer: ctx.peer, type: next.type, sizeBytes: size, budgetBytes }, 'raft message larger than maxMessageBytes dropped');
+      return { batch, head: at + 1, droppedTooLarge: true };
+    }
+    if (bytes + size > budgetBytes) break;
+    bytes += size;
+    batch.push(next as EnvelopeMessage);
+    at += 1;
+  }
+  return { batch, head: at, droppedTooLarge: false };
 }

@@ -1,10 +1,9 @@
 import { Metadata, status as GrpcStatus, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
 import { MessageType, type Message } from '../core/types.js';
 import { encodeEnvelope, encodeHeader, type EnvelopeMessage, type HeaderWire } from './codec.js';
-import { estimateMessageBytes, type PeerSenderContext } from './peer-sender.js';
+import { takeBatch, type PeerSenderContext } from './peer-sender.js';
 import { RaftMethod, raftServiceDefinition } from './raft-proto.js';
 import { SnapshotStreamer } from './snapshot-streamer.js';
-import { requestOverheadBytes } from './transport-options.js';
 
 /** One open `Stream` call to the peer. */
 interface PeerStream {
@@ -85,26 +84,9 @@ export class StreamPeerSender {
   }
 
   #takeBatch(): EnvelopeMessage[] {
-    const { maxMessagesPerBatch, maxMessageBytes } = this.ctx.options;
-    const budgetBytes = maxMessageBytes - requestOverheadBytes;
-    const batch: EnvelopeMessage[] = [];
-    let bytes = 0;
-    while (batch.length < maxMessagesPerBatch && this.queuedMessages > 0) {
-      const next = this.#queue[this.#head];
-      if (next === undefined || next.type === MessageType.Snapshot) break;
-      const size = estimateMessageBytes(next);
-      if (batch.length === 0 && size > budgetBytes) {
-        this.#head += 1;
-        this.ctx.counters.values.droppedTooLarge += 1;
-        this.ctx.options.logger?.error({ peer: this.ctx.peer, type: next.type, sizeBytes: size, budgetBytes }, 'raft message larger than maxMessageBytes dropped');
-        this.#reportUnreachable();
-        return batch;
-      }
-      if (bytes + size > budgetBytes) break;
-      bytes += size;
-      batch.push(next);
-      this.#head += 1;
-    }
+    const { batch, head, droppedTooLarge } = takeBatch(this.#queue, this.#head, this.ctx);
+    this.#head = head;
+    if (droppedTooLarge) this.#reportUnreachable();
     return batch;
   }
 
