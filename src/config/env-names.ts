@@ -29,6 +29,13 @@ export const NodeEnv = {
   LOG_LEVEL: 'LOG_LEVEL',
   /** Milliseconds per Raft tick. */
   RAFT_TICK_MS: 'RAFT_TICK_MS',
+  /** Price refresh interval of each tier (Redis TTL = 3 x interval). */
+  PRICE_HOT_INTERVAL_MS: 'PRICE_HOT_INTERVAL_MS',
+  PRICE_MEDIUM_INTERVAL_MS: 'PRICE_MEDIUM_INTERVAL_MS',
+  PRICE_COLD_INTERVAL_MS: 'PRICE_COLD_INTERVAL_MS',
+  /** Idempotency keys remembered: at most this many, for at most this long (leader time). */
+  IDEMPOTENCY_KEYS_MAX: 'IDEMPOTENCY_KEYS_MAX',
+  IDEMPOTENCY_KEY_TTL_MS: 'IDEMPOTENCY_KEY_TTL_MS',
 } as const;
 
 export const ExchangeEnv = {

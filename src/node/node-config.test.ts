@@ -89,6 +89,10 @@ describe('loadNodeConfig', () => {
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of'],
     [{ RAFT_TICK_MS: '0' }, 'RAFT_TICK_MS must be an integer 1..1000, got "0"'],
     [{ RAFT_TICK_MS: '2.5' }, 'RAFT_TICK_MS must be an integer 1..1000'],
+    [{ PRICE_HOT_INTERVAL_MS: '10' }, 'PRICE_HOT_INTERVAL_MS must be an integer 50..86400000, got "10"'],
+    [{ PRICE_COLD_INTERVAL_MS: 'soon' }, 'PRICE_COLD_INTERVAL_MS must be an integer'],
+    [{ IDEMPOTENCY_KEYS_MAX: '0' }, 'IDEMPOTENCY_KEYS_MAX must be an integer 1..10000000, got "0"'],
+    [{ IDEMPOTENCY_KEY_TTL_MS: '-5' }, 'IDEMPOTENCY_KEY_TTL_MS must be an integer'],
   ])('rejects %o with a precise message', (patch, message) => {
     const env: NodeJS.ProcessEnv = { ...BASE };
     for (const [k, v] of Object.entries(patch)) {
@@ -114,5 +118,16 @@ describe('parseMemberList', () => {
 
   it('rejects an entry without an id', () => {
     expect(() => parseMemberList('PEERS', '=a:1', () => true)).toThrow(ConfigError);
+  });
+});
+
+describe('optional tuning', () => {
+  it('reads tier intervals and idempotency bounds, null when unset', () => {
+    const unset = loadNodeConfig([], { ...BASE });
+    expect(unset.priceIntervalsMs).toEqual({ hot: null, medium: null, cold: null });
+    expect(unset.idempotencyKeysMax).toBeNull();
+    const set = loadNodeConfig(['--price-medium-interval-ms', '5000'], { ...BASE, PRICE_HOT_INTERVAL_MS: '500', IDEMPOTENCY_KEYS_MAX: '10', IDEMPOTENCY_KEY_TTL_MS: '60000' });
+    expect(set.priceIntervalsMs).toEqual({ hot: 500, medium: 5000, cold: null });
+    expect([set.idempotencyKeysMax, set.idempotencyKeyTtlMs]).toEqual([10, 60000]);
   });
 });

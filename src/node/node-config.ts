@@ -24,6 +24,11 @@ export interface NodeConfig {
   readonly tickMs: number;
   /** Longest a write or a linearizable read may wait for a leader/quorum before a 503. */
   readonly requestTimeoutMs: number;
+  /** Price refresh interval per tier (null: the pipeline's default). */
+  readonly priceIntervalsMs: { readonly hot: number | null; readonly medium: number | null; readonly cold: number | null };
+  /** Idempotency key bounds (null: the state machine's default). */
+  readonly idempotencyKeysMax: number | null;
+  readonly idempotencyKeyTtlMs: number | null;
 }
 
 const FLAG_OF: Readonly<Record<string, string>> = {
@@ -43,6 +48,11 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'symbols-file': NodeEnv.SYMBOLS_FILE,
   'log-level': NodeEnv.LOG_LEVEL,
   'tick-ms': NodeEnv.RAFT_TICK_MS,
+  'price-hot-interval-ms': NodeEnv.PRICE_HOT_INTERVAL_MS,
+  'price-medium-interval-ms': NodeEnv.PRICE_MEDIUM_INTERVAL_MS,
+  'price-cold-interval-ms': NodeEnv.PRICE_COLD_INTERVAL_MS,
+  'idempotency-keys-max': NodeEnv.IDEMPOTENCY_KEYS_MAX,
+  'idempotency-key-ttl-ms': NodeEnv.IDEMPOTENCY_KEY_TTL_MS,
 };
 
 export const NODE_ID_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
@@ -150,7 +160,21 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
     logLevel,
     tickMs,
     requestTimeoutMs: REQUEST_TIMEOUT_MS_DEFAULT,
+    priceIntervalsMs: {
+      hot: optionalInt('PRICE_HOT_INTERVAL_MS', get('price-hot-interval-ms'), 50, 86_400_000),
+      medium: optionalInt('PRICE_MEDIUM_INTERVAL_MS', get('price-medium-interval-ms'), 50, 86_400_000),
+      cold: optionalInt('PRICE_COLD_INTERVAL_MS', get('price-cold-interval-ms'), 50, 86_400_000),
+    },
+    idempotencyKeysMax: optionalInt('IDEMPOTENCY_KEYS_MAX', get('idempotency-keys-max'), 1, 10_000_000),
+    idempotencyKeyTtlMs: optionalInt('IDEMPOTENCY_KEY_TTL_MS', get('idempotency-key-ttl-ms'), 1000, 365 * 86_400_000),
   };
+}
+
+function optionalInt(name: string, raw: string | undefined, min: number, max: number): number | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer ${min}..${max}, got "${raw}"`);
+  return n;
 }
 
 function nonEmpty(v: string | undefined): string | null {

@@ -14,6 +14,7 @@ import { BazaarError, BazaarErrorCode } from '../errors.js';
 import { buildApp } from '../http/app.js';
 import { createPriceService, type PriceService } from '../prices/price-service.js';
 import { pricesRoutes } from '../prices/prices-routes.js';
+import { tierConfig } from '../prices/tiers.js';
 import { adminRoutes } from './admin-routes.js';
 import { BazaarRpcClients, RpcAuth, bazaarServiceDefinition, bazaarServiceImplementation } from './bazaar-rpc.js';
 import type { NodeConfig } from './node-config.js';
@@ -43,7 +44,7 @@ export async function startNode(config: NodeConfig, logger: Logger = pino({ leve
   collectDefaultMetrics({ register: registry });
   await mkdir(config.dataDir, { recursive: true });
   const symbols = await loadSymbols(config.symbolsFile);
-  const machine = await openMachine(join(config.dataDir, 'state'), symbols);
+  const machine = await openMachine(join(config.dataDir, 'state'), symbols, config);
   const cleanups: (() => Promise<void> | void)[] = [() => machine.close()];
   try {
     return await assemble(config, { log, root: logger }, registry, symbols, machine, cleanups);
@@ -77,6 +78,9 @@ async function assemble(
     dynamoEndpoint: config.dynamoEndpoint,
     region: config.awsRegion,
     registry,
+    tiers: tierConfig(
+      Object.fromEntries(Object.entries(config.priceIntervalsMs).filter((e): e is [string, number] => e[1] !== null)),
+    ),
     logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
     writerId: config.nodeId,
   });
@@ -203,9 +207,15 @@ async function gracefulStop(
   log.info('stopped');
 }
 
-async function openMachine(dir: string, symbols: string[]): Promise<BazaarStateMachine> {
+async function openMachine(dir: string, symbols: string[], config: NodeConfig): Promise<BazaarStateMachine> {
   try {
-    return await BazaarStateMachine.open({ dir, symbols, ...DEFAULT_STATE_MACHINE_LIMITS });
+    return await BazaarStateMachine.open({
+      dir,
+      symbols,
+      ...DEFAULT_STATE_MACHINE_LIMITS,
+      idempotencyKeysMax: config.idempotencyKeysMax ?? DEFAULT_STATE_MACHINE_LIMITS.idempotencyKeysMax,
+      idempotencyKeyTtlMs: config.idempotencyKeyTtlMs ?? DEFAULT_STATE_MACHINE_LIMITS.idempotencyKeyTtlMs,
+    });
   } catch (err) {
     const cause = (err as { cause?: { code?: unknown; cause?: { code?: unknown } } }).cause;
     if (cause?.code === 'LEVEL_LOCKED' || cause?.cause?.code === 'LEVEL_LOCKED') {
