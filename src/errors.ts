@@ -57,12 +57,15 @@ export const RETRY_AFTER_SECONDS = 1;
 export class BazaarError extends Error {
   readonly code: BazaarErrorCode;
   readonly status: number;
+  /** For a failed write: false when it certainly did not execute (clients may retry freely). */
+  readonly executed: boolean | undefined;
 
-  constructor(code: BazaarErrorCode, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: BazaarErrorCode, message: string, options: { cause?: unknown; executed?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BazaarError';
     this.code = code;
     this.status = STATUS_OF_BAZAAR_CODE[code];
+    this.executed = options.executed;
   }
 }
 
@@ -78,6 +81,8 @@ export interface DescribedError {
   readonly message: string;
   /** Set for 503: the Retry-After header value. */
   readonly retryAfterSeconds: number | null;
+  /** Set when a failed write certainly did not execute (`false`). */
+  readonly executed?: boolean;
 }
 
 function raftCodeOf(error: unknown): string | null {
@@ -94,6 +99,7 @@ export function describeError(error: unknown): DescribedError {
       code: error.code,
       message: error.message,
       retryAfterSeconds: error.status === 503 ? RETRY_AFTER_SECONDS : null,
+      ...(error.executed === undefined ? {} : { executed: error.executed }),
     };
   }
   const raftCode = raftCodeOf(error);

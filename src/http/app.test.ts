@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RaftError, RaftDriverErrorCode } from '../../raft/driver/raft-errors.js';
+import { BazaarError, BazaarErrorCode } from '../errors.js';
 import { startTestApp, type TestApp } from './app-test-kit.js';
 
 let t: TestApp;
@@ -157,6 +158,36 @@ describe('unavailability and plugins', () => {
       const trade = await down.app.inject({ method: 'POST', url: '/orders', payload: { name: 'aapl', quantity: 1, type: 'BUY' } });
       expect(trade.statusCode).toBe(503);
       expect((await down.app.inject({ url: '/metrics' })).body).toMatch(/bazaar_trades_total\{outcome="unavailable"\} 1/);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('says "executed": false on a 503 for a write that certainly did not run, and nothing when unknown', async () => {
+    let certain = true;
+    const down = await startTestApp({
+      backend: (local) => ({
+        ...local,
+        metricsText: () => local.metricsText(),
+        clusterStatus: () => local.clusterStatus(),
+        readOrder: (n) => local.readOrder(n),
+        readStock: (name, c) => local.readStock(name, c),
+        trade: () =>
+          Promise.reject(
+            certain
+              ? new BazaarError(BazaarErrorCode.Unavailable, 'no leader; not executed', { executed: false })
+              : new BazaarError(BazaarErrorCode.Unavailable, 'outcome unknown'),
+          ),
+      }),
+    });
+    try {
+      const payload = { name: 'aapl', quantity: 1, type: 'BUY' };
+      const refused = await down.app.inject({ method: 'POST', url: '/orders', payload });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json()).toEqual({ error: { code: 503, message: 'no leader; not executed', executed: false } });
+      certain = false;
+      const unknown = await down.app.inject({ method: 'POST', url: '/orders', payload });
+      expect(unknown.json()).toEqual({ error: { code: 503, message: 'outcome unknown' } });
     } finally {
       await down.close();
     }

@@ -11,12 +11,13 @@ import { BazaarErrorCode, describeError, type DescribedError } from '../errors.j
 const MSG_ROUTE_PREFIXES = ['/prices', '/refresh'];
 
 export interface ErrorBody {
-  readonly error: { readonly code: number; readonly message: string };
+  readonly error: { readonly code: number; readonly message: string; readonly executed?: boolean };
   readonly msg?: string;
 }
 
-export function errorBody(status: number, message: string, withMsg: boolean): ErrorBody {
-  return withMsg ? { error: { code: status, message }, msg: message } : { error: { code: status, message } };
+export function errorBody(status: number, message: string, withMsg: boolean, executed?: boolean): ErrorBody {
+  const error = executed === undefined ? { code: status, message } : { code: status, message, executed };
+  return withMsg ? { error, msg: message } : { error };
 }
 
 function wantsMsg(request: FastifyRequest): boolean {
@@ -30,7 +31,7 @@ export function sendDescribed(request: FastifyRequest, reply: FastifyReply, desc
   return reply
     .code(described.status)
     .type('application/json; charset=utf-8')
-    .send(errorBody(described.status, described.message, wantsMsg(request)));
+    .send(errorBody(described.status, described.message, wantsMsg(request), described.executed));
 }
 
 interface AjvError {

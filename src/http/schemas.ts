@@ -16,7 +16,11 @@ export const errorResponseSchema = {
     error: {
       type: 'object',
       required: ['code', 'message'],
-      properties: { code: { type: 'integer' }, message: { type: 'string' } },
+      properties: {
+        code: { type: 'integer' },
+        message: { type: 'string' },
+        executed: { type: 'boolean', description: 'false: this write certainly did not execute (safe to retry)' },
+      },
     },
     msg: { type: 'string', description: 'Same text as error.message (price routes only)' },
   },

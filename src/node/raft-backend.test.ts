@@ -109,7 +109,7 @@ describe('RaftBackend.trade retries', () => {
       forward: () => Promise.reject(grpcError('No connection established. Last error: connect ECONNREFUSED')),
       requestTimeoutMs: 150,
     });
-    await expect(b.trade(TRADE, null)).rejects.toMatchObject({ code: BazaarErrorCode.Unavailable, message: expect.stringContaining('was not executed') });
+    await expect(b.trade(TRADE, null)).rejects.toMatchObject({ code: BazaarErrorCode.Unavailable, message: expect.stringContaining('was not executed'), executed: false });
   });
 
   it('does not retry a forward whose connection dropped mid-call (it may have executed)', async () => {
@@ -117,7 +117,7 @@ describe('RaftBackend.trade retries', () => {
       status: () => ({ role: Role.Follower, leader: 'n2' }),
       forward: () => Promise.reject(grpcError('Connection dropped')),
     });
-    await expect(b.trade(TRADE, null)).rejects.toMatchObject({ code: BazaarErrorCode.Unavailable, message: expect.stringContaining('may or may not') });
+    await expect(b.trade(TRADE, null)).rejects.toMatchObject({ code: BazaarErrorCode.Unavailable, message: expect.stringContaining('may or may not'), executed: undefined });
     expect(calls.forward).toBe(1);
   });
 

@@ -67,7 +67,7 @@ export class RaftBackend implements BazaarBackend {
     const deadline = Date.now() + this.o.requestTimeoutMs;
     for (;;) {
       const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) throw unavailable('no leader reachable within the request timeout; the trade was not executed');
+      if (remainingMs <= 0) throw unavailable('no leader reachable within the request timeout; the trade was not executed', undefined, false);
       const st = this.o.raft.status();
       if (st.role === Role.Leader) {
         try {
@@ -175,8 +175,11 @@ export class RaftBackend implements BazaarBackend {
   }
 }
 
-function unavailable(message: string, cause?: unknown): BazaarError {
-  return new BazaarError(BazaarErrorCode.Unavailable, message, cause === undefined ? {} : { cause });
+function unavailable(message: string, cause?: unknown, executed?: boolean): BazaarError {
+  return new BazaarError(BazaarErrorCode.Unavailable, message, {
+    ...(cause === undefined ? {} : { cause }),
+    ...(executed === undefined ? {} : { executed }),
+  });
 }
 
 function sleep(ms: number): Promise<void> {
