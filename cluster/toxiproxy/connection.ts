@@ -33,7 +33,9 @@ export class ProxyConnection {
   /** Dials the upstream; toxics are read when the links start (after the dial). */
   open(upstream: UpstreamAddress, currentToxics: () => readonly ToxicSpec[]): void {
     this.client.pause();
-    const socket = connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
+    // noDelay: forward small writes at once. With Nagle on the proxy's sockets, small RPC frames
+    // meet the peer's delayed ACK and stall ~40 ms (real Toxiproxy, in Go, disables Nagle too).
+    const socket = connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true, noDelay: true });
     this.upstreamSocket = socket;
     socket.on('error', () => undefined);
     socket.on('close', () => this.socketClosed());

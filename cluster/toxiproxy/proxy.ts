@@ -61,7 +61,7 @@ export class Proxy {
     if (this.enabled) return;
     const address = parseHostPort(this.listen);
     if (address === undefined) throw new Error(`proxy ${this.name}: listen ${this.listen} was validated`);
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket));
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) => reject(new ApiError(`listen tcp ${this.listen}: ${error.message}`, 500)));
       server.listen({ host: listenHost(address.host), port: address.port }, () => resolve());
