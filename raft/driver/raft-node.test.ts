@@ -9,6 +9,7 @@ import { MemoryNetwork } from './memory-transport.js';
 import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
 import { silentLogger } from './raft-logger.js';
 import { RaftNode } from './raft-node.js';
+import { LevelLogStorage } from '../storage/level-log-storage.js';
 
 const ids = ['n1', 'n2', 'n3'];
 const seedBase = Number(process.env['RAFT_TEST_SEED'] ?? 1234);
@@ -159,6 +160,32 @@ describe('RaftNode (3 drivers, in-memory network, real LevelDB)', () => {
     for (let i = 25; i < 60; i++) await lead2.node.propose(encodePut(`d${i}`, `v${i}`));
     await waitFor('a snapshot after restart', () => lead2.node.status().snapshotsTaken > 0);
     for (let i = 0; i < 60; i++) expect(lead2.sm.get(`d${i}`)).toBe(`v${i}`);
+  });
+
+  it('accepts a state machine ahead of a lost commit-only write, refuses one beyond the stored log', async () => {
+    await startAll();
+    const lead = await waitFor('a leader', leader);
+    for (let i = 0; i < 10; i++) await lead.node.propose(encodePut(`c${i}`, `v${i}`));
+    const victim = follower(lead);
+    const victimId = victim.node.status().id;
+    await waitFor('the follower applied everything', () => victim.node.status().applied >= lead.node.status().applied);
+    const keptSm = victim.sm;
+    const applied = keptSm.stats().applied;
+    await victim.node.stop();
+    members.delete(victimId);
+    // Simulate a power loss that kept the state machine's write but lost the newest commit index.
+    const storage = await LevelLogStorage.open(join(root, victimId));
+    const { hardState } = await storage.load();
+    await storage.persistReady({ hardState: { ...hardState, commit: 1 }, snapshot: null, entries: [], mustSync: true });
+    await storage.close();
+    const back = await startMember(victimId, 300, keptSm);
+    expect(back.node.status().applied).toBe(applied);
+    expect(back.node.status().commit).toBeGreaterThanOrEqual(applied);
+    await back.node.stop();
+    members.delete(victimId);
+    // A state machine beyond everything the log holds belongs to another data directory.
+    await rm(join(root, victimId), { recursive: true, force: true });
+    await expect(startMember(victimId, 400, keptSm)).rejects.toMatchObject({ code: RaftDriverErrorCode.StorageCorrupt });
   });
 
   it('compacts the log and catches a lagging follower up through a snapshot', async () => {

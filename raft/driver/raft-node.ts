@@ -87,8 +87,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       onFsync: (sample) => node?.recordFsync(sample.durationMs, sample.entries),
     });
     try {
-      const restored = await storage.load();
-      const applied = await recoverStateMachine(options, restored);
+      const loaded = await storage.load();
+      const applied = await recoverStateMachine(options, loaded);
+      const restored = withCommitAtLeast(loaded, applied);
       const core = new RaftCore(config, createRng(seed), restored);
       node = new RaftNode(options, resolved, config, core, storage, applied, restored.snapshot?.meta.index ?? 0);
       logger.info(
@@ -334,14 +335,20 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   }
 }
 
-/** Bring the state machine to the stored snapshot when it holds less; returns the applied index. */
+/**
+ * Bring the state machine to the stored snapshot when it holds less; returns the applied index.
+ * A state machine may be ahead of the stored commit index (commit-only hard states are written
+ * without fsync, so a power loss can lose the newest one) but never beyond the stored log: it
+ * only ever applied committed entries, and those were synced to the log before being applied.
+ */
 async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: RestoredState): Promise<number> {
   const machineApplied = await options.stateMachine.appliedIndex();
   const snapshot = restored.snapshot;
-  if (machineApplied > restored.hardState.commit && machineApplied > (snapshot?.meta.index ?? 0)) {
+  const lastStored = Math.max(restored.entries[restored.entries.length - 1]?.index ?? 0, snapshot?.meta.index ?? 0);
+  if (machineApplied > lastStored) {
     throw new RaftError(
       RaftDriverErrorCode.StorageCorrupt,
-      `state machine applied ${machineApplied} beyond the log's commit ${restored.hardState.commit}: data directories do not match`,
+      `state machine applied ${machineApplied} beyond the log's last stored entry ${lastStored}: data directories do not match`,
     );
   }
   if (snapshot !== null && machineApplied < snapshot.meta.index) {
@@ -349,6 +356,12 @@ async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: Res
     return snapshot.meta.index;
   }
   return machineApplied;
+}
+
+/** Entries the state machine applied were committed: the restored commit is at least that. */
+function withCommitAtLeast(restored: RestoredState, applied: number): RestoredState {
+  if (applied <= restored.hardState.commit) return restored;
+  return { ...restored, hardState: { ...restored.hardState, commit: applied } };
 }
 
 function proposeError(code: RaftErrorCode, leader: NodeId | null): RaftError {

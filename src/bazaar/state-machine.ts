@@ -28,8 +28,10 @@ import { SerialQueue, AppliedWaiters } from './serial.js';
  *   s:<name>          stock tuple
  *   o:<number,16d>    order tuple
  *   k:<seq,16d>       idempotency key tuple (seq order = age order)
- * Every applied batch is ONE synced LevelDB batch with all its changes and `m:meta.applied`,
- * so a restart resumes exactly at `appliedIndex()`.
+ * Every applied batch is ONE LevelDB batch with all its changes and `m:meta.applied`, so a
+ * restart resumes exactly at `appliedIndex()`. It is not fsynced: the Raft log (synced before
+ * any entry is applied) is the source of truth, and a batch lost to a power failure is applied
+ * again from the log on restart, deterministically, with the same results.
  *
  * In memory: every stock (the catalog is small) and every idempotency key (bounded); orders are
  * read from LevelDB through a bounded LRU. Reads see a batch only once it is durable:
@@ -356,7 +358,7 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
 
   private async writeBatch(ops: BatchOp[]): Promise<void> {
     try {
-      await this.db.batch(ops, { sync: true });
+      await this.db.batch(ops, { sync: false });
     } catch (err) {
       this.failure = new Error(`state machine LevelDB write failed: ${(err as Error).message}`, { cause: err });
       this.waiters.failAll(this.failure);
