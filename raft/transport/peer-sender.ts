@@ -2,8 +2,9 @@ import { Metadata, status as GrpcStatus, type Client, type ServiceError } from '
 import { MessageType, type Message, type NodeId } from '../core/types.js';
 import { encodeBody, encodeEnvelope, encodeHeader, envelopeBodyOf, type EnvelopeMessage, type HeaderWire } from './codec.js';
 import { RaftMethod, raftServiceDefinition } from './raft-proto.js';
+import { PeerQueue } from './peer-queue.js';
 import { SnapshotStreamer } from './snapshot-streamer.js';
-import { requestOverheadBytes, type ResolvedTransportOptions } from './transport-options.js';
+import type { ResolvedTransportOptions } from './transport-options.js';
 import type { TransportCounters } from './transport-stats.js';
 import type { TransportHooks } from './transport.js';
 
@@ -52,8 +53,7 @@ export interface PeerSenderContext {
  * through their own lane (one stream at a time) and do not block the queue.
  */
 export class PeerSender {
-  #queue: Message[] = [];
-  #head = 0;
+  readonly #queue: PeerQueue;
   #inflight = 0;
   #nextSeq = 1;
   readonly #pendingSeqs = new Set<number>();
@@ -63,52 +63,38 @@ export class PeerSender {
 
   constructor(private readonly ctx: PeerSenderContext) {
     this.#snapshots = new SnapshotStreamer(ctx, () => this.#header(0, 0));
+    this.#queue = new PeerQueue(ctx, () => this.#reportUnreachable());
   }
 
   get queuedMessages(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.size;
   }
 
   enqueue(message: Message): void {
     if (this.#closed) return;
-    this.#queue.push(message);
-    if (this.queuedMessages > this.ctx.options.maxQueuedMessagesPerPeer) {
-      this.#head += 1;
-      this.ctx.counters.values.droppedQueueFull += 1;
-      this.#reportUnreachable();
-    }
+    this.#queue.enqueue(message);
   }
 
   /** Start calls while the window allows. */
   pump(): void {
     while (!this.#closed && this.#inflight < this.ctx.options.maxInflightCallsPerPeer && this.queuedMessages > 0) {
-      const first = this.#queue[this.#head];
-      if (first === undefined) throw new Error('peer queue: head out of bounds');
-      if (first.type === MessageType.Snapshot) {
-        this.#head += 1;
-        this.#snapshots.send(first);
+      const next = this.#queue.next();
+      if (next === null) break;
+      if ('snapshot' in next) {
+        this.#snapshots.send(next.snapshot);
         continue;
       }
-      const batch = this.#takeBatch();
-      if (batch.length > 0) this.#issue(batch);
+      if (next.batch.length > 0) this.#issue(next.batch);
     }
-    this.#compact();
+    this.#queue.compact();
   }
 
   close(): void {
     this.#closed = true;
-    this.#queue = [];
-    this.#head = 0;
+    this.#queue.clear();
     for (const call of this.#calls) call.cancel();
     this.#calls.clear();
     this.#snapshots.close();
-  }
-
-  #takeBatch(): EnvelopeMessage[] {
-    const { batch, head, droppedTooLarge } = takeBatch(this.#queue, this.#head, this.ctx);
-    this.#head = head;
-    if (droppedTooLarge) this.#reportUnreachable();
-    return batch;
   }
 
   #header(seq: number, seqFloor: number): HeaderWire {
@@ -157,7 +143,7 @@ export class PeerSender {
    */
   #failed(error: ServiceError, messages: number): void {
     const { logger } = this.ctx.options;
-    this.ctx.counters.values.droppedAfterFailure += this.#dropQueued();
+    this.ctx.counters.values.droppedAfterFailure += this.#queue.dropNonSnapshots();
     const rejected = [GrpcStatus.UNAUTHENTICATED, GrpcStatus.INVALID_ARGUMENT, GrpcStatus.RESOURCE_EXHAUSTED].includes(error.code);
     const fields = { peer: this.ctx.peer, code: GrpcStatus[error.code], details: error.details, messages };
     if (rejected) logger?.warn(fields, 'peer rejected raft messages (cluster id, token or limits differ?)');
@@ -165,58 +151,9 @@ export class PeerSender {
     this.#reportUnreachable();
   }
 
-  /** Drop every queued non-snapshot message; returns how many. Snapshots still go. */
-  #dropQueued(): number {
-    const kept = this.#queue.slice(this.#head).filter((m) => m.type === MessageType.Snapshot);
-    const dropped = this.queuedMessages - kept.length;
-    this.#queue = kept;
-    this.#head = 0;
-    return dropped;
-  }
-
   #reportUnreachable(): void {
     this.ctx.counters.values.unreachable += 1;
     this.ctx.hooks.onUnreachable(this.ctx.peer);
   }
-
-  /** Reclaim the consumed prefix of the queue once it dominates the array. */
-  #compact(): void {
-    if (this.#head > 0 && this.#head * 2 >= this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-  }
 }
 
-/**
- * The next batch to send from `queue[head..]`: consecutive non-snapshot messages within
- * maxMessagesPerBatch and the byte budget of one request. A single message over the budget is
- * dropped and counted (`droppedTooLarge`: the caller reports the peer unreachable after moving
- * its head). Returns the batch and the new head.
- */
-export function takeBatch(
-  queue: readonly Message[],
-  head: number,
-  ctx: PeerSenderContext,
-): { batch: EnvelopeMessage[]; head: number; droppedTooLarge: boolean } {
-  const { maxMessagesPerBatch, maxMessageBytes } = ctx.options;
-  const budgetBytes = maxMessageBytes - requestOverheadBytes;
-  const batch: EnvelopeMessage[] = [];
-  let bytes = 0;
-  let at = head;
-  while (batch.length < maxMessagesPerBatch && at < queue.length) {
-    const next = queue[at];
-    if (next === undefined || next.type === MessageType.Snapshot) break;
-    const size = estimateMessageBytes(next);
-    if (batch.length === 0 && size > budgetBytes) {
-      ctx.counters.values.droppedTooLarge += 1;
-      ctx.options.logger?.error({ peer: ctx.peer, type: next.type, sizeBytes: size, budgetBytes }, 'raft message larger than maxMessageBytes dropped');
-      return { batch, head: at + 1, droppedTooLarge: true };
-    }
-    if (bytes + size > budgetBytes) break;
-    bytes += size;
-    batch.push(next as EnvelopeMessage);
-    at += 1;
-  }
-  return { batch, head: at, droppedTooLarge: false };
-}

@@ -1,7 +1,8 @@
 import { Metadata, status as GrpcStatus, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
-import { MessageType, type Message } from '../core/types.js';
+import type { Message } from '../core/types.js';
 import { encodeEnvelope, encodeHeader, type EnvelopeMessage, type HeaderWire } from './codec.js';
-import { takeBatch, type PeerSenderContext } from './peer-sender.js';
+import { PeerQueue } from './peer-queue.js';
+import type { PeerSenderContext } from './peer-sender.js';
 import { RaftMethod, raftServiceDefinition } from './raft-proto.js';
 import { SnapshotStreamer } from './snapshot-streamer.js';
 
@@ -29,8 +30,7 @@ interface PeerStream {
  * Snapshots go through their own InstallSnapshot lane and do not block the queue.
  */
 export class StreamPeerSender {
-  #queue: Message[] = [];
-  #head = 0;
+  readonly #queue: PeerQueue;
   #stream: PeerStream | null = null;
   #waitingDrain = false;
   readonly #snapshots: SnapshotStreamer;
@@ -38,42 +38,35 @@ export class StreamPeerSender {
 
   constructor(private readonly ctx: PeerSenderContext) {
     this.#snapshots = new SnapshotStreamer(ctx, () => this.#header());
+    this.#queue = new PeerQueue(ctx, () => this.#reportUnreachable());
   }
 
   get queuedMessages(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.size;
   }
 
   enqueue(message: Message): void {
     if (this.#closed) return;
-    this.#queue.push(message);
-    if (this.queuedMessages > this.ctx.options.maxQueuedMessagesPerPeer) {
-      this.#head += 1;
-      this.ctx.counters.values.droppedQueueFull += 1;
-      this.#reportUnreachable();
-    }
+    this.#queue.enqueue(message);
   }
 
   /** Write queued messages while the stream takes them. */
   pump(): void {
     while (!this.#closed && !this.#waitingDrain && this.#stream?.ending !== true && this.queuedMessages > 0) {
-      const first = this.#queue[this.#head];
-      if (first === undefined) throw new Error('peer queue: head out of bounds');
-      if (first.type === MessageType.Snapshot) {
-        this.#head += 1;
-        this.#snapshots.send(first);
+      const next = this.#queue.next();
+      if (next === null) break;
+      if ('snapshot' in next) {
+        this.#snapshots.send(next.snapshot);
         continue;
       }
-      const batch = this.#takeBatch();
-      if (batch.length > 0) this.#write(batch);
+      if (next.batch.length > 0) this.#write(next.batch);
     }
-    this.#compact();
+    this.#queue.compact();
   }
 
   close(): void {
     this.#closed = true;
-    this.#queue = [];
-    this.#head = 0;
+    this.#queue.clear();
     const stream = this.#stream;
     this.#stream = null;
     if (stream !== null) {
@@ -81,13 +74,6 @@ export class StreamPeerSender {
       stream.call.cancel();
     }
     this.#snapshots.close();
-  }
-
-  #takeBatch(): EnvelopeMessage[] {
-    const { batch, head, droppedTooLarge } = takeBatch(this.#queue, this.#head, this.ctx);
-    this.#head = head;
-    if (droppedTooLarge) this.#reportUnreachable();
-    return batch;
   }
 
   #header(): HeaderWire {
@@ -162,7 +148,7 @@ export class StreamPeerSender {
    */
   #failed(error: Pick<ServiceError, 'code' | 'details'>): void {
     const { logger } = this.ctx.options;
-    this.ctx.counters.values.droppedAfterFailure += this.#dropQueued();
+    this.ctx.counters.values.droppedAfterFailure += this.#queue.dropNonSnapshots();
     const rejected = [GrpcStatus.UNAUTHENTICATED, GrpcStatus.INVALID_ARGUMENT, GrpcStatus.RESOURCE_EXHAUSTED].includes(error.code);
     const fields = { peer: this.ctx.peer, code: GrpcStatus[error.code], details: error.details };
     if (rejected) logger?.warn(fields, 'peer rejected a raft stream (cluster id, token or limits differ?)');
@@ -170,26 +156,9 @@ export class StreamPeerSender {
     this.#reportUnreachable();
   }
 
-  /** Drop every queued non-snapshot message; returns how many. Snapshots still go. */
-  #dropQueued(): number {
-    const kept = this.#queue.slice(this.#head).filter((m) => m.type === MessageType.Snapshot);
-    const dropped = this.queuedMessages - kept.length;
-    this.#queue = kept;
-    this.#head = 0;
-    return dropped;
-  }
-
   #reportUnreachable(): void {
     this.ctx.counters.values.unreachable += 1;
     this.ctx.hooks.onUnreachable(this.ctx.peer);
-  }
-
-  /** Reclaim the consumed prefix of the queue once it dominates the array. */
-  #compact(): void {
-    if (this.#head > 0 && this.#head * 2 >= this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
   }
 }
 
