@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import { reserveFreePorts } from '../raft/index.js';
 import { nodeIds, type PortPlan, EXCHANGE_COUNT, type NodeCount } from './port-plan.js';
 
 function listen(port: number, host: string): Promise<Server> {
@@ -13,13 +14,8 @@ function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** `count` distinct ports that were free on `host` a moment ago. */
-export async function freePorts(count: number, host: string): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => listen(0, host)));
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map(close));
-  return ports;
-}
+/** `count` distinct ports, free now, outside the ephemeral range and reserved (see raft/transport/free-port.ts). */
+export const freePorts = (count: number, host: string): Promise<number[]> => reserveFreePorts(count, host);
 
 /** Throws one message naming every planned port that is already in use. */
 export async function assertPortsFree(ports: readonly { what: string; port: number }[], host: string): Promise<void> {

@@ -29,6 +29,8 @@ export { MemoryNetwork } from './driver/memory-transport.js';
 export { type FsyncSample, type LevelLogStorageOptions, LevelLogStorage } from './storage/level-log-storage.js';
 
 export type { RaftTransport, TransportHooks } from './transport/transport.js';
+/** Listen ports for processes that must know each other's address before they start. */
+export { reserveFreePort, reserveFreePorts } from './transport/free-port.js';
 export {
   GrpcTransport,
   type ExtraService,

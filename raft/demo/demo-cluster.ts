@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { reserveFreePorts } from '../transport/free-port.js';
 
 /**
  * Starts and controls demo Raft members as child processes on loopback (launcher, multi-
@@ -49,18 +49,7 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const READY_PREFIX = 'RAFT_DEMO_READY ';
 const httpTimeoutMsDefault = 15_000;
 
-export async function freeLoopbackPorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
+export const freeLoopbackPorts = (count: number): Promise<number[]> => reserveFreePorts(count, '127.0.0.1');
 
 export class DemoCluster {
   private readonly members = new Map<string, Member>();

@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { reserveFreePort } from './free-port.js';
 import { MessageType, type Message, type NodeId } from '../core/types.js';
 import { GrpcTransport } from './grpc-transport.js';
 import type { GrpcTransportOptions } from './transport-options.js';
@@ -10,14 +10,8 @@ export const loopback = '127.0.0.1';
 export const testClusterId = 'test-cluster';
 export const testToken = 'test-token-0123456789';
 
-/** A port that was free a moment ago (for peers that must know each other's address up front). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, loopback, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A reserved port outside the ephemeral range (for peers that must know each other's address up front). */
+export const freePort = (): Promise<number> => reserveFreePort(loopback);
 
 export class Recorder implements TransportHooks {
   readonly messages: Message[] = [];

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reserveFreePort } from '../../raft/index.js';
 
 /**
  * A real redis-server for slow tests: loopback, a free port, a temp dir, no persistence.
@@ -11,17 +12,7 @@ import { join } from 'node:path';
 
 const START_TIMEOUT_MS = 10_000;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = (): Promise<number> => reserveFreePort();
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

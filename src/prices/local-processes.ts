@@ -4,8 +4,8 @@
  * exactly that pid (SIGTERM, then SIGKILL after a grace period).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { reserveFreePort } from '../../raft/index.js';
 
 export interface ChildHandle {
   pid: number;
@@ -19,16 +19,7 @@ const STOP_GRACE_MS = 3_000;
 const OUTPUT_KEPT_CHARS = 4_000;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export const freePort = (): Promise<number> => reserveFreePort();
 
 function stopper(child: ChildProcess): () => Promise<void> {
   return async () => {
