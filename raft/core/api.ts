@@ -25,6 +25,13 @@ export interface RaftCoreApi {
    * (serve once applied >= index) or a ReadFailure, always one or the other.
    */
   readIndex(context: string): void;
+  /**
+   * Lease reads (config.leaseReads): whether the lease that started at `readLeaseTick()` still
+   * holds by the driver's clock. Set before feeding inputs; cleared by the core on any role change.
+   */
+  setReadLease(valid: boolean): void;
+  /** Leader: tick at which the latest quorum-confirmed heartbeat round of this term started; else -1. */
+  readLeaseTick(): number;
   /** Ask the leader to hand leadership to `to` (TimeoutNow once `to` is caught up). */
   transferLeadership(to: NodeId): TransferResult;
   /** Start an election now (tests and operators). */

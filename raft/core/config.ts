@@ -10,6 +10,15 @@ export interface RaftConfig {
   readonly heartbeatIntervalTicks: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  /**
+   * Lease-based reads (Raft thesis §6.4.1): the leader confirms its leadership with a heartbeat
+   * round every heartbeat interval, and while the driver says the lease from the latest confirmed
+   * round is still valid (`setReadLease`), it answers reads at its commit index without a round.
+   * Needs checkQuorum (followers that heard from a leader refuse votes for an election timeout);
+   * a restarted node also refuses votes for its first election timeout. Safe when clocks run at
+   * rates within the driver's drift margin; with `false` every read pays a heartbeat round.
+   */
+  readonly leaseReads: boolean;
   /** Max entries carried by one AppendEntries message. */
   readonly maxEntriesPerMessage: number;
   /** Max payload bytes carried by one AppendEntries message (at least one entry is always sent). */
@@ -39,6 +48,7 @@ export const defaultRaftConfig = {
   heartbeatIntervalTicks: 1,
   preVote: true,
   checkQuorum: true,
+  leaseReads: false,
   maxEntriesPerMessage: 256,
   maxBytesPerMessage: 1024 * 1024,
   maxInflightMessages: 64,
@@ -95,6 +105,7 @@ export function validateRaftConfig(config: RaftConfig): void {
   if (!Number.isInteger(config.compactionKeepEntries) || config.compactionKeepEntries < 0) {
     throw new Error(`compactionKeepEntries must be an integer >= 0, got ${config.compactionKeepEntries}`);
   }
+  if (config.leaseReads && !config.checkQuorum) throw new Error('leaseReads needs checkQuorum (followers must refuse votes while a leader is in lease)');
   if (config.electionTimeoutTicks < 2 * config.heartbeatIntervalTicks) {
     throw new Error(
       `electionTimeoutTicks must be an integer >= 2 x heartbeatIntervalTicks (${2 * config.heartbeatIntervalTicks}), got ${config.electionTimeoutTicks}`,

@@ -80,6 +80,10 @@ export class RaftCore implements RaftCoreApi {
   private readonly votes = new Map<NodeId, boolean>();
   private readonly progress = new Map<NodeId, Progress>();
   private transferee: NodeId | null = null;
+  /** The driver's word that the read lease from the latest confirmed round is still valid. */
+  private readLeaseValid = false;
+  /** A transfer was started this term: no lease reads until the term ends (TimeoutNow bypasses leases). */
+  private transferStartedInTerm = false;
   private readOnly: ReadOnly;
   private readonly forwardedReads = new Map<string, ForwardedRead>();
   /** Leader: something may need sending to followers at the next ready(). */
@@ -138,6 +142,7 @@ export class RaftCore implements RaftCoreApi {
     if (this.heartbeatElapsed >= this.config.heartbeatIntervalTicks) {
       this.heartbeatElapsed = 0;
       this.retryStalledSnapshots();
+      if (this.config.leaseReads && this.peers.length > 0) this.readOnly.maybeStartRound(this.log.committed, this.ticks, true);
       this.broadcastHeartbeat();
     }
   }
@@ -178,7 +183,9 @@ export class RaftCore implements RaftCoreApi {
   private acceptHigherTerm(m: Message): boolean {
     if (m.type === MessageType.Vote || m.type === MessageType.PreVote) {
       const inLease =
-        this.config.checkQuorum && this.leader !== null && this.electionElapsed < this.config.electionTimeoutTicks;
+        (this.config.checkQuorum && this.leader !== null && this.electionElapsed < this.config.electionTimeoutTicks) ||
+        // A restarted node may have confirmed a leader's lease just before it crashed.
+        (this.config.leaseReads && this.ticks < this.config.electionTimeoutTicks);
       if (inLease && !m.transfer) return false;
     }
     if (m.type === MessageType.PreVote) return true;
@@ -253,6 +260,8 @@ export class RaftCore implements RaftCoreApi {
     const pr = this.progress.get(to);
     if (pr === undefined) return { ok: false, code: RaftErrorCode.UnknownPeer, leader: this.leader };
     this.transferee = to;
+    this.transferStartedInTerm = true;
+    this.readLeaseValid = false;
     this.electionElapsed = 0; // the transfer must finish within one election timeout
     if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
     else this.sendAppend(to);
@@ -296,6 +305,8 @@ export class RaftCore implements RaftCoreApi {
       this.config.electionTimeoutTicks + this.rng.int(0, this.config.electionTimeoutTicks);
     this.votes.clear();
     this.transferee = null;
+    this.transferStartedInTerm = false;
+    this.readLeaseValid = false;
     this.failLeaderReads();
   }
 
@@ -655,8 +666,22 @@ export class RaftCore implements RaftCoreApi {
 
   // ---------------------------------------------------------------- reads
 
+  /** Lease reads (config.leaseReads): the driver says whether the lease still holds, in its clock. */
+  setReadLease(valid: boolean): void {
+    this.readLeaseValid = valid;
+  }
+
+  /** Leader tick at which the latest quorum-confirmed heartbeat round of this term started, or -1. */
+  readLeaseTick(): number {
+    return this.role === Role.Leader ? this.readOnly.confirmedStartTick : -1;
+  }
+
+  private leaseHolds(): boolean {
+    return this.config.leaseReads && this.readLeaseValid && !this.transferStartedInTerm && this.readOnly.confirmedStartTick >= 0; // @mutant:lease-ignores-clock
+  }
+
   private leaderRead(read: PendingRead): void {
-    const confirmed = this.config.voters.length === 1; // @mutant:read-without-leadership-check
+    const confirmed = this.config.voters.length === 1 || this.leaseHolds(); // @mutant:read-without-leadership-check
     if (confirmed && this.committedInTerm()) {
       read.index = this.log.committed;
       this.releaseReads([read]);
@@ -667,7 +692,7 @@ export class RaftCore implements RaftCoreApi {
   }
 
   private maybeStartReadRound(): void {
-    const round = this.readOnly.maybeStartRound(this.log.committed);
+    const round = this.readOnly.maybeStartRound(this.log.committed, this.ticks);
     if (round === 0) return;
     if (this.config.voters.length === 1) {
       this.releaseReads(this.readOnly.completeRound());

@@ -24,6 +24,10 @@ export class ReadOnly {
   private inRound: PendingRead[] = [];
   private round = 0;
   private roundInFlight = 0;
+  /** Leader tick at which the round in flight started. */
+  private inFlightStartTick = -1;
+  /** Leader tick at which the latest quorum-confirmed round started (-1: none this term). */
+  confirmedStartTick = -1;
   private readonly acks = new Map<NodeId, number>();
 
   constructor(
@@ -52,13 +56,15 @@ export class ReadOnly {
   }
 
   /**
-   * Start a round for waiting reads if none is in flight. Returns the new round number
-   * (caller broadcasts heartbeats with it), or 0.
+   * Start a round for waiting reads if none is in flight (`evenIfEmpty`: also with no read
+   * waiting, to renew a read lease). Returns the new round number (caller broadcasts
+   * heartbeats with it), or 0.
    */
-  maybeStartRound(commitIndex: number): number {
-    if (this.roundInFlight !== 0 || this.awaitingRound.length === 0) return 0;
+  maybeStartRound(commitIndex: number, nowTick: number, evenIfEmpty = false): number {
+    if (this.roundInFlight !== 0 || (this.awaitingRound.length === 0 && !evenIfEmpty)) return 0;
     this.round += 1;
     this.roundInFlight = this.round;
+    this.inFlightStartTick = nowTick;
     for (const read of this.awaitingRound) {
       read.index = commitIndex;
       read.round = this.round;
@@ -85,6 +91,7 @@ export class ReadOnly {
 
   /** Single-member cluster: no one else to ask. */
   completeRound(): PendingRead[] {
+    if (this.roundInFlight !== 0) this.confirmedStartTick = Math.max(this.confirmedStartTick, this.inFlightStartTick);
     const done = this.inRound;
     this.inRound = [];
     this.roundInFlight = 0;
@@ -98,6 +105,7 @@ export class ReadOnly {
     this.awaitingRound = [];
     this.inRound = [];
     this.roundInFlight = 0;
+    this.confirmedStartTick = -1;
     this.acks.clear();
     return all;
   }

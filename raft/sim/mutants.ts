@@ -41,6 +41,12 @@ export const mutants: readonly Mutant[] = [
     find: 'this.config.voters.length === 1',
     replace: 'true',
   },
+  {
+    name: 'lease-ignores-clock',
+    bug: 'serves lease reads without asking whether the lease has expired (a paused or cut-off leader answers from stale state)',
+    find: 'this.readLeaseValid',
+    replace: 'true',
+  },
 ];
 
 export function markerFor(name: string): string {

@@ -14,6 +14,7 @@ const CrashPoint = { None: -1, BeforePersist: 0, BeforeSend: 1, BeforeApply: 2 }
 export function withCore(sim: Simulation, node: SimNode, fn: (core: RaftCoreApi) => void): void {
   const core = node.core;
   if (core === null) return;
+  if (node.config.leaseReads) core.setReadLease(node.leaseValid(sim.nowTick));
   fn(core);
   drain(sim, node);
 }

@@ -92,11 +92,13 @@ export function validateSimOptions(options: SimOptions): void {
 
 /** Raft configuration drawn from the seed: small bounds so compaction, snapshots and backoff happen. */
 function drawSharedConfig(rng: Rng): Partial<Omit<RaftConfig, 'id' | 'voters'>> {
+  const checkQuorum = rng.chance(0.7);
   return {
     electionTimeoutTicks: 10,
     heartbeatIntervalTicks: 1,
     preVote: rng.chance(0.7),
-    checkQuorum: rng.chance(0.7),
+    checkQuorum,
+    leaseReads: checkQuorum && rng.chance(0.5),
     maxEntriesPerMessage: rng.pick([1, 2, 4, 64]),
     maxBytesPerMessage: rng.pick([8, 64, 4096]),
     maxInflightMessages: rng.pick([1, 2, 4, 16]),
@@ -194,7 +196,7 @@ export class Simulation {
   }
 
   restartNode(node: SimNode): void {
-    node.restart(this.options.core, this.rng.fork());
+    node.restart(this.options.core, this.rng.fork(), this.nowTick);
     this.checker.observeRestart(node.id, node.store.hardState.commit);
     const list = node.sm.list();
     for (let i = 0; i < list.length; i++) this.checker.observeApplied(node.id, i + 1, list[i] ?? '');
@@ -240,6 +242,7 @@ export class Simulation {
     if (withFaults) nemesisTick(this);
     for (const node of this.nodes) {
       if (!node.isActive(this.nowTick) || this.rng.chance(this.faults.tickSkipProbability)) continue;
+      node.noteTick(this.nowTick);
       withCore(this, node, (core) => core.tick());
     }
   }
