@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRaftConfig } from './config.js';
 import { TestCluster } from './testing/test-cluster.js';
-import { MessageType } from './types.js';
+import { MessageType, type Message } from './types.js';
 
 const leaseConfig = { leaseReads: true, checkQuorum: true, preVote: true } as const;
 
@@ -58,7 +58,7 @@ describe('lease reads', () => {
     const heartbeatsBefore = c.countDelivered(MessageType.Heartbeat);
     // Deliver only read traffic: the answer must not need a heartbeat round.
     for (let round = 0; round < 4; round++) {
-      const reads = c.inflight.filter((m) => m.type === MessageType.ReadIndex || m.type === MessageType.ReadIndexResp);
+      const reads: Message[] = c.inflight.filter((m) => m.type === MessageType.ReadIndex || m.type === MessageType.ReadIndexResp);
       c.inflight = c.inflight.filter((m) => !reads.includes(m));
       for (const m of reads) c.deliver(m);
       c.processReadies();

@@ -2,6 +2,7 @@ import type { RaftConfig } from '../core/config.js';
 import type { NodeId } from '../core/types.js';
 import type { RaftTransport } from '../transport/transport.js';
 import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import { LEASE_DRIFT_FRACTION_DEFAULT } from './lease-clock.js';
 import type { RaftLogger } from './raft-logger.js';
 import type { RaftMetricsHooks } from './raft-metrics.js';
 import type { StateMachine } from './state-machine.js';
@@ -18,6 +19,11 @@ export interface RaftNodeOptions<Result = unknown> {
   readonly raft?: Partial<Omit<RaftConfig, 'id' | 'voters'>>;
   /** Wall-clock length of one Raft tick. Default 50 ms (election timeout 10 ticks => 500-1000 ms). */
   readonly tickMs?: number;
+  /**
+   * Lease reads (raft.leaseReads): the share of the lease given up as margin for clock rates
+   * that differ between members. Default 0.2 (lease = 0.8 x (electionTimeoutTicks - 1) ticks).
+   */
+  readonly leaseDriftFraction?: number;
   /** Seed of the core's Rng (election jitter). Default: random, logged at start. */
   readonly seed?: number;
   /** Max proposals awaiting their commit on this node; more fail with RAFT_ERR_PROPOSAL_QUEUE_FULL. */
@@ -40,6 +46,7 @@ export interface ResolvedDriverOptions {
   readonly maxPendingProposals: number;
   readonly maxPendingReads: number;
   readonly defaultTimeoutMs: number;
+  readonly leaseDriftFraction: number;
 }
 
 export const defaultDriverOptions: ResolvedDriverOptions = {
@@ -47,6 +54,7 @@ export const defaultDriverOptions: ResolvedDriverOptions = {
   maxPendingProposals: 8192,
   maxPendingReads: 4096,
   defaultTimeoutMs: 5000,
+  leaseDriftFraction: LEASE_DRIFT_FRACTION_DEFAULT,
 };
 
 function invalid(message: string): RaftError {
@@ -68,6 +76,8 @@ export function resolveDriverOptions(options: RaftNodeOptions<unknown>): Resolve
   if (options.transport === undefined) throw invalid('transport is required');
   if (options.stateMachine === undefined) throw invalid('stateMachine is required');
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw invalid(`seed must be an integer, got ${options.seed}`);
+  const leaseDriftFraction = options.leaseDriftFraction ?? defaultDriverOptions.leaseDriftFraction;
+  if (!(leaseDriftFraction >= 0 && leaseDriftFraction < 1)) throw invalid(`leaseDriftFraction must be in [0, 1), got ${leaseDriftFraction}`);
   return {
     tickMs: intAtLeast('tickMs', options.tickMs ?? defaultDriverOptions.tickMs, 1),
     maxPendingProposals: intAtLeast(
@@ -77,6 +87,7 @@ export function resolveDriverOptions(options: RaftNodeOptions<unknown>): Resolve
     ),
     maxPendingReads: intAtLeast('maxPendingReads', options.maxPendingReads ?? defaultDriverOptions.maxPendingReads, 1),
     defaultTimeoutMs: intAtLeast('defaultTimeoutMs', options.defaultTimeoutMs ?? defaultDriverOptions.defaultTimeoutMs, 1),
+    leaseDriftFraction,
   };
 }
 

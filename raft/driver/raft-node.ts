@@ -8,6 +8,7 @@ import type { Entry, Message, NodeId, Ready, RestoredState, Role, Snapshot, Stat
 import { RaftErrorCode } from '../core/types.js';
 import { LevelLogStorage } from '../storage/level-log-storage.js';
 import type { TransportHooks } from '../transport/transport.js';
+import { LeaseClock } from './lease-clock.js';
 import { PendingProposals, type ProposalOutcome } from './pending-proposals.js';
 import { PendingReads } from './pending-reads.js';
 import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
@@ -30,6 +31,8 @@ export interface RaftNodeStatus extends Status {
   readonly entriesPersisted: number;
   readonly pendingProposals: number;
   readonly pendingReads: number;
+  /** Lease reads: 'off' (config.leaseReads false), 'held' (leader reads need no round now) or 'none'. */
+  readonly readLease: 'off' | 'held' | 'none';
 }
 
 export interface RaftNodeEvents {
@@ -58,6 +61,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private lastTerm = -1;
   private lastCommit = -1;
   private readonly counters = { snapshotsTaken: 0, snapshotsRestored: 0, fsyncs: 0, entriesPersisted: 0 };
+  /** Lease reads (config.leaseReads): tick times on the monotonic clock; null when off. */
+  private readonly leaseClock: LeaseClock | null;
 
   private constructor(
     private readonly options: RaftNodeOptions<Result>,
@@ -74,6 +79,14 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.reads = new PendingReads(options.id, resolved.maxPendingReads);
     this.applied = applied;
     this.snapshotIndex = snapshotIndex;
+    this.leaseClock = config.leaseReads
+      ? new LeaseClock(config.electionTimeoutTicks, resolved.tickMs, resolved.leaseDriftFraction, performance.now())
+      : null;
+  }
+
+  /** Tell the core whether its read lease still holds, by the monotonic clock, before any input. */
+  private refreshLease(): void {
+    if (this.leaseClock !== null) this.core.setReadLease(this.leaseClock.holds(this.core.readLeaseTick(), performance.now()));
   }
 
   /** Validate options, open and load the log, bring the state machine up to date, start ticking. */
@@ -131,6 +144,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       return Promise.reject(new RaftError(RaftDriverErrorCode.ReadQueueFull, `${this.reads.size} reads already pending on ${this.options.id}`));
     }
     const { context, promise } = this.reads.add(waitMs);
+    this.refreshLease();
     this.core.readIndex(context);
     this.wake();
     return promise;
@@ -154,6 +168,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       ...this.counters,
       pendingProposals: this.proposals.size,
       pendingReads: this.reads.size,
+      readLease: this.leaseClock === null ? 'off' : this.leaseClock.holds(this.core.readLeaseTick(), performance.now()) ? 'held' : 'none',
     };
   }
 
@@ -178,6 +193,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     return {
       onMessage: (message: Message) => {
         if (this.stopping) return;
+        this.refreshLease();
         this.core.step(message);
         this.wake();
       },
@@ -194,6 +210,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private startTicker(): void {
     this.ticker = setInterval(() => {
+      this.leaseClock?.beforeTick(performance.now());
       this.core.tick();
       this.wake();
     }, this.resolved.tickMs);

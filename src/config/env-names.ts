@@ -29,6 +29,12 @@ export const NodeEnv = {
   LOG_LEVEL: 'LOG_LEVEL',
   /** Milliseconds per Raft tick. */
   RAFT_TICK_MS: 'RAFT_TICK_MS',
+  /**
+   * How linearizable reads confirm leadership: `lease` (default: the leader answers within its
+   * heartbeat-renewed lease, no round trip; assumes clock rates differ by < 20%) or `read-index`
+   * (every read waits for a heartbeat round, no clock assumption).
+   */
+  RAFT_READ_MODE: 'RAFT_READ_MODE',
   /** Price refresh interval of each tier (Redis TTL = 3 x interval). */
   PRICE_HOT_INTERVAL_MS: 'PRICE_HOT_INTERVAL_MS',
   PRICE_MEDIUM_INTERVAL_MS: 'PRICE_MEDIUM_INTERVAL_MS',

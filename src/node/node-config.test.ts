@@ -42,6 +42,7 @@ describe('loadNodeConfig', () => {
       symbolsFile: 'symbols.csv',
       logLevel: 'info',
       tickMs: 50,
+      readMode: 'lease',
       requestTimeoutMs: REQUEST_TIMEOUT_MS_DEFAULT,
     });
     expect([...config.peers]).toEqual([
@@ -53,8 +54,8 @@ describe('loadNodeConfig', () => {
   });
 
   it('lets flags override the environment', () => {
-    const config = load(BASE, ['--http-port', '18180', '--tick-ms', '20', '--log-level', 'warn', '--redis-url', 'redis://localhost:7000']);
-    expect(config).toMatchObject({ httpPort: 18180, tickMs: 20, logLevel: 'warn', redisUrl: 'redis://localhost:7000' });
+    const config = load(BASE, ['--http-port', '18180', '--tick-ms', '20', '--log-level', 'warn', '--redis-url', 'redis://localhost:7000', '--read-mode', 'read-index']);
+    expect(config).toMatchObject({ httpPort: 18180, tickMs: 20, logLevel: 'warn', redisUrl: 'redis://localhost:7000', readMode: 'read-index' });
   });
 
   it('treats an empty REDIS_URL or DYNAMODB_ENDPOINT as unset', () => {
@@ -89,6 +90,7 @@ describe('loadNodeConfig', () => {
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of'],
     [{ RAFT_TICK_MS: '0' }, 'RAFT_TICK_MS must be an integer 1..1000, got "0"'],
     [{ RAFT_TICK_MS: '2.5' }, 'RAFT_TICK_MS must be an integer 1..1000'],
+    [{ RAFT_READ_MODE: 'fast' }, 'RAFT_READ_MODE must be one of lease, read-index, got "fast"'],
     [{ PRICE_HOT_INTERVAL_MS: '10' }, 'PRICE_HOT_INTERVAL_MS must be an integer 50..86400000, got "10"'],
     [{ PRICE_COLD_INTERVAL_MS: 'soon' }, 'PRICE_COLD_INTERVAL_MS must be an integer'],
     [{ IDEMPOTENCY_KEYS_MAX: '0' }, 'IDEMPOTENCY_KEYS_MAX must be an integer 1..10000000, got "0"'],

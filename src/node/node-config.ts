@@ -22,6 +22,8 @@ export interface NodeConfig {
   readonly symbolsFile: string;
   readonly logLevel: string;
   readonly tickMs: number;
+  /** `lease`: leader reads within a clock-based lease; `read-index`: a heartbeat round per read batch. */
+  readonly readMode: ReadMode;
   /** Longest a write or a linearizable read may wait for a leader/quorum before a 503. */
   readonly requestTimeoutMs: number;
   /** Price refresh interval per tier (null: the pipeline's default). */
@@ -48,12 +50,17 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'symbols-file': NodeEnv.SYMBOLS_FILE,
   'log-level': NodeEnv.LOG_LEVEL,
   'tick-ms': NodeEnv.RAFT_TICK_MS,
+  'read-mode': NodeEnv.RAFT_READ_MODE,
   'price-hot-interval-ms': NodeEnv.PRICE_HOT_INTERVAL_MS,
   'price-medium-interval-ms': NodeEnv.PRICE_MEDIUM_INTERVAL_MS,
   'price-cold-interval-ms': NodeEnv.PRICE_COLD_INTERVAL_MS,
   'idempotency-keys-max': NodeEnv.IDEMPOTENCY_KEYS_MAX,
   'idempotency-key-ttl-ms': NodeEnv.IDEMPOTENCY_KEY_TTL_MS,
 };
+
+export const READ_MODES = ['lease', 'read-index'] as const;
+export type ReadMode = (typeof READ_MODES)[number];
+const isReadMode = (value: string): value is ReadMode => (READ_MODES as readonly string[]).includes(value);
 
 export const NODE_ID_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -141,6 +148,8 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
   const tickRaw = get('tick-ms') ?? '50';
   const tickMs = Number(tickRaw);
   if (!Number.isInteger(tickMs) || tickMs < 1 || tickMs > 1000) throw new ConfigError(`RAFT_TICK_MS must be an integer 1..1000, got "${tickRaw}"`);
+  const readMode = get('read-mode') ?? 'lease';
+  if (!isReadMode(readMode)) throw new ConfigError(`RAFT_READ_MODE must be one of ${READ_MODES.join(', ')}, got "${readMode}"`);
   return {
     nodeId,
     httpHost: get('http-host') ?? '127.0.0.1',
@@ -159,6 +168,7 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
     symbolsFile: get('symbols-file') ?? 'symbols.csv',
     logLevel,
     tickMs,
+    readMode,
     requestTimeoutMs: REQUEST_TIMEOUT_MS_DEFAULT,
     priceIntervalsMs: {
       hot: optionalInt('PRICE_HOT_INTERVAL_MS', get('price-hot-interval-ms'), 50, 86_400_000),

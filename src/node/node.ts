@@ -118,6 +118,7 @@ async function assemble(
     transport,
     stateMachine,
     tickMs: config.tickMs,
+    raft: { leaseReads: config.readMode === 'lease' },
     defaultTimeoutMs: config.requestTimeoutMs,
     metrics: createRaftMetrics(registry),
     logger: log.child({ component: 'raft' }),
