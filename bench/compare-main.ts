@@ -101,7 +101,9 @@ async function compareReads(ctx: ScenarioContext, cluster: ClusterHandle | null,
     await redis.stop();
   }
   rows.push(...baselineRows);
-  const origin = cluster?.nodeUrls()[0];
+  // Reads go to the leader (a follower adds a hop to the leader per read batch; `npm run bench --
+  // stocks-read` measures both).
+  const origin = cluster === null ? undefined : await cluster.leaderUrl(READ_LEADER_WAIT_MS).catch(() => cluster.nodeUrls()[0]);
   const comparisons: Comparison[] = [];
   for (const [i, l] of loads.entries()) {
     let bazaar: ResultRow | null = null;
@@ -116,6 +118,8 @@ async function compareReads(ctx: ScenarioContext, cluster: ClusterHandle | null,
   if (origin === undefined) notes.push('reads: baseline only');
   return { comparisons, rows };
 }
+
+const READ_LEADER_WAIT_MS = 10_000;
 
 async function compareTrades(ctx: ScenarioContext, cluster: ClusterHandle | null, notes: string[]): Promise<{ comparisons: Comparison[]; rows: ResultRow[] }> {
   const clientCounts = [...TRADE_CLIENT_COUNTS];

@@ -84,8 +84,9 @@ describe('bench scenarios, --smoke, one managed cluster', () => {
     for (const r of recoveries) expect(r.recoveryMs, `kill ${r.kill} of ${r.nodeId}`).not.toBeNull();
   }, SCENARIO_TIMEOUT_MS);
 
-  it('stocks-read: cache on and off', async () => {
-    expectStructure(await runSmoke('stocks-read'), ['cache on', 'cache off']);
+  it('stocks-read: leader, follower and stale follower reads, cache on and off', async () => {
+    const routes = ['leader', 'follower', 'follower stale'];
+    expectStructure(await runSmoke('stocks-read'), ['cache on', 'cache off'].flatMap((c) => routes.map((r) => `${c}, ${r}`)));
   }, SCENARIO_TIMEOUT_MS);
 
   it('bazaar-session: p = 0..0.8, cache off and on', async () => {

@@ -66,7 +66,7 @@ export function createPriceMetrics(registry: Registry): PriceMetrics {
     }),
     refreshes: new Counter({
       name: 'bazaar_price_refreshes_total',
-      help: 'Asset refreshes per tier and outcome (fresh, stale, none)',
+      help: 'Asset refreshes per tier and outcome (fresh, stale, none; skipped: batches in flight at the bound; refused: 503 not leader or overloaded; failed)',
       labelNames: ['tier', 'outcome'],
       registers,
     }),

@@ -6,6 +6,7 @@ import { NO_FAULTS } from '../exchange/faults.js';
 import { buildExchangeServer } from '../exchange/exchange-server.js';
 import { DEFAULT_AGGREGATION } from './aggregate.js';
 import { createPriceMetrics } from './price-metrics.js';
+import { PriceError } from './price-errors.js';
 import { PricePipeline, type QuoteSource } from './price-pipeline.js';
 import { QuoteFetcher } from './quote-fetcher.js';
 import { TieredRefresher } from './tiered-refresher.js';
@@ -95,5 +96,34 @@ describe('refresher leadership', () => {
     await sleep(300);
     expect(calls.length).toBe(after);
     await expect(pipeline.refreshNow('s0')).rejects.toThrow(/not the price leader/);
+  });
+});
+
+describe('refresher outcomes', () => {
+  it('counts hot batches refused with 503 and batches that failed', async () => {
+    const symbols = Array.from({ length: 25 }, (_, i) => `s${i}`);
+    const metrics = createPriceMetrics(new Registry());
+    const tiers = tierConfig({ hot: 200, medium: 60_000, cold: 60_000 });
+    let term: number | null = null;
+    let refuse = true;
+    const pipeline = {
+      setTerm: (t: number | null) => {
+        term = t;
+      },
+      currentTerm: () => term,
+      latestPrice: () => null,
+      refreshSymbols: () => Promise.reject(refuse ? new PriceError('overloaded', 503, 'too many refreshes') : new Error('exchange exploded')),
+    } as unknown as PricePipeline;
+    const refresher = new TieredRefresher({ pipeline, symbols, tiers, batchSymbolsMax: 50, slotSpacingMinMs: 1000, batchesInFlightMax: 4, metrics, logger: silent });
+    const count = async (outcome: string): Promise<number | undefined> =>
+      (await metrics.refreshes.get()).values.find((v) => v.labels['tier'] === 'hot' && v.labels['outcome'] === outcome)?.value;
+    refresher.start(3);
+    await sleep(100);
+    expect(await count('refused')).toBe(20);
+    expect(await count('failed')).toBeUndefined();
+    refuse = false;
+    await sleep(250);
+    refresher.stop();
+    expect(await count('failed')).toBeGreaterThanOrEqual(20);
   });
 });

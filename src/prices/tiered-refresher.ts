@@ -124,8 +124,14 @@ export class TieredRefresher implements PriceLeadership {
     this.options.pipeline
       .refreshSymbols(due.slot.symbols)
       .catch((err: unknown) => {
-        if (err instanceof PriceError && err.httpStatus === 503) return; // not leader / fenced: wake() stops us
-        this.options.logger.warn(`${tier} refresh of ${due.slot.symbols.length} symbols failed: ${(err as Error).message}`);
+        const count = due.slot.symbols.length;
+        if (err instanceof PriceError && err.httpStatus === 503) {
+          // Not leader / fenced (wake() stops us) or overloaded: counted, retried next interval.
+          this.options.metrics.refreshes.inc({ tier, outcome: 'refused' }, count);
+          return;
+        }
+        this.options.metrics.refreshes.inc({ tier, outcome: 'failed' }, count);
+        this.options.logger.warn(`${tier} refresh of ${count} symbols failed: ${(err as Error).message}`);
       })
       .finally(() => {
         this.inFlight--;
