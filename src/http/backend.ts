@@ -56,7 +56,7 @@ export interface ClusterStatusView {
 export interface BazaarBackend {
   /** Execute (or replay, for a known idempotency key) a trade, exactly once. */
   trade(request: TradeRequest, idempotencyKey: string | null): Promise<TradeOutcome>;
-  /** null: no such stock. Linearizable reads go through ReadIndex; stale ones read local state. */
+  /** null: no such stock. Linearizable reads wait for a read index from the leader (lease or ReadIndex round); stale ones read local state. */
   readStock(name: string, consistency: ReadConsistency): Promise<StockView | null>;
   /** Linearizable; null: no such order (or pruned). */
   readOrder(number: number): Promise<OrderView | null>;

@@ -56,7 +56,7 @@ export const helloSchema = {
 export const getStockSchema = {
   summary: 'Look up a stock',
   description:
-    'Linearizable by default (ReadIndex). consistency=stale reads the local node state without ReadIndex: fast, possibly stale.',
+    'Linearizable by default (the leader confirms the read index from its lease or a heartbeat round: RAFT_READ_MODE). consistency=stale reads the local node state without asking the leader: fast, possibly stale.',
   tags: ['bazaar'],
   querystring: {
     type: 'object',
