@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild } from '../support/child-process.js';
-import { freePort } from '../support/free-port.js';
+import { reserveFreePort } from '../../raft/index.js';
 import { HttpMethod, type RequestSpec } from '../load/types.js';
 
 export const ETCD_MEMBERS = 3;
@@ -75,7 +75,7 @@ export async function startEtcdCluster(etcdPath: string): Promise<EtcdCluster> {
 
 async function uniquePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
+  while (ports.size < count) ports.add(await reserveFreePort());
   return [...ports];
 }
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { reserveFreePort } from '../../raft/index.js';
 import { stopChild, waitForLine } from './child-process.js';
 
 export const REDIS_START_TIMEOUT_MS = 10_000;
@@ -16,7 +16,7 @@ export interface RedisProcess {
 /** Start a throw-away redis-server on a free loopback port, no persistence, data dir in a temp dir. */
 export async function startRedis(): Promise<RedisProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'bazaar-bench-redis-'));
-  const port = await freePort();
+  const port = await reserveFreePort();
   let child: ChildProcess;
   try {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {

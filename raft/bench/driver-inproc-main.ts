@@ -17,7 +17,8 @@ import { MemoryNetwork } from '../driver/memory-transport.js';
 import { silentLogger } from '../driver/raft-logger.js';
 import { RaftNode } from '../driver/raft-node.js';
 import { GrpcTransport } from '../transport/grpc-transport.js';
-import { freePort, makeTransport } from '../transport/transport-test-kit.js';
+import { reserveFreePort } from '../transport/free-port.js';
+import { makeTransport } from '../transport/transport-test-kit.js';
 import type { RaftTransport } from '../transport/transport.js';
 
 const ids = ['n1', 'n2', 'n3'] as const;
@@ -61,7 +62,7 @@ async function transports(kind: 'grpc' | 'memory'): Promise<RaftTransport[]> {
     const network = new MemoryNetwork();
     return ids.map((id) => network.transport(id));
   }
-  const ports = await Promise.all(ids.map(() => freePort()));
+  const ports = await Promise.all(ids.map(() => reserveFreePort()));
   return ids.map((id, i) => {
     const peers = Object.fromEntries(ids.flatMap((peer, j) => (peer === id ? [] : [[peer, ports[j] as number]])));
     return makeTransport(id, ports[i] as number, peers);

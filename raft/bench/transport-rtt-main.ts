@@ -14,7 +14,8 @@ import { Client, credentials, Metadata, Server, ServerCredentials, type ServerDu
 import * as hdr from 'hdr-histogram-js';
 import { EntryKind, MessageType, type Message } from '../core/types.js';
 import { raftServiceDefinition, RaftMethod } from '../transport/raft-proto.js';
-import { freePort, loopback, makeTransport } from '../transport/transport-test-kit.js';
+import { reserveFreePort } from '../transport/free-port.js';
+import { loopback, makeTransport } from '../transport/transport-test-kit.js';
 import type { TransportHooks } from '../transport/transport.js';
 
 interface RttArgs {
@@ -84,7 +85,7 @@ function appendOf(i: number, data: Uint8Array): Message {
 }
 
 async function transportRtt(args: RttArgs, data: Uint8Array): Promise<void> {
-  const [portA, portB] = [await freePort(), await freePort()];
+  const [portA, portB] = [await reserveFreePort(), await reserveFreePort()];
   const logger = { debug: () => {}, info: () => {}, warn: console.error, error: console.error };
   const a = makeTransport('n1', portA, { n2: portB }, { logger });
   const b = makeTransport('n2', portB, { n1: portA }, { logger });

@@ -261,7 +261,6 @@ export class RaftCore implements RaftCoreApi {
     if (pr === undefined) return { ok: false, code: RaftErrorCode.UnknownPeer, leader: this.leader };
     this.transferee = to;
     this.transferStartedInTerm = true;
-    this.readLeaseValid = false;
     this.electionElapsed = 0; // the transfer must finish within one election timeout
     if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
     else this.sendAppend(to);

@@ -49,7 +49,6 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const READY_PREFIX = 'RAFT_DEMO_READY ';
 const httpTimeoutMsDefault = 15_000;
 
-export const freeLoopbackPorts = (count: number): Promise<number[]> => reserveFreePorts(count, '127.0.0.1');
 
 export class DemoCluster {
   private readonly members = new Map<string, Member>();
@@ -58,7 +57,7 @@ export class DemoCluster {
 
   static async create(options: DemoClusterOptions): Promise<DemoCluster> {
     const ids = options.ids ?? ['n1', 'n2', 'n3'];
-    const ports = await freeLoopbackPorts(ids.length);
+    const ports = await reserveFreePorts(ids.length);
     const cluster = new DemoCluster(options);
     ids.forEach((id, i) => cluster.members.set(id, { id, grpcAddress: `127.0.0.1:${ports[i]}`, process: null, httpPort: 0 }));
     await mkdir(options.rootDir, { recursive: true });

@@ -1,3 +1,4 @@
+import { reserveFreePort } from './free-port.js';
 import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntryKind, MessageType, type Message } from '../core/types.js';
@@ -6,7 +7,6 @@ import type { GrpcTransport } from './grpc-transport.js';
 import { RaftMethod, raftServiceDefinition } from './raft-proto.js';
 import { snapshotChunks } from './snapshot-codec.js';
 import {
-  freePort,
   heartbeat,
   loopback,
   makeTransport,
@@ -26,7 +26,7 @@ let client: Client;
 let peerPort: number;
 
 beforeAll(async () => {
-  peerPort = await freePort();
+  peerPort = await reserveFreePort();
   server = makeTransport('n2', 0, { n1: peerPort }, { maxMessageBytes, maxSnapshotBytes });
   await server.start(hooks);
   client = new Client(`${loopback}:${server.boundPort}`, credentials.createInsecure(), {

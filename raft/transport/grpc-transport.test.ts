@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EntryKind, MessageType, type Message } from '../core/types.js';
 import type { GrpcTransport } from './grpc-transport.js';
 import type { SendMode } from './transport-options.js';
-import { comparable, freePort, heartbeat, loopback, makeTransport, patternBytes, Recorder, waitFor } from './transport-test-kit.js';
+import { reserveFreePort } from './free-port.js';
+import { comparable, heartbeat, loopback, makeTransport, patternBytes, Recorder, waitFor } from './transport-test-kit.js';
 
 const open: GrpcTransport[] = [];
 function track(t: GrpcTransport): GrpcTransport {
@@ -15,7 +16,7 @@ afterEach(async () => {
 });
 
 async function pairOf(overrides: Parameters<typeof makeTransport>[3] = {}) {
-  const [portA, portB] = [await freePort(), await freePort()];
+  const [portA, portB] = [await reserveFreePort(), await reserveFreePort()];
   const a = track(makeTransport('n1', portA, { n2: portB }, overrides));
   const b = track(makeTransport('n2', portB, { n1: portA }, overrides));
   const hooksA = new Recorder();
@@ -131,7 +132,7 @@ describe.each<SendMode>(['stream', 'unary'])('GrpcTransport over loopback, sendM
   });
 
   it('reports unreachable and drops the oldest message when a peer queue overflows', async () => {
-    const [portA, portDead] = [await freePort(), await freePort()];
+    const [portA, portDead] = [await reserveFreePort(), await reserveFreePort()];
     const a = track(makeTransport('n1', portA, { n2: portDead }, { sendMode, maxQueuedMessagesPerPeer: 2, maxInflightCallsPerPeer: 1 }));
     const hooks = new Recorder();
     await a.start(hooks);
@@ -168,7 +169,7 @@ describe.each<SendMode>(['stream', 'unary'])('GrpcTransport over loopback, sendM
         originalName: 'echo',
       },
     };
-    const t = track(makeTransport('n1', 0, { n2: await freePort() }, {
+    const t = track(makeTransport('n1', 0, { n2: await reserveFreePort() }, {
       extraServices: [{ definition: echo, implementation: { Echo: (call: { request: Buffer }, cb: (e: null, v: Buffer) => void) => cb(null, Buffer.concat([call.request, Buffer.from('!')])) } }],
     }));
     await t.start(new Recorder());
@@ -242,7 +243,7 @@ describe('GrpcTransport peer streams', () => {
     await new Promise<void>((resolve) => blackHole.listen(0, loopback, resolve));
     const holePort = (blackHole.address() as { port: number }).port;
     try {
-      const a = track(makeTransport('n1', await freePort(), { n2: holePort }, { callDeadlineMs: 300, streamRotateMs: 200 }));
+      const a = track(makeTransport('n1', await reserveFreePort(), { n2: holePort }, { callDeadlineMs: 300, streamRotateMs: 200 }));
       const hooks = new Recorder();
       await a.start(hooks);
       a.send(appends(50));

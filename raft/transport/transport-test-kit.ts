@@ -1,4 +1,3 @@
-import { reserveFreePort } from './free-port.js';
 import { MessageType, type Message, type NodeId } from '../core/types.js';
 import { GrpcTransport } from './grpc-transport.js';
 import type { GrpcTransportOptions } from './transport-options.js';
@@ -10,8 +9,6 @@ export const loopback = '127.0.0.1';
 export const testClusterId = 'test-cluster';
 export const testToken = 'test-token-0123456789';
 
-/** A reserved port outside the ephemeral range (for peers that must know each other's address up front). */
-export const freePort = (): Promise<number> => reserveFreePort(loopback);
 
 export class Recorder implements TransportHooks {
   readonly messages: Message[] = [];

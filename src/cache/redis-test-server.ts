@@ -12,7 +12,6 @@ import { reserveFreePort } from '../../raft/index.js';
 
 const START_TIMEOUT_MS = 10_000;
 
-export const freePort = (): Promise<number> => reserveFreePort();
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -40,7 +39,7 @@ export class RedisTestServer {
 
   static async create(): Promise<RedisTestServer> {
     const dir = await mkdtemp(join(tmpdir(), 'bazaar-redis-'));
-    const server = new RedisTestServer(await freePort(), dir);
+    const server = new RedisTestServer(await reserveFreePort(), dir);
     await server.start();
     return server;
   }

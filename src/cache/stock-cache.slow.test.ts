@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StockState } from '../bazaar/model.js';
 import type { BazaarStateMachine } from '../bazaar/state-machine.js';
 import { makeTempDir, normalEntry, openMachine, trade } from '../bazaar/test-support.js';
-import { freePort, RedisTestServer } from './redis-test-server.js';
+import { reserveFreePort } from '../../raft/index.js';
+import { RedisTestServer } from './redis-test-server.js';
 import { DEFAULT_STOCK_CACHE_TIMING, StockCache, type StockCacheOptions } from './stock-cache.js';
 import { StockReader, withCachePublishing } from './stock-reader.js';
 
@@ -150,7 +151,7 @@ describe('Redis slow (paused)', () => {
 
 describe('leader cannot reach Redis, a follower can', () => {
   it('linearizable reads on the follower never see the stale cached value; stale reads lag as without cache', async () => {
-    const closedPort = await freePort();
+    const closedPort = await reserveFreePort();
     const leaderCache = cacheFor(`redis://127.0.0.1:${closedPort}`, { breakerResetMs: 60_000 }, 'split:stock:');
     const followerCache = cacheFor(redis.url, {}, 'split:stock:');
     await connected(followerCache);

@@ -19,7 +19,6 @@ const STOP_GRACE_MS = 3_000;
 const OUTPUT_KEPT_CHARS = 4_000;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export const freePort = (): Promise<number> => reserveFreePort();
 
 function stopper(child: ChildProcess): () => Promise<void> {
   return async () => {
@@ -68,7 +67,7 @@ export function startExchangeProcess(options: { id: string; symbolsFile: string;
 }
 
 export async function startRedisProcess(dir: string): Promise<ChildHandle> {
-  const port = await freePort();
+  const port = await reserveFreePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
   const handle = await spawnReady('redis-server', args, /(Ready to accept connections)/, 'redis-server');
   return { ...handle, url: `redis://127.0.0.1:${port}` };

@@ -10,7 +10,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startExchangeProcess, type ChildHandle } from '../../prices/local-processes.js';
+import { reserveFreePort } from '../../../raft/index.js';
+import { startExchangeProcess, type ChildHandle } from '../../prices/local-processes.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = 'src/node/node-main.ts';
@@ -107,7 +108,7 @@ export class NodeCluster {
     await writeFile(symbolsFile, ['symbol', ...options.symbols].join('\n') + '\n');
     const ids = Array.from({ length: options.size }, (_, i) => `n${i + 1}`);
     const ports = new Map<string, { http: number; grpc: number }>();
-    for (const id of ids) ports.set(id, { http: await freePort(), grpc: await freePort() });
+    for (const id of ids) ports.set(id, { http: await reserveFreePort(), grpc: await reserveFreePort() });
     const portOf = (id: string): { http: number; grpc: number } => {
       const p = ports.get(id);
       if (p === undefined) throw new Error(`no ports for ${id}`);
@@ -205,7 +206,7 @@ export class NodeCluster {
    */
   async runDuplicate(id: string): Promise<ExitInfo & { output: string }> {
     const m = this.member(id);
-    const env = { ...this.nodeEnv(m), HTTP_PORT: String(await freePort()), GRPC_PORT: String(await freePort()) };
+    const env = { ...this.nodeEnv(m), HTTP_PORT: String(await reserveFreePort()), GRPC_PORT: String(await reserveFreePort()) };
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.track(child);
     let output = '';
