@@ -1,13 +1,12 @@
-import Fastify from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../http/app-test-kit.js';
 import type { HistoryPoint, HistoryStore } from './dynamo-history-store.js';
 import { ExchangesUnavailableError, NoPriceError, NotLeaderError, PriceError } from './price-errors.js';
 import type { RefreshNowOptions } from './price-pipeline.js';
 import type { AggregatedPrice } from './price-types.js';
 import { formatTimeAgo, formatUtc } from './price-view.js';
-import { MISS_REFRESH_ATTEMPTS_MAX, pricesRoutes } from './prices-routes.js';
+import { MISS_REFRESH_ATTEMPTS_MAX } from './price-lookup.js';
 import type { LatestPriceStore } from './redis-price-store.js';
-import { buildTierMap, tierConfig } from './tiers.js';
 
 const NOW = Date.UTC(2024, 0, 2, 3, 4, 5);
 const SYMBOLS = Array.from({ length: 300 }, (_, i) => (i === 0 ? 'btcusdt' : `s${i}`));
@@ -42,20 +41,18 @@ class MemoryHistory implements HistoryStore {
   }
 }
 
+const started: TestApp[] = [];
+afterEach(async () => {
+  for (const t of started.splice(0)) await t.close();
+});
+
+/** The production app (every route module) with in-memory price stores and a scripted refresh. */
 async function build(refreshNow: (asset: string, options?: RefreshNowOptions) => Promise<AggregatedPrice>) {
   const latest = new MemoryLatest();
   const history = new MemoryHistory();
-  const app = Fastify();
-  await app.register(pricesRoutes, {
-    tierMap: buildTierMap(SYMBOLS),
-    tiers: tierConfig(),
-    latestStore: latest,
-    historyStore: history,
-    refreshNow,
-    lookupsInFlightMax: 100,
-    nowMs: () => NOW,
-  });
-  return { app, latest, history };
+  const t = await startTestApp({ symbols: SYMBOLS, prices: { latestStore: latest, historyStore: history, refreshNow, nowMs: () => NOW } });
+  started.push(t);
+  return { app: t.app, latest, history };
 }
 
 describe('price view formatting', () => {
@@ -140,9 +137,9 @@ describe('prices routes', () => {
   });
 
   it(`a miss refresh that reached no leader is retried, at most ${MISS_REFRESH_ATTEMPTS_MAX} attempts; other errors are not`, async () => {
-    const forwardFailed = (): PriceError => new PriceError('BAZAAR_ERR_UNAVAILABLE', 503, 'forwarding the refresh to leader n1 failed: 4 DEADLINE_EXCEEDED', 1);
+    const forwardFailed = (): PriceError => new PriceError('BAZAAR_ERR_UNAVAILABLE', 'forwarding the refresh to leader n1 failed: 4 DEADLINE_EXCEEDED');
     const failures = new Map<string, Error[]>([
-      ['s262', [forwardFailed(), new NotLeaderError(), new PriceError('RAFT_ERR_NOT_LEADER', 503, 'not the leader', 1)]],
+      ['s262', [forwardFailed(), new NotLeaderError(), new PriceError('RAFT_ERR_NOT_LEADER', 'not the leader')]],
       ['s263', Array.from({ length: MISS_REFRESH_ATTEMPTS_MAX }, forwardFailed)],
       ['s264', [new ExchangesUnavailableError('s264', 'all down')]],
     ]);
