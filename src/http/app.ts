@@ -8,7 +8,7 @@ import { httpLimits, type HttpLimits } from './http-limits.js';
 import { createHttpMetrics } from './metrics.js';
 import { ROUTE_MODULES, type RouteDeps } from './route-modules.js';
 import { RouteRegistry } from './route-registry.js';
-import { rejectRepeatedHeaders } from './single-headers.js';
+import { rejectEncodedBodies, rejectRepeatedHeaders } from './request-headers.js';
 import { requestValidatorCompiler } from './validators.js';
 
 /**
@@ -59,6 +59,7 @@ export const bazaarApp: FastifyPluginAsync<BazaarAppOptions> = async (app, optio
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     rejectRepeatedHeaders(request.raw);
+    rejectEncodedBodies(request.raw);
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(

@@ -1,44 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../http/app-test-kit.js';
-import type { HistoryPoint, HistoryStore } from './dynamo-history-store.js';
 import { ExchangesUnavailableError, NoPriceError, NotLeaderError, PriceError } from './price-errors.js';
 import type { RefreshNowOptions } from './price-pipeline.js';
 import type { AggregatedPrice } from './price-types.js';
 import { formatTimeAgo, formatUtc } from './price-view.js';
+import { MemoryHistory, MemoryLatest } from './testing/memory-stores.js';
 import { MISS_REFRESH_ATTEMPTS_MAX } from './price-lookup.js';
-import type { LatestPriceStore } from './redis-price-store.js';
 
 const NOW = Date.UTC(2024, 0, 2, 3, 4, 5);
 const SYMBOLS = Array.from({ length: 300 }, (_, i) => (i === 0 ? 'btcusdt' : `s${i}`));
 
 function price(asset: string, timestamp: number, extra: Partial<AggregatedPrice> = {}): AggregatedPrice {
   return { asset, price: 42.5, timestamp, updatedAt: timestamp + 1, sources: ['ex1', 'ex2'], excluded: [], confidence: 0.001, stale: false, term: 7, ...extra };
-}
-
-class MemoryLatest implements LatestPriceStore {
-  readonly map = new Map<string, AggregatedPrice>();
-  async get(asset: string) {
-    return this.map.get(asset) ?? null;
-  }
-  async putMany(entries: readonly { price: AggregatedPrice }[]) {
-    for (const e of entries) this.map.set(e.price.asset, e.price);
-  }
-}
-
-class MemoryHistory implements HistoryStore {
-  readonly points: HistoryPoint[] = [];
-  async write(points: readonly HistoryPoint[]) {
-    this.points.push(...points);
-  }
-  async latest(asset: string) {
-    return (await this.range(asset, { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER, limit: 1 }))[0] ?? null;
-  }
-  async range(asset: string, q: { fromMs: number; toMs: number; limit: number }) {
-    return this.points
-      .filter((p) => p.asset === asset && p.timestamp >= q.fromMs && p.timestamp <= q.toMs)
-      .sort((a, b) => b.timestamp - a.timestamp)
-      .slice(0, q.limit);
-  }
 }
 
 const started: TestApp[] = [];
