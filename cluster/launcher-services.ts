@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NodeEnv } from '../src/config/env-names.js';
+import { ExchangeEnv, NodeEnv } from '../src/config/env-names.js';
 import type { ChildSpec } from './supervised-child.js';
 
 /**
@@ -41,13 +41,14 @@ function tsxArgs(script: string, args: readonly string[]): string[] {
   return ['--import', 'tsx', script, ...args];
 }
 
-export function exchangeSpec(index: number, port: number, logsDir: string): ChildSpec {
+/** `faultToken`: what `POST /mock/faults` needs (the launcher passes the cluster token). */
+export function exchangeSpec(index: number, port: number, logsDir: string, faultToken: string): ChildSpec {
   const id = `exchange${index + 1}`;
   return {
     name: id,
     command: process.execPath,
     args: tsxArgs('src/exchange/exchange-main.ts', ['--id', id, '--host', LOOPBACK, '--port', String(port), '--symbols-file', SYMBOLS_FILE]),
-    env: { ...process.env },
+    env: { ...process.env, [ExchangeEnv.EXCHANGE_FAULT_TOKEN]: faultToken },
     cwd: REPO_ROOT,
     logFile: join(logsDir, `${id}.log`),
     ready: () => httpOk(`http://${LOOPBACK}:${port}/health`),

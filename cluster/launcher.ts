@@ -119,7 +119,7 @@ export class Launcher implements ProcessOps {
     const toxiproxyUrl = await this.startToxiproxy(plan);
     const redis = await this.resolveRedis();
     this.assertRunning();
-    await this.startServices(plan, redis);
+    await this.startServices(plan, redis, token);
     this.assertRunning();
     const nodes = plan.nodes.map((n) => ({ id: n.id, grpcAddress: `${LOOPBACK}:${n.grpcPort}`, httpUrl: `http://${LOOPBACK}:${n.httpPort}` }));
     const proxies = await FaultLinks.create(toxiproxyUrl, nodes, LOOPBACK);
@@ -175,7 +175,7 @@ export class Launcher implements ProcessOps {
     return { url: `redis://${LOOPBACK}:${port}`, managed: true, port };
   }
 
-  private async startServices(plan: PortPlan, redis: { port: number | null } | null): Promise<void> {
+  private async startServices(plan: PortPlan, redis: { port: number | null } | null, token: string): Promise<void> {
     const dynamoDir = join(this.options.dataDir, 'dynamodb');
     const redisDir = join(this.options.dataDir, 'redis');
     await mkdir(dynamoDir, { recursive: true });
@@ -184,7 +184,7 @@ export class Launcher implements ProcessOps {
       await mkdir(redisDir, { recursive: true });
       specs.push(redisSpec(redis.port, redisDir, this.logsDir));
     }
-    specs.push(...plan.exchangePorts.map((port, i) => exchangeSpec(i, port, this.logsDir)));
+    specs.push(...plan.exchangePorts.map((port, i) => exchangeSpec(i, port, this.logsDir, token)));
     const children = specs.map((spec) => this.addChild(spec, 'service'));
     await Promise.all(children.map((child) => child.start()));
   }

@@ -5,6 +5,7 @@
  * (deploy/METRICS.md). If `docker-compose` is on PATH, `docker-compose config -q` must pass.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -182,13 +183,22 @@ describe('docker-compose.yml', () => {
     expect([...used].filter((name) => !listed.has(name))).toEqual([]);
   });
 
-  it('passes `docker-compose config -q` when docker-compose is installed', () => {
+  it('passes `docker-compose config -q` with the secrets set, and refuses to start without them', () => {
     const probe = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
     if (probe.error !== undefined) {
       console.log('docker-compose not on PATH: skipped `docker-compose config -q` (CI installs it)');
       return;
     }
-    const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const secrets = { CLUSTER_TOKEN: randomBytes(24).toString('hex') };
+    const config = (env: NodeJS.ProcessEnv) =>
+      spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, encoding: 'utf8', timeout: 60_000, env });
+    const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !(key in secrets)));
+    const result = config({ ...base, ...secrets });
     expect(result.status, `docker-compose config -q: ${result.stderr}`).toBe(0);
+    for (const missing of Object.keys(secrets)) {
+      const refused = config({ ...base, ...secrets, [missing]: '' });
+      expect(refused.status, `without ${missing}`).not.toBe(0);
+      expect(refused.stderr).toContain(`set ${missing} first`);
+    }
   });
 });
