@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ControlClient } from './control-client.js';
 import { FaultLinks, type LinkState } from './fault-links.js';
 import { isAlive } from './launcher-data-dir.js';
+import { redactRedisUrl } from '../src/cache/redis-server.js';
 import { FAULT_TOKEN_HEADER } from '../src/exchange/exchange-server.js';
 import { readLauncherFile, type ExchangeEntry, type LauncherFile, type NodeEntry } from './launcher-file.js';
 import { fetchClusterInfo, pickLeader, requestTransfer, type ClusterInfo } from './node-api.js';
@@ -261,7 +262,7 @@ export class ClusterControl {
 
   private requireManagedRedis(): void {
     if (this.info.redis === null) throw new Error('this cluster runs without Redis');
-    if (!this.info.redis.managed) throw new Error(`Redis at ${this.info.redis.url} is not started by the launcher (REDIS_URL): cannot kill or restart it`);
+    if (!this.info.redis.managed) throw new Error(`Redis at ${redactRedisUrl(this.info.redis.url)} is not started by the launcher (REDIS_URL): cannot kill or restart it`);
   }
 
   private async probeAll(): Promise<ClusterInfo[]> {

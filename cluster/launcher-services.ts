@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REDIS_SERVER_COMMAND, redisAnswers, redisServerArgs } from '../src/cache/redis-server.js';
 import { ExchangeEnv, NodeEnv } from '../src/config/env-names.js';
 import type { ChildSpec } from './supervised-child.js';
 
@@ -69,16 +70,16 @@ export function dynaliteSpec(port: number, dir: string, logsDir: string): ChildS
   };
 }
 
-export function redisSpec(port: number, dir: string, logsDir: string): ChildSpec {
+/** `configFile`: from writeRedisConfig (holds the password); arguments as every Bazaar redis-server. */
+export function redisSpec(port: number, dir: string, logsDir: string, configFile: string, password: string): ChildSpec {
   return {
     name: 'redis',
-    command: 'redis-server',
-    // A cache only: no persistence, so a restart never serves entries older than the Raft state.
-    args: ['--port', String(port), '--bind', LOOPBACK, '--dir', dir, '--save', '', '--appendonly', 'no'],
+    command: REDIS_SERVER_COMMAND,
+    args: redisServerArgs(configFile, port, dir),
     env: { ...process.env },
     cwd: dir,
     logFile: join(logsDir, 'redis.log'),
-    ready: () => tcpOpen(LOOPBACK, port),
+    ready: () => redisAnswers(LOOPBACK, port, password),
     readyTimeoutMs: SERVICE_READY_TIMEOUT_MS,
   };
 }
