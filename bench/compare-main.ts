@@ -16,7 +16,7 @@ import type { GroupSpec } from './load/types.js';
 import { parseBenchArgs, type BenchOptions } from './options.js';
 import { baseSpec, warmUp, type ScenarioContext } from './scenarios/scenario.js';
 import { loadGroup, priceGets, stockLookups, STOCKS_READ_CONNECTIONS, TRADE_CLIENT_COUNTS, tierSymbols, tradeMix } from './scenarios/workloads.js';
-import { startRedis } from './support/redis-server.js';
+import { RedisServer } from '../src/cache/redis-server.js';
 
 export const ETCD_KEYS = 1000;
 const LEADER_WAIT_MS = 10_000;
@@ -80,7 +80,7 @@ async function compareReads(ctx: ScenarioContext, cluster: ClusterHandle | null,
     { name: `prices hot, ${conns} conns`, requests: priceGets(hot, 'hot') },
   ];
   const phaseMs = ctx.phaseMs(loads.length * 2);
-  const redis = await startRedis();
+  const redis = await RedisServer.start();
   const rows: ResultRow[] = [];
   const baselineRows: ResultRow[] = [];
   try {
@@ -98,7 +98,7 @@ async function compareReads(ctx: ScenarioContext, cluster: ClusterHandle | null,
       await server.stop();
     }
   } finally {
-    await redis.stop();
+    await redis.destroy();
   }
   rows.push(...baselineRows);
   // Reads go to the leader (a follower adds a hop to the leader per read batch; `npm run bench --

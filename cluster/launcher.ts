@@ -6,7 +6,8 @@ import { startToxiproxyServer, type ToxiproxyServerHandle } from './toxiproxy/se
 import { startControlServer, type ControlServer } from './control-server.js';
 import { FaultLinks } from './fault-links.js';
 import { assertPortsFree, freePortPlan, freePorts } from './free-ports.js';
-import { checkPreviousLauncher, clusterToken, prepareDataDir } from './launcher-data-dir.js';
+import { redisUrl, writeRedisConfig } from '../src/cache/redis-server.js';
+import { checkPreviousLauncher, clusterToken, prepareDataDir, redisPassword } from './launcher-data-dir.js';
 import { writeLauncherFile, type LauncherFile, type ProxyEntry } from './launcher-file.js';
 import type { LauncherOptions } from './launcher-options.js';
 import { dynaliteSpec, exchangeSpec, LOOPBACK, nodeSpec, redisSpec, type NodeWiring } from './launcher-services.js';
@@ -14,6 +15,14 @@ import { tailFile } from './log-tail.js';
 import { planPortList, planPorts, type PortPlan } from './port-plan.js';
 import { ProcessOpError, type ProcessOp, type ProcessOps } from './process-ops.js';
 import { SupervisedChild, type ChildExit, type ChildSpec, type ChildView } from './supervised-child.js';
+
+/** The Redis the nodes use: the launcher's own (`managed`, with its password) or REDIS_URL's. */
+interface ResolvedRedis {
+  readonly url: string;
+  readonly managed: boolean;
+  readonly port: number | null;
+  readonly password: string | null;
+}
 
 /**
  * The local cluster: three (or five) Bazaar nodes, three mock exchanges, dynalite, Redis and
@@ -119,7 +128,7 @@ export class Launcher implements ProcessOps {
     const toxiproxyUrl = await this.startToxiproxy(plan);
     const redis = await this.resolveRedis();
     this.assertRunning();
-    await this.startServices(plan, redis);
+    await this.startServices(plan, redis, token);
     this.assertRunning();
     const nodes = plan.nodes.map((n) => ({ id: n.id, grpcAddress: `${LOOPBACK}:${n.grpcPort}`, httpUrl: `http://${LOOPBACK}:${n.httpPort}` }));
     const proxies = await FaultLinks.create(toxiproxyUrl, nodes, LOOPBACK);
@@ -159,9 +168,9 @@ export class Launcher implements ProcessOps {
     return this.toxiproxyServer.url;
   }
 
-  private async resolveRedis(): Promise<{ url: string; managed: boolean; port: number | null } | null> {
+  private async resolveRedis(): Promise<ResolvedRedis | null> {
     const choice = this.options.redis;
-    if (choice.kind === 'url') return { url: choice.url, managed: false, port: null };
+    if (choice.kind === 'url') return { url: choice.url, managed: false, port: null, password: null };
     if (choice.kind === 'none') {
       this.log('redis: none (--redis none): nodes run without the Redis cache');
       return null;
@@ -172,19 +181,20 @@ export class Launcher implements ProcessOps {
     }
     const [port] = await freePorts(1, LOOPBACK);
     if (port === undefined) throw new Error('no free port for redis-server');
-    return { url: `redis://${LOOPBACK}:${port}`, managed: true, port };
+    const password = await redisPassword(this.options.dataDir);
+    return { url: redisUrl(LOOPBACK, port, password), managed: true, port, password };
   }
 
-  private async startServices(plan: PortPlan, redis: { port: number | null } | null): Promise<void> {
+  private async startServices(plan: PortPlan, redis: ResolvedRedis | null, token: string): Promise<void> {
     const dynamoDir = join(this.options.dataDir, 'dynamodb');
     const redisDir = join(this.options.dataDir, 'redis');
     await mkdir(dynamoDir, { recursive: true });
     const specs: ChildSpec[] = [dynaliteSpec(plan.dynamodbPort, dynamoDir, this.logsDir)];
-    if (redis !== null && redis.port !== null) {
+    if (redis !== null && redis.port !== null && redis.password !== null) {
       await mkdir(redisDir, { recursive: true });
-      specs.push(redisSpec(redis.port, redisDir, this.logsDir));
+      specs.push(redisSpec(redis.port, redisDir, this.logsDir, await writeRedisConfig(redisDir, redis.password), redis.password));
     }
-    specs.push(...plan.exchangePorts.map((port, i) => exchangeSpec(i, port, this.logsDir)));
+    specs.push(...plan.exchangePorts.map((port, i) => exchangeSpec(i, port, this.logsDir, token)));
     const children = specs.map((spec) => this.addChild(spec, 'service'));
     await Promise.all(children.map((child) => child.start()));
   }
