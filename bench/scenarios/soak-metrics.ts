@@ -53,12 +53,13 @@ export class NodeSampler {
   }
 
   start(): void {
-    this.inFlight = this.sampleAll();
-    this.timer = setInterval(() => {
+    const tick = (): void => {
       this.inFlight ??= this.sampleAll().finally(() => {
         this.inFlight = null;
       });
-    }, SOAK_SAMPLE_INTERVAL_MS);
+    };
+    tick();
+    this.timer = setInterval(tick, SOAK_SAMPLE_INTERVAL_MS);
   }
 
   async stop(): Promise<void> {
