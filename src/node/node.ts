@@ -16,6 +16,7 @@ import { createPriceService, type PriceService } from '../prices/price-service.j
 import { tierConfig } from '../prices/tiers.js';
 import { BazaarRpcClients, RpcAuth, bazaarServiceDefinition, bazaarServiceImplementation } from './bazaar-rpc.js';
 import type { NodeConfig } from './node-config.js';
+import { registerEventLoopDelay } from './event-loop-delay.js';
 import { createRaftMetrics, registerCacheMetrics } from './node-metrics.js';
 import { RaftBackend } from './raft-backend.js';
 import { forwardingHandlers, routedRefresh } from './rpc-handlers.js';
@@ -43,7 +44,8 @@ export async function startNode(config: NodeConfig, logger: Logger = pino({ leve
   await mkdir(config.dataDir, { recursive: true });
   const symbols = await loadSymbols(config.symbolsFile);
   const machine = await openMachine(join(config.dataDir, 'state'), symbols, config);
-  const cleanups: (() => Promise<void> | void)[] = [() => machine.close()];
+  const loopDelay = registerEventLoopDelay(registry);
+  const cleanups: (() => Promise<void> | void)[] = [() => loopDelay.stop(), () => machine.close()];
   try {
     return await assemble(config, { log, root: logger }, registry, symbols, machine, cleanups);
   } catch (err) {
