@@ -161,7 +161,7 @@ async function assemble(
     adminRoutes({ clusterToken: config.clusterToken, members, transfer: transferTo }),
   ];
   // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
-  const app = await buildApp({ backend, nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.status().term, plugins });
+  const app = await buildApp({ backend, nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.roleInfo().term, plugins });
   try {
     await app.listen({ host: config.httpHost, port: config.httpPort, backlog: HTTP_LISTEN_BACKLOG });
   } catch (err) {
