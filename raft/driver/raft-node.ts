@@ -5,7 +5,7 @@ import type { RaftCoreApi } from '../core/api.js';
 import { type RaftConfig, makeRaftConfig } from '../core/config.js';
 import { RaftCore } from '../core/raft-core.js';
 import { createRng } from '../core/rng.js';
-import type { Entry, Message, NodeId, Ready, RestoredState, Role, Snapshot, SnapshotMessage, Status } from '../core/types.js';
+import type { Entry, Message, NodeId, Ready, RestoredState, Role, RoleInfo, Snapshot, SnapshotMessage, Status } from '../core/types.js';
 import { RaftErrorCode } from '../core/types.js';
 import { LevelLogStorage } from '../storage/level-log-storage.js';
 import type { TransportHooks } from '../transport/transport.js';
@@ -170,6 +170,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   campaign(): void {
     this.core.campaign();
     this.wake();
+  }
+
+  /** Role, leader and term: cheap enough for every request (status() builds progress views). */
+  roleInfo(): RoleInfo {
+    return this.core.roleInfo();
   }
 
   status(): RaftNodeStatus {

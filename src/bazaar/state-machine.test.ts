@@ -133,6 +133,21 @@ describe('BazaarStateMachine', () => {
     expect(new TextDecoder().decode(snapshot.data).match(/\["o"/g)).toHaveLength(2);
   });
 
+  it('prunes cached orders across applies (only the orders each batch pushed out)', async () => {
+    const { machine } = await fresh({ ordersRetainedMax: 2 });
+    await machine.apply([1, 2].map((i) => normalEntry(i, trade('aaa', 'SELL', i))));
+    expect(await machine.getOrder(1)).toMatchObject({ quantity: 1 }); // now cached
+    expect(await machine.getOrder(2)).toMatchObject({ quantity: 2 });
+    await machine.apply([normalEntry(3, trade('aaa', 'SELL', 3))]);
+    expect(await machine.getOrder(1)).toBeNull();
+    expect(await machine.getOrder(3)).toMatchObject({ quantity: 3 });
+    await machine.apply([4, 5].map((i) => normalEntry(i, trade('aaa', 'SELL', i))));
+    expect(await machine.getOrder(2)).toBeNull();
+    expect(await machine.getOrder(3)).toBeNull();
+    expect(await machine.getOrder(4)).toMatchObject({ quantity: 4 });
+    expect(await machine.getOrder(5)).toMatchObject({ quantity: 5 });
+  });
+
   it('waitForApplied resolves on apply and times out otherwise', async () => {
     const { machine } = await fresh();
     const waiting = machine.waitForApplied(1, 5_000);

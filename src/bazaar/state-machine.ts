@@ -154,14 +154,20 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
     return [...this.stocks.keys()];
   }
 
+  private isPruned(number: number): boolean {
+    return number < this.meta.nextTx - this.options.ordersRetainedMax;
+  }
+
   /** Order by transaction number (null: none, or pruned as older than ordersRetainedMax). */
   async getOrder(number: number): Promise<OrderRecord | null> {
-    if (!Number.isSafeInteger(number) || number < 1 || number >= this.meta.nextTx) return null;
+    if (!Number.isSafeInteger(number) || number < 1 || number >= this.meta.nextTx || this.isPruned(number)) return null;
     const cached = this.orderCache.get(number);
     if (cached !== undefined) return cached;
     const raw = await this.db.get(`o:${padIndex(number)}`);
     if (raw === undefined) return null;
     const order = orderFromTuple(JSON.parse(raw));
+    // An apply may have pruned it while we read: never cache below the bound (apply relies on it).
+    if (this.isPruned(number)) return null;
     this.orderCache.set(number, order);
     return order;
   }
@@ -193,8 +199,10 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
       await this.writeBatch(ops);
       for (const stock of staged.values()) this.stocks.set(stock.name, stock);
       for (const order of newOrders) this.orderCache.set(order.number, order);
+      // This batch pruned exactly the orders [pruneBelow - newOrders.length, pruneBelow) (getOrder
+      // never caches an order below the bound): drop those, not a scan of the whole cache.
       const pruneBelow = meta.nextTx - this.options.ordersRetainedMax;
-      for (const number of this.orderCache.keys()) if (number < pruneBelow) this.orderCache.delete(number);
+      for (let number = Math.max(1, pruneBelow - newOrders.length); number < pruneBelow; number++) this.orderCache.delete(number);
       this.meta = meta;
       this.waiters.notify(meta.applied);
       return results;

@@ -162,7 +162,7 @@ async function assemble(
     admin: { clusterToken: config.clusterToken, members, transfer: transferTo },
   };
   // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
-  const app = await buildApp({ nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.status().term, routes });
+  const app = await buildApp({ nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.roleInfo().term, routes });
   try {
     await app.listen({ host: config.httpHost, port: config.httpPort, backlog: HTTP_LISTEN_BACKLOG });
   } catch (err) {
