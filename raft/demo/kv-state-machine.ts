@@ -95,7 +95,7 @@ export class KvStateMachine implements StateMachine<KvResult> {
   private applyOne(entry: Entry): KvResult {
     if (entry.index !== this.applied + 1) throw new Error(`kv apply of ${entry.index} after ${this.applied}`);
     this.applied = entry.index;
-    if (entry.kind === EntryKind.Empty) return { previous: null };
+    if (entry.kind !== EntryKind.Normal) return { previous: null };
     if (entry.data[0] === BLOB_MARKER) {
       this.blobCount += 1;
       return { previous: null };

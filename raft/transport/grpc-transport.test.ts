@@ -70,7 +70,7 @@ describe.each<SendMode>(['stream', 'unary'])('GrpcTransport over loopback, sendM
   it('streams a multi-chunk snapshot and reports success', async () => {
     const { a, hooksA, hooksB } = await pair({ chunkBytes: 64 * 1024 });
     const data = bytes(1024 * 1024 + 17, 5);
-    const snapshot: Message = { type: MessageType.Snapshot, from: 'n1', to: 'n2', term: 9, snapshot: { meta: { index: 1000, term: 8, voters: ['n1', 'n2'] }, data } };
+    const snapshot: Message = { type: MessageType.Snapshot, from: 'n1', to: 'n2', term: 9, snapshot: { meta: { index: 1000, term: 8, voters: ['n1', 'n2'], learners: ['n3'], addresses: { n3: '127.0.0.1:1' } }, data } };
     a.send([snapshot, heartbeat('n1', 'n2', 9)]);
     await waitFor('snapshot status', () => hooksA.snapshots.length === 1);
     expect(hooksA.snapshots).toEqual([{ peer: 'n2', ok: true }]);

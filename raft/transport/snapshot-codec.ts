@@ -13,6 +13,8 @@ import { readArray, readBytes, readMessage, readObject, readOneof, readUint, typ
 
 export interface SnapshotLimits {
   readonly nodeIds: ReadonlySet<NodeId>;
+  /** Max voters + learners named by a snapshot's configuration. */
+  readonly maxMembers: number;
   readonly maxSnapshotBytes: number;
   readonly maxChunkBytes: number;
 }
@@ -27,7 +29,7 @@ export function snapshotStartChunk(message: SnapshotMessage, header: HeaderWire,
     start: {
       header,
       term: message.term,
-      meta: { index: meta.index, term: meta.term, voters: [...meta.voters] },
+      meta: { index: meta.index, term: meta.term, voters: [...meta.voters], learners: [...(meta.learners ?? [])], addresses: { ...(meta.addresses ?? {}) } },
       total_size_bytes: totalBytes,
     },
   };
@@ -61,17 +63,44 @@ function decodeMeta(value: WireObject, msgTerm: number, limits: SnapshotLimits):
   const term = readUint(value, 'term', path);
   if (index < 1 || term < 1) throw outOfRange(`${path} index and term must be >= 1`);
   if (term > msgTerm) throw outOfRange(`${path}.term ${term} > sender term ${msgTerm}`);
-  const voters = readArray(value, 'voters', path, limits.nodeIds.size);
-  if (voters.length === 0) throw outOfRange(`${path}.voters must not be empty`);
   const seen = new Set<NodeId>();
-  for (const voter of voters) {
-    if (typeof voter !== 'string' || voter.length > maxNodeIdBytes || !limits.nodeIds.has(voter)) {
-      throw new TransportRejection(RejectReason.UnknownNode, `${path}.voters has unknown node ${JSON.stringify(voter)}`);
+  const voters = readMembers(value, 'voters', seen, limits);
+  if (voters.length === 0) throw outOfRange(`${path}.voters must not be empty`);
+  const learners = value['learners'] === undefined ? [] : readMembers(value, 'learners', seen, limits);
+  const addresses = readAddresses(value, seen);
+  return { index, term, voters, learners, addresses };
+}
+
+/**
+ * Member ids of a snapshot's configuration. With membership changes a snapshot may name members
+ * the receiver has not met yet (added after it booted): ids are checked for form, not for being known.
+ */
+function readMembers(value: WireObject, field: string, seen: Set<NodeId>, limits: SnapshotLimits): NodeId[] {
+  const path = `start.meta.${field}`;
+  const out: NodeId[] = [];
+  for (const id of readArray(value, field, 'start.meta', limits.maxMembers)) {
+    if (typeof id !== 'string' || id.length === 0 || Buffer.byteLength(id, 'utf8') > maxNodeIdBytes) {
+      throw outOfRange(`${path} has a malformed node id ${JSON.stringify(id)}`);
     }
-    if (seen.has(voter)) throw outOfRange(`${path}.voters lists ${voter} twice`);
-    seen.add(voter);
+    if (seen.has(id)) throw outOfRange(`${path} lists ${id} twice`);
+    seen.add(id);
+    out.push(id);
   }
-  return { index, term, voters: [...seen] };
+  return out;
+}
+
+function readAddresses(value: WireObject, members: ReadonlySet<NodeId>): Record<NodeId, string> {
+  const raw = value['addresses'];
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object') throw new TransportRejection(RejectReason.Malformed, 'start.meta.addresses must be a map');
+  const out: Record<NodeId, string> = {};
+  for (const [id, address] of Object.entries(raw as Record<string, unknown>)) {
+    if (!members.has(id) || typeof address !== 'string' || Buffer.byteLength(address, 'utf8') > maxNodeIdBytes) {
+      throw outOfRange(`start.meta.addresses has a bad entry for ${JSON.stringify(id)}`);
+    }
+    out[id] = address;
+  }
+  return out;
 }
 
 /**

@@ -186,7 +186,8 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
       const results: ApplyResult[] = [];
       for (const entry of entries) {
         assert(entry.index === meta.applied + 1, `apply of index ${entry.index} after ${meta.applied}`);
-        if (entry.kind === EntryKind.Empty) {
+        if (entry.kind !== EntryKind.Normal) {
+          // No-ops and membership changes (handled by Raft) carry no trade.
           results.push(null);
         } else {
           const command = decodeCommand(entry.data);
