@@ -7,6 +7,7 @@ import { createRng } from '../core/rng.js';
 import type { Entry, Message, NodeId, Ready, RestoredState, Role, Snapshot, Status } from '../core/types.js';
 import { RaftErrorCode } from '../core/types.js';
 import { LevelLogStorage } from '../storage/level-log-storage.js';
+import type { LogStorage } from '../storage/log-storage.js';
 import type { TransportHooks } from '../transport/transport.js';
 import { LeaseClock } from './lease-clock.js';
 import { PendingProposals, type ProposalOutcome } from './pending-proposals.js';
@@ -14,6 +15,7 @@ import { PendingReads } from './pending-reads.js';
 import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
 import { type RaftLogger, createStderrLogger } from './raft-logger.js';
 import { type RaftNodeOptions, type ResolvedDriverOptions, resolveDriverOptions, validTimeoutMs } from './raft-node-options.js';
+import { type RaftRuntime, type TimerHandle, processRuntime } from './raft-runtime.js';
 
 export type { ProposalOutcome } from './pending-proposals.js';
 
@@ -51,7 +53,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly proposals: PendingProposals<Result>;
   private readonly reads: PendingReads;
   private readonly logger: RaftLogger;
-  private ticker: NodeJS.Timeout | null = null;
+  private ticker: TimerHandle | null = null;
+  private readonly runtime: RaftRuntime;
   private loopRunning: Promise<void> | null = null;
   private wakeScheduled = false;
   private stopping = false;
@@ -60,6 +63,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private snapshotIndex: number;
   private lastTerm = -1;
   private lastCommit = -1;
+  /** Leader as of the last Ready that said (softState). */
+  private leader: NodeId | null = null;
   private readonly counters = { snapshotsTaken: 0, snapshotsRestored: 0, fsyncs: 0, entriesPersisted: 0 };
   /** Lease reads (config.leaseReads): tick times on the monotonic clock; null when off. */
   private readonly leaseClock: LeaseClock | null;
@@ -69,41 +74,44 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     private readonly resolved: ResolvedDriverOptions,
     private readonly config: RaftConfig,
     private readonly core: RaftCoreApi,
-    private readonly storage: LevelLogStorage,
+    private readonly storage: LogStorage,
     applied: number,
     snapshotIndex: number,
   ) {
     super();
     this.logger = options.logger ?? createStderrLogger(`raft-${options.id}`);
-    this.proposals = new PendingProposals<Result>(resolved.maxPendingProposals);
-    this.reads = new PendingReads(options.id, resolved.maxPendingReads);
+    this.runtime = options.runtime ?? processRuntime;
+    this.proposals = new PendingProposals<Result>(resolved.maxPendingProposals, this.runtime);
+    this.reads = new PendingReads(options.id, resolved.maxPendingReads, this.runtime);
     this.applied = applied;
     this.snapshotIndex = snapshotIndex;
     this.leaseClock = config.leaseReads
-      ? new LeaseClock(config.electionTimeoutTicks, resolved.tickMs, resolved.leaseDriftFraction, performance.now())
+      ? new LeaseClock(config.electionTimeoutTicks, resolved.tickMs, resolved.leaseDriftFraction, this.runtime.now())
       : null;
   }
 
   /** Tell the core whether its read lease still holds, by the monotonic clock, before any input. */
   private refreshLease(): void {
-    if (this.leaseClock !== null) this.core.setReadLease(this.leaseClock.holds(this.core.readLeaseTick(), performance.now()));
+    if (this.leaseClock !== null) this.core.setReadLease(this.leaseClock.holds(this.core.readLeaseTick(), this.runtime.now()));
   }
 
-  /** Validate options, open and load the log, bring the state machine up to date, start ticking. */
+  /** Validate options, open (or take) and load the log, bring the state machine up to date, start ticking. */
   static async start<R>(options: RaftNodeOptions<R>): Promise<RaftNode<R>> {
     const resolved = resolveDriverOptions(options);
     const config = makeRaftConfig(options.id, options.voters, options.raft ?? {});
     const logger = options.logger ?? createStderrLogger(`raft-${options.id}`);
     const seed = options.seed ?? randomInt(0, 2 ** 31);
     let node: RaftNode<R> | null = null;
-    const storage = await LevelLogStorage.open(options.dataDir, {
-      onFsync: (sample) => node?.recordFsync(sample.durationMs, sample.entries),
-    });
+    const storage =
+      options.storage ??
+      (await LevelLogStorage.open(options.dataDir ?? '', {
+        onFsync: (sample) => node?.recordFsync(sample.durationMs, sample.entries),
+      }));
     try {
       const loaded = await storage.load();
       const applied = await recoverStateMachine(options, loaded);
       const restored = withCommitAtLeast(loaded, applied);
-      const core = new RaftCore(config, createRng(seed), restored);
+      const core = new RaftCore(config, createRng(coreSeed(seed, options.id)), restored);
       node = new RaftNode(options, resolved, config, core, storage, applied, restored.snapshot?.meta.index ?? 0);
       logger.info(
         { id: options.id, seed, term: restored.hardState.term, commit: restored.hardState.commit, applied, entries: restored.entries.length },
@@ -168,7 +176,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       ...this.counters,
       pendingProposals: this.proposals.size,
       pendingReads: this.reads.size,
-      readLease: this.leaseClock === null ? 'off' : this.leaseClock.holds(this.core.readLeaseTick(), performance.now()) ? 'held' : 'none',
+      readLease: this.leaseClock === null ? 'off' : this.leaseClock.holds(this.core.readLeaseTick(), this.runtime.now()) ? 'held' : 'none',
     };
   }
 
@@ -180,7 +188,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private async doStop(): Promise<void> {
     this.stopping = true;
-    if (this.ticker !== null) clearInterval(this.ticker);
+    this.ticker?.cancel();
     await this.options.transport.close();
     await this.loopRunning;
     this.proposals.rejectAll(RaftDriverErrorCode.Stopped, `raft node ${this.options.id} stopped`);
@@ -209,18 +217,18 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   }
 
   private startTicker(): void {
-    this.ticker = setInterval(() => {
-      this.leaseClock?.beforeTick(performance.now());
+    this.ticker = this.runtime.every(this.resolved.tickMs, () => {
+      this.leaseClock?.beforeTick(this.runtime.now());
       this.core.tick();
       this.wake();
-    }, this.resolved.tickMs);
+    });
   }
 
   /** Schedule the loop on the next turn so everything queued in this turn shares one Ready. */
   private wake(): void {
     if (this.wakeScheduled || this.loopRunning !== null || this.stopping) return;
     this.wakeScheduled = true;
-    setImmediate(() => {
+    this.runtime.soon(() => {
       this.wakeScheduled = false;
       if (this.loopRunning !== null || this.stopping || !this.core.hasReady()) return;
       this.loopRunning = this.runLoop().finally(() => {
@@ -248,14 +256,15 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // recomputed after a crash) holds no message that depends on its write, so its messages
     // (commit updates, heartbeat answers, read confirmations) leave before the write instead of
     // waiting for a LevelDB round trip. Otherwise: persist (synced), then send.
-    const sendFirst = !ready.mustSync;
+    const sendFirst = !ready.mustSync; // @mutant:send-before-synced-vote
     if (sendFirst) this.send(ready.messages);
-    await this.storage.persistReady(ready);
+    await this.storage.persistReady(ready); // @mutant:apply-before-persist
     if (!sendFirst) this.send(ready.messages);
     this.noteStateChanges(ready);
     if (ready.snapshot !== null) await this.restoreSnapshot(ready.snapshot);
     await this.applyCommitted(ready.committedEntries);
-    const leader = ready.softState?.leader ?? this.core.status().leader;
+    if (ready.softState !== null) this.leader = ready.softState.leader;
+    const leader = this.leader;
     this.reads.failed(ready.readFailures, leader);
     this.reads.granted(ready.readStates, this.applied);
   }
@@ -318,7 +327,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.applied - this.snapshotIndex <= this.config.snapshotThresholdEntries) return;
     // After a restart with a durable state machine, the core hands out (and we skip) entries the
     // machine already holds; compact only once the core has caught up with what we applied.
-    if (this.core.status().applied < this.applied) return;
+    if (this.core.status().applied < this.applied) return; // @mutant:compact-before-core-caught-up
     const taken = await this.options.stateMachine.snapshot();
     if (taken.index <= this.snapshotIndex || taken.index > this.applied) {
       throw new Error(`state machine snapshot at ${taken.index} outside (${this.snapshotIndex}, ${this.applied}]`);
@@ -338,7 +347,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private fatal(error: unknown): void {
     this.stopping = true;
-    if (this.ticker !== null) clearInterval(this.ticker);
+    this.ticker?.cancel();
     this.logger.error({ id: this.options.id, err: String((error as Error)?.stack ?? error) }, 'raft loop failed: stopping this node');
     if (this.options.onFatal !== undefined) {
       this.options.onFatal(error);
@@ -368,7 +377,7 @@ async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: Res
       `state machine applied ${machineApplied} beyond the log's last stored entry ${lastStored}: data directories do not match`,
     );
   }
-  if (snapshot !== null && machineApplied < snapshot.meta.index) {
+  if (snapshot !== null && machineApplied < snapshot.meta.index) { // @mutant:restart-skips-snapshot-restore
     await options.stateMachine.restore(snapshot);
     return snapshot.meta.index;
   }
@@ -379,6 +388,16 @@ async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: Res
 function withCommitAtLeast(restored: RestoredState, applied: number): RestoredState {
   if (applied <= restored.hardState.commit) return restored;
   return { ...restored, hardState: { ...restored.hardState, commit: applied } };
+}
+
+/**
+ * The core's election jitter comes from `seed` mixed with the node id, so members started with
+ * one seed (a config copied to every node) still draw different election timeouts.
+ */
+export function coreSeed(seed: number, id: NodeId): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193); // @mutant:jitter-ignores-id
+  return (seed ^ hash) | 0;
 }
 
 function proposeError(code: RaftErrorCode, leader: NodeId | null): RaftError {
