@@ -54,24 +54,63 @@ export async function startNode(config: NodeConfig, logger: Logger = pino({ leve
   }
 }
 
+type Cleanups = (() => Promise<void> | void)[];
+type ForwardingHandlers = ReturnType<typeof forwardingHandlers>;
+
 async function assemble(
   config: NodeConfig,
   loggers: { log: Logger; root: Logger },
   registry: Registry,
   symbols: string[],
   machine: BazaarStateMachine,
-  cleanups: (() => Promise<void> | void)[],
+  cleanups: Cleanups,
 ): Promise<RunningNode> {
   const log = loggers.log;
   const members = [...config.peers.keys()];
+  const cache = openStockCache(config, log, registry, cleanups);
+  const prices = await openPriceService(config, log, registry, symbols, cleanups);
+  const auth = new RpcAuth(config.clusterId, config.clusterToken, config.nodeId, new Set(members));
+  const rpc = new BazaarRpcClients(auth, config.peers, config.nodeId);
+  cleanups.push(() => rpc.close());
+  const handlersRef: { current: ForwardingHandlers | null } = { current: null };
+  const transport = createTransport(config, auth, handlersRef, log);
+  const raft = await startRaft(config, { transport, machine, cache, prices, registry, log });
+  cleanups.push(() => raft.stop());
+  const backend = createBackend(config, { raft, machine, cache, prices, rpc, registry });
+  const transferTo = leadershipTransfer(raft, rpc, config.requestTimeoutMs);
+  handlersRef.current = forwardingHandlers({ backend, raft, prices, transferTo, requestTimeoutMs: config.requestTimeoutMs });
+  const refreshNow = routedRefresh({ raft, prices, rpc, nodeId: config.nodeId, requestTimeoutMs: config.requestTimeoutMs });
+  const routes = {
+    backend,
+    prices: { ...prices.routesOptions, refreshNow },
+    admin: { clusterToken: config.clusterToken, members, transfer: transferTo },
+  };
+  // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
+  const app = await buildApp({ nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.roleInfo().term, routes });
+  await listen(app, config);
+  log.info({ http: `${config.httpHost}:${config.httpPort}`, grpc: `${config.grpcHost}:${config.grpcPort}`, members }, 'node started');
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= gracefulStop(raft, app, members, config.nodeId, log, cleanups);
+    return stopping;
+  };
+  return { config, raft, app, logger: log, stop };
+}
+
+function openStockCache(config: NodeConfig, log: Logger, registry: Registry, cleanups: Cleanups): StockCache | null {
   const cache = config.redisUrl === null ? null : new StockCache({ redisUrl: config.redisUrl, keyPrefix: `bazaar:${config.clusterId}:stock:`, ...DEFAULT_STOCK_CACHE_TIMING, logger: log });
   if (cache === null) log.warn('REDIS_URL not set: running without the Redis cache');
   else cleanups.push(() => cache.close());
   registerCacheMetrics(registry, cache);
+  return cache;
+}
+
+async function openPriceService(config: NodeConfig, log: Logger, registry: Registry, symbols: string[], cleanups: Cleanups): Promise<PriceService> {
   const priceRedis = config.redisUrl === null ? null : new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 200, connectTimeout: 500, lazyConnect: false });
   priceRedis?.on('error', () => undefined);
   if (priceRedis !== null) cleanups.push(() => void priceRedis.disconnect());
-  const prices: PriceService = await createPriceService({
+  const prices = await createPriceService({
     symbols,
     exchangeUrls: config.exchangeUrls,
     redis: priceRedis,
@@ -85,12 +124,11 @@ async function assemble(
     writerId: config.nodeId,
   });
   cleanups.push(() => prices.close());
+  return prices;
+}
 
-  const auth = new RpcAuth(config.clusterId, config.clusterToken, config.nodeId, new Set(members));
-  const rpc = new BazaarRpcClients(auth, config.peers, config.nodeId);
-  cleanups.push(() => rpc.close());
-  const handlersRef: { current: ReturnType<typeof forwardingHandlers> | null } = { current: null };
-  const transport = new GrpcTransport({
+function createTransport(config: NodeConfig, auth: RpcAuth, handlersRef: { current: ForwardingHandlers | null }, log: Logger): GrpcTransport {
+  return new GrpcTransport({
     id: config.nodeId,
     listenHost: config.grpcHost,
     listenPort: config.grpcPort,
@@ -109,21 +147,28 @@ async function assemble(
       },
     ],
   });
+}
+
+/** The Raft member; the price refresher runs while it leads, the cache is published from the leader. */
+async function startRaft(
+  config: NodeConfig,
+  parts: { transport: GrpcTransport; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; registry: Registry; log: Logger },
+): Promise<RaftNode<ApplyResult>> {
+  const { machine, cache, prices, log } = parts;
   let isLeader = false;
   const stateMachine = cache === null ? machine : withCachePublishing(machine, cache, () => isLeader);
   const raft = await RaftNode.start<ApplyResult>({
     id: config.nodeId,
-    voters: members,
+    voters: [...config.peers.keys()],
     dataDir: join(config.dataDir, 'raft'),
-    transport,
+    transport: parts.transport,
     stateMachine,
     tickMs: config.tickMs,
     raft: { leaseReads: config.readMode === 'lease' },
     defaultTimeoutMs: config.requestTimeoutMs,
-    metrics: createRaftMetrics(registry),
+    metrics: createRaftMetrics(parts.registry),
     logger: log.child({ component: 'raft' }),
   });
-  cleanups.push(() => raft.stop());
   const onLeaderChange = (event: LeaderChangeEvent): void => {
     isLeader = event.role === Role.Leader;
     log.info({ leader: event.leader, role: event.role, term: event.term }, 'leadership changed');
@@ -131,8 +176,15 @@ async function assemble(
     else prices.refresher.stop();
   };
   raft.on('leader-change', onLeaderChange);
+  return raft;
+}
 
-  const reader = new StockReader({ local: machine, readBarrier: () => raft.readIndex(config.requestTimeoutMs), cache });
+function createBackend(
+  config: NodeConfig,
+  parts: { raft: RaftNode<ApplyResult>; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; rpc: BazaarRpcClients; registry: Registry },
+): RaftBackend {
+  const { raft, machine, prices } = parts;
+  const reader = new StockReader({ local: machine, readBarrier: () => raft.readIndex(config.requestTimeoutMs), cache: parts.cache });
   const priceOf = (name: string): number | null => prices.refresher.latestPrice(name)?.price ?? null;
   const latestStore = prices.routesOptions.latestStore;
   const displayPriceOf = async (name: string): Promise<number | null> => {
@@ -143,40 +195,30 @@ async function assemble(
       return null; // Redis down or slow (bounded by its command timeout): show no price
     }
   };
-  const backend = new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc, registry, requestTimeoutMs: config.requestTimeoutMs, priceOf, displayPriceOf });
-  const transferTo = async (to: string): Promise<void> => {
+  return new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc: parts.rpc, registry: parts.registry, requestTimeoutMs: config.requestTimeoutMs, priceOf, displayPriceOf });
+}
+
+/** Leadership transfer from any node: the leader transfers, a follower asks the leader. */
+function leadershipTransfer(raft: RaftNode<ApplyResult>, rpc: BazaarRpcClients, timeoutMs: number): (to: string) => Promise<void> {
+  return async (to) => {
     const st = raft.status();
     if (st.role === Role.Leader) {
       raft.transferLeadership(to);
       return;
     }
     if (st.leader === null) throw new BazaarError(BazaarErrorCode.Unavailable, 'no leader to transfer from');
-    const reply = await rpc.transferLeadership(st.leader, to, config.requestTimeoutMs);
+    const reply = await rpc.transferLeadership(st.leader, to, timeoutMs);
     if (!reply.ok) throw new BazaarError(BazaarErrorCode.Unavailable, `leader refused the transfer: ${reply.error_message}`);
   };
-  handlersRef.current = forwardingHandlers({ backend, raft, prices, transferTo, requestTimeoutMs: config.requestTimeoutMs });
-  const refreshNow = routedRefresh({ raft, prices, rpc, nodeId: config.nodeId, requestTimeoutMs: config.requestTimeoutMs });
-  const routes = {
-    backend,
-    prices: { ...prices.routesOptions, refreshNow },
-    admin: { clusterToken: config.clusterToken, members, transfer: transferTo },
-  };
-  // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
-  const app = await buildApp({ nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.roleInfo().term, routes });
+}
+
+async function listen(app: FastifyInstance, config: NodeConfig): Promise<void> {
   try {
     await app.listen({ host: config.httpHost, port: config.httpPort, backlog: HTTP_LISTEN_BACKLOG });
   } catch (err) {
     await app.close();
     throw new Error(`cannot listen on HTTP ${config.httpHost}:${config.httpPort}: ${(err as Error).message}`, { cause: err });
   }
-  log.info({ http: `${config.httpHost}:${config.httpPort}`, grpc: `${config.grpcHost}:${config.grpcPort}`, members }, 'node started');
-
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
-    stopping ??= gracefulStop(raft, app, members, config.nodeId, log, cleanups);
-    return stopping;
-  };
-  return { config, raft, app, logger: log, stop };
 }
 
 async function gracefulStop(
@@ -185,7 +227,7 @@ async function gracefulStop(
   members: readonly string[],
   self: string,
   log: Logger,
-  cleanups: (() => Promise<void> | void)[],
+  cleanups: Cleanups,
 ): Promise<void> {
   log.info('stopping: no new requests, handing over leadership if leader');
   const closing = app.close();
