@@ -15,6 +15,7 @@ describe('launcher arguments', () => {
       logLevel: 'info',
       toxiproxyUrl: null,
       nodeEnv: {},
+      symbolsFile: null,
     });
   });
 
@@ -22,6 +23,7 @@ describe('launcher arguments', () => {
     const options = parse(['--data-dir', 'state', '--fresh', '--base-port', '20080', '--nodes', '5', '--redis', 'none', '--tick-ms', '20', '--log-level', 'warn']);
     expect(options).toMatchObject({ dataDir: '/repo/state', fresh: true, basePort: 20080, nodes: 5, redis: { kind: 'none' }, tickMs: 20, logLevel: 'warn' });
     expect(parse(['--data-dir', '/abs/dir'])?.dataDir).toBe('/abs/dir');
+    expect(parse(['--symbols', 'stocks.csv'])?.symbolsFile).toBe('/repo/stocks.csv');
   });
 
   it('REDIS_URL wins in auto mode; --redis URL and none override it', () => {

@@ -24,6 +24,8 @@ export interface LauncherOptions {
   readonly toxiproxyUrl: string | null;
   /** Extra environment for every node (overrides the launcher's). */
   readonly nodeEnv: Readonly<Record<string, string>>;
+  /** `--symbols FILE`: the catalog (any CSV with a `symbol` column); null: the data dir's, else symbols.csv. */
+  readonly symbolsFile: string | null;
 }
 
 export const LAUNCHER_USAGE = `Usage: npm start -- [options]
@@ -34,6 +36,7 @@ export const LAUNCHER_USAGE = `Usage: npm start -- [options]
   --redis <auto|none|redis://...>   cache: auto = REDIS_URL, else redis-server from PATH, else none
   --tick-ms <ms>       Raft tick for the nodes (RAFT_TICK_MS; default: the node's)
   --log-level <level>  nodes' LOG_LEVEL (default info)
+  --symbols <file>     catalog: any CSV with a \`symbol\` column (default: the data dir's, else symbols.csv)
 Environment: REDIS_URL (cache server), TOXIPROXY_URL (use a real Toxiproxy instead of the built-in one).`;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -92,6 +95,7 @@ export function parseLauncherArgs(argv: readonly string[], env: NodeJS.ProcessEn
       redis: { type: 'string' },
       'tick-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      symbols: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -114,5 +118,6 @@ export function parseLauncherArgs(argv: readonly string[], env: NodeJS.ProcessEn
     logLevel,
     toxiproxyUrl: parseToxiproxyUrl(env['TOXIPROXY_URL']),
     nodeEnv: {},
+    symbolsFile: values.symbols === undefined ? null : resolve(cwd, values.symbols),
   };
 }

@@ -28,6 +28,8 @@ export interface StartClusterOptions {
   readonly logLevel?: string;
   /** Extra environment for every node. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Catalog CSV (a `symbol` column); default symbols.csv. */
+  readonly symbolsFile?: string;
   /** Use this Toxiproxy (default: TOXIPROXY_URL, else the built-in server). */
   readonly toxiproxyUrl?: string;
   /** Launcher lines (crashes, redis choice); default stderr with a `[cluster]` prefix. */
@@ -65,6 +67,7 @@ function launcherOptions(options: StartClusterOptions, dataDir: string): Launche
     logLevel: options.logLevel ?? 'info',
     toxiproxyUrl: options.toxiproxyUrl ?? (process.env['TOXIPROXY_URL'] || null),
     nodeEnv: options.env ?? {},
+    symbolsFile: options.symbolsFile ?? null,
   };
 }
 
