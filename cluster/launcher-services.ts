@@ -84,6 +84,23 @@ export function redisSpec(port: number, dir: string, logsDir: string, configFile
   };
 }
 
+/**
+ * The built-in fault proxy in its own process, off the launcher's event loop: the proxies'
+ * sockets get a core of their own instead of sharing the launcher's loop (control API, probes).
+ */
+export function toxiproxySpec(port: number, seed: number, logsDir: string): ChildSpec {
+  return {
+    name: 'toxiproxy',
+    command: process.execPath,
+    args: tsxArgs('cluster/toxiproxy/toxiproxy-main.ts', ['--host', LOOPBACK, '--port', String(port), '--seed', String(seed)]),
+    env: { ...process.env },
+    cwd: REPO_ROOT,
+    logFile: join(logsDir, 'toxiproxy.log'),
+    ready: () => httpOk(`http://${LOOPBACK}:${port}/version`),
+    readyTimeoutMs: SERVICE_READY_TIMEOUT_MS,
+  };
+}
+
 export interface NodeWiring {
   readonly id: string;
   readonly httpPort: number;

@@ -54,5 +54,7 @@ export class HeaderAuthenticator {
     if (next.to !== this.selfId) {
       throw new TransportRejection(RejectReason.WrongRecipient, `addressed to ${JSON.stringify(next.to)}, this node is ${this.selfId}`);
     }
+    // Membership: a peer removed while its stream was open is refused from its next batch on.
+    if (!this.peerIds.has(next.from)) throw new TransportRejection(RejectReason.UnknownNode, `sender ${JSON.stringify(next.from)} is no longer a peer`);
   }
 }
