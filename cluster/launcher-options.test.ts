@@ -16,6 +16,7 @@ describe('launcher arguments', () => {
       toxiproxyUrl: null,
       noProxy: false,
       nodeEnv: {},
+      symbolsFile: null,
     });
   });
 
@@ -23,6 +24,7 @@ describe('launcher arguments', () => {
     const options = parse(['--data-dir', 'state', '--fresh', '--base-port', '20080', '--nodes', '5', '--redis', 'none', '--tick-ms', '20', '--log-level', 'warn', '--no-proxy']);
     expect(options).toMatchObject({ dataDir: '/repo/state', fresh: true, basePort: 20080, nodes: 5, redis: { kind: 'none' }, tickMs: 20, logLevel: 'warn', noProxy: true });
     expect(parse(['--data-dir', '/abs/dir'])?.dataDir).toBe('/abs/dir');
+    expect(parse(['--symbols', 'stocks.csv'])?.symbolsFile).toBe('/repo/stocks.csv');
   });
 
   it('REDIS_URL wins in auto mode; --redis URL and none override it', () => {

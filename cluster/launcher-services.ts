@@ -43,12 +43,12 @@ function tsxArgs(script: string, args: readonly string[]): string[] {
 }
 
 /** `faultToken`: what `POST /mock/faults` needs (the launcher passes the cluster token). */
-export function exchangeSpec(index: number, port: number, logsDir: string, faultToken: string): ChildSpec {
+export function exchangeSpec(index: number, port: number, logsDir: string, faultToken: string, symbolsFile: string): ChildSpec {
   const id = `exchange${index + 1}`;
   return {
     name: id,
     command: process.execPath,
-    args: tsxArgs('src/exchange/exchange-main.ts', ['--id', id, '--host', LOOPBACK, '--port', String(port), '--symbols-file', SYMBOLS_FILE]),
+    args: tsxArgs('src/exchange/exchange-main.ts', ['--id', id, '--host', LOOPBACK, '--port', String(port), '--symbols-file', symbolsFile]),
     env: { ...process.env, [ExchangeEnv.EXCHANGE_FAULT_TOKEN]: faultToken },
     cwd: REPO_ROOT,
     logFile: join(logsDir, `${id}.log`),
@@ -114,6 +114,7 @@ export interface NodeWiring {
   readonly redisUrl: string | null;
   readonly dynamodbEndpoint: string;
   readonly exchangeUrls: readonly string[];
+  readonly symbolsFile: string;
   readonly logLevel: string;
   readonly tickMs: number | null;
   readonly extraEnv: Readonly<Record<string, string>>;
@@ -140,7 +141,7 @@ export function nodeEnvironment(wiring: NodeWiring, base: NodeJS.ProcessEnv): No
     [NodeEnv.DYNAMODB_ENDPOINT]: wiring.dynamodbEndpoint,
     [NodeEnv.AWS_REGION]: base[NodeEnv.AWS_REGION] ?? 'us-east-1',
     [NodeEnv.EXCHANGE_URLS]: wiring.exchangeUrls.join(','),
-    [NodeEnv.SYMBOLS_FILE]: SYMBOLS_FILE,
+    [NodeEnv.SYMBOLS_FILE]: wiring.symbolsFile,
     [NodeEnv.LOG_LEVEL]: wiring.logLevel,
   };
   if (wiring.tickMs !== null) env[NodeEnv.RAFT_TICK_MS] = String(wiring.tickMs);

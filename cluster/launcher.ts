@@ -9,7 +9,8 @@ import { redisUrl, writeRedisConfig } from '../src/cache/redis-server.js';
 import { checkPreviousLauncher, clusterToken, prepareDataDir, redisPassword } from './launcher-data-dir.js';
 import { writeLauncherFile, type LauncherFile, type ProxyEntry } from './launcher-file.js';
 import type { LauncherOptions } from './launcher-options.js';
-import { dynaliteSpec, exchangeSpec, LOOPBACK, nodeSpec, redisSpec, toxiproxySpec, type NodeWiring } from './launcher-services.js';
+import { prepareCatalog } from './launcher-catalog.js';
+import { dynaliteSpec, exchangeSpec, LOOPBACK, nodeSpec, redisSpec, SYMBOLS_FILE, toxiproxySpec, type NodeWiring } from './launcher-services.js';
 import { tailFile } from './log-tail.js';
 import { planPortList, planPorts, type PortPlan } from './port-plan.js';
 import { ProcessOpError, type ProcessOp, type ProcessOps } from './process-ops.js';
@@ -61,6 +62,8 @@ export class Launcher implements ProcessOps {
   private bootPromise: Promise<void> | null = null;
   private controlServer: ControlServer | null = null;
   private links: FaultLinks | null = null;
+  /** `<data>/catalog.csv`, the catalog nodes and exchanges read (set in boot). */
+  private catalogPath = '';
   private info: Omit<LauncherFile, 'pids' | 'running'> | null = null;
   private readonly exitHook = (): void => this.killAllNow();
   readonly logsDir: string;
@@ -119,6 +122,9 @@ export class Launcher implements ProcessOps {
     await prepareDataDir(options.dataDir, options.fresh);
     for (const line of await checkPreviousLauncher(options.dataDir)) this.log(line);
     await mkdir(this.logsDir, { recursive: true });
+    const catalog = await prepareCatalog(options.dataDir, options.symbolsFile, SYMBOLS_FILE);
+    this.catalogPath = catalog.path;
+    this.log(`catalog: ${catalog.count} symbols (${catalog.path})`);
     const plan = options.basePort === null ? await freePortPlan(options.nodes, LOOPBACK) : planPorts(options.basePort, options.nodes);
     const builtInProxy = options.toxiproxyUrl === null && !options.noProxy;
     await assertPortsFree(planPortList(plan).filter((p) => builtInProxy || p.what !== 'Toxiproxy API'), LOOPBACK);
@@ -203,7 +209,7 @@ export class Launcher implements ProcessOps {
       await mkdir(redisDir, { recursive: true });
       specs.push(redisSpec(redis.port, redisDir, this.logsDir, await writeRedisConfig(redisDir, redis.password), redis.password));
     }
-    specs.push(...plan.exchangePorts.map((port, i) => exchangeSpec(i, port, this.logsDir, token)));
+    specs.push(...plan.exchangePorts.map((port, i) => exchangeSpec(i, port, this.logsDir, token, this.catalogPath)));
     const children = specs.map((spec) => this.addChild(spec, 'service'));
     await Promise.all(children.map((child) => child.start()));
     return toxiproxy.url;
@@ -232,6 +238,7 @@ export class Launcher implements ProcessOps {
       redisUrl,
       dynamodbEndpoint: `http://${LOOPBACK}:${plan.dynamodbPort}`,
       exchangeUrls: plan.exchangePorts.map((port) => `http://${LOOPBACK}:${port}`),
+      symbolsFile: this.catalogPath,
       logLevel: this.options.logLevel,
       tickMs: this.options.tickMs,
       extraEnv: this.options.nodeEnv,

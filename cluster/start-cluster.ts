@@ -28,6 +28,8 @@ export interface StartClusterOptions {
   readonly logLevel?: string;
   /** Extra environment for every node. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Catalog CSV (a `symbol` column); default symbols.csv. */
+  readonly symbolsFile?: string;
   /** Use this Toxiproxy (default: TOXIPROXY_URL, else the built-in server). */
   readonly toxiproxyUrl?: string;
   /** Nodes dial each other directly, without fault proxies (default false). */
@@ -68,6 +70,7 @@ function launcherOptions(options: StartClusterOptions, dataDir: string): Launche
     toxiproxyUrl: options.toxiproxyUrl ?? (process.env['TOXIPROXY_URL'] || null),
     noProxy: options.noProxy ?? false,
     nodeEnv: options.env ?? {},
+    symbolsFile: options.symbolsFile ?? null,
   };
 }
 
