@@ -120,7 +120,10 @@ async function assemble(
     transport,
     stateMachine,
     tickMs: config.tickMs,
-    raft: { leaseReads: config.readMode === 'lease' },
+    raft: {
+      leaseReads: config.readMode === 'lease',
+      ...(config.snapshotThresholdEntries === null ? {} : { snapshotThresholdEntries: config.snapshotThresholdEntries }),
+    },
     defaultTimeoutMs: config.requestTimeoutMs,
     metrics: createRaftMetrics(registry),
     logger: log.child({ component: 'raft' }),
