@@ -119,6 +119,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return `${deps.nodeId}-${requestCounter.toString(36)}`;
     },
     childLoggerFactory: (logger, bindings, childOptions) => logger.child({ ...bindings, term: currentTerm() }, childOptions),
+    // "incoming request" / "request completed" per request only at debug: two synchronous-format
+    // log lines per request were a top hot-path cost at info (errors are still logged).
+    disableRequestLogging: () => !deps.logger.isLevelEnabled('debug'),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true } },
     frameworkErrors: badUrl,
     return503OnClosing: false, // its 503 body is not the contract's; a stopping node answers RAFT_ERR_STOPPED -> 503
