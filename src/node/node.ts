@@ -110,7 +110,8 @@ async function assemble(
     ],
   });
   let isLeader = false;
-  const stateMachine = cache === null ? machine : withCachePublishing(machine, cache, () => isLeader);
+  const publishing = cache === null ? null : withCachePublishing(machine, cache, () => isLeader);
+  const stateMachine = publishing ?? machine;
   const raft = await RaftNode.start<ApplyResult>({
     id: config.nodeId,
     voters: members,
@@ -143,7 +144,8 @@ async function assemble(
       return null; // Redis down or slow (bounded by its command timeout): show no price
     }
   };
-  const backend = new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc, registry, requestTimeoutMs: config.requestTimeoutMs, priceOf, displayPriceOf });
+  const published = publishing === null ? {} : { published: (index: number) => publishing.published(index) };
+  const backend = new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc, registry, requestTimeoutMs: config.requestTimeoutMs, priceOf, displayPriceOf, ...published });
   const transferTo = async (to: string): Promise<void> => {
     const st = raft.status();
     if (st.role === Role.Leader) {
