@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     '',
     '## Server CPU ms per 1,000 requests',
     '',
-    'User + system CPU of the serving processes during each measured phase (baseline reads: Fastify + Redis; etcd: its 3 members; Bazaar: 3 nodes, the fault proxy, Redis), per 1,000 completed requests. Less sensitive to other load on the machine than req/s.',
+    'User + system CPU of the serving processes during each measured phase (baseline reads: Fastify + Redis; etcd: its 3 members; Bazaar: 3 nodes, the fault proxy, Redis), per 1,000 completed requests; for Bazaar, in parentheses, the same less its idle background CPU over the phase. Less sensitive to other load on the machine than req/s.',
     '',
     cpuTable(loads, cpuColumns),
     '',
@@ -108,32 +108,45 @@ function detachedHandle(): ClusterHandle {
 }
 
 /** Server CPU ms per 1,000 requests, by column ('baseline', 'proxy', 'no-proxy') and load name. */
-const serverCpu = new Map<string, number | null>();
+const serverCpu = new Map<string, string>();
 
-async function measure(ctx: ScenarioContext, scenario: string, group: GroupSpec, durationMs: number, cpu: { column: string; pids: readonly number[] }): Promise<ResultRow> {
+interface CpuProbe {
+  readonly column: string;
+  readonly pids: readonly number[];
+  /** CPU ms per second the processes burn with no requests (sampled before the loads); null: not sampled. */
+  readonly idleMsPerSec?: number | null;
+}
+
+async function measure(ctx: ScenarioContext, scenario: string, group: GroupSpec, durationMs: number, cpu: CpuProbe): Promise<ResultRow> {
   const before = processesCpuMs(cpu.pids);
+  const startedMs = Date.now();
   const result = await ctx.runLoad({ ...baseSpec(ctx, durationMs), groups: [group] });
   const after = processesCpuMs(cpu.pids);
+  const elapsedMs = Date.now() - startedMs;
   const g = result.groups[0];
   if (g === undefined) throw new Error('load returned no group');
   const row = rowsOfGroup(scenario, g, result.generatorCpu)[0];
   if (row === undefined) throw new Error('no result row');
-  serverCpu.set(`${cpu.column}|${group.name}`, cpuMsPerThousand(before, after, g.completed));
+  const total = cpuMsPerThousand(before, after, g.completed);
+  const idle = cpu.idleMsPerSec ?? null;
+  const marginal = idle === null ? null : cpuMsPerThousand(before, after, g.completed, (idle * elapsedMs) / 1000);
+  serverCpu.set(`${cpu.column}|${group.name}`, total === null ? '-' : marginal === null ? String(total) : `${total} (${marginal})`);
   return row;
 }
 
 /** How long the idle cluster's background CPU is sampled before the loads. */
 export const IDLE_SAMPLE_MS = 3000;
 
-async function idleCpuPercent(pids: readonly number[]): Promise<number | null> {
+/** CPU ms per second the processes use with no requests. */
+async function idleCpuMsPerSec(pids: readonly number[]): Promise<number | null> {
   const before = processesCpuMs(pids);
   await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
   const after = processesCpuMs(pids);
-  return before === null || after === null ? null : Math.round(((after - before) * 100) / IDLE_SAMPLE_MS);
+  return before === null || after === null ? null : ((after - before) * 1000) / IDLE_SAMPLE_MS;
 }
 
 function cpuTable(loads: readonly Load[], columns: readonly string[]): string {
-  const cell = (column: string, load: string): string => String(serverCpu.get(`${column}|${load}`) ?? '-');
+  const cell = (column: string, load: string): string => serverCpu.get(`${column}|${load}`) ?? '-';
   const lines = [`| load | ${columns.join(' | ')} |`, '|' + ' --- |'.repeat(columns.length + 1)];
   for (const l of loads) lines.push(`| ${l.name} | ${columns.map((c) => cell(c, l.name)).join(' | ')} |`);
   return lines.join('\n');
@@ -211,9 +224,10 @@ async function measureBazaar(ctx: ScenarioContext, variant: Variant, loads: read
     // `npm run bench -- stocks-read` and `-- trades` measure followers too).
     const leader = await cluster.leaderUrl(LEADER_WAIT_MS);
     const scenario = `bazaar ${variant.label}`;
-    const cpu = { column: variant.label, pids: cluster.serverPids() };
-    const idle = await idleCpuPercent(cpu.pids);
-    if (idle !== null) notes.push(`Bazaar (${variant.label}) idle before the loads: ${idle}% of one core over ${IDLE_SAMPLE_MS / 1000} s (heartbeats, price refresh, history writes), included in its CPU figures`);
+    const pids = cluster.serverPids();
+    const idleMsPerSec = await idleCpuMsPerSec(pids);
+    const cpu = { column: variant.label, pids, idleMsPerSec };
+    if (idleMsPerSec !== null) notes.push(`Bazaar (${variant.label}) idle before the loads: ${(idleMsPerSec / 10).toFixed(0)}% of one core over ${IDLE_SAMPLE_MS / 1000} s (heartbeats, price refresh, history writes); in parentheses: its CPU per 1,000 requests with that background subtracted`);
     for (const l of loads) {
       const row = await measureLoad(ctx, scenario, leader, l, phase, cpu);
       byLoad.set(l.name, row);

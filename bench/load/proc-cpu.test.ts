@@ -15,5 +15,6 @@ describe('process CPU readings', () => {
     expect(cpuMsPerThousand(1000, 3000, 4000)).toBe(500);
     expect(cpuMsPerThousand(null, 3000, 4000)).toBeNull();
     expect(cpuMsPerThousand(1000, 3000, 0)).toBeNull();
+    expect(cpuMsPerThousand(1000, 3000, 4000, 1000)).toBe(250); // background subtracted
   });
 });

@@ -30,8 +30,11 @@ export function processesCpuMs(pids: readonly number[]): number | null {
   return readings.reduce<number>((sum, r) => sum + (r ?? 0), 0);
 }
 
-/** CPU milliseconds per 1,000 completed requests between two readings (null when unknown). */
-export function cpuMsPerThousand(before: number | null, after: number | null, completed: number): number | null {
+/**
+ * CPU milliseconds per 1,000 completed requests between two readings (null when unknown);
+ * `backgroundMs` (what the processes burn without requests over the same time) is subtracted.
+ */
+export function cpuMsPerThousand(before: number | null, after: number | null, completed: number, backgroundMs = 0): number | null {
   if (before === null || after === null || completed <= 0) return null;
-  return Math.round(((after - before) * 1000) / completed);
+  return Math.round(((after - before - backgroundMs) * 1000) / completed);
 }
