@@ -321,7 +321,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       this.lastCommit = ready.hardState.commit;
     }
     if (ready.softState !== null) {
-      const term = ready.hardState?.term ?? this.core.status().term;
+      const term = ready.hardState?.term ?? this.core.roleInfo().term;
       const event: LeaderChangeEvent = { role: ready.softState.role, leader: ready.softState.leader, term };
       this.logger.info({ id: this.options.id, ...event }, 'raft role or leader changed');
       metrics?.onLeaderChange?.(event.leader, event.role, event.term);

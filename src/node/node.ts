@@ -81,9 +81,9 @@ async function assemble(
   cleanups.push(() => rpc.close());
   const handlersRef: { current: ForwardingHandlers | null } = { current: null };
   const transport = createTransport(config, auth, handlersRef, log);
-  const raft = await startRaft(config, { transport, machine, cache, prices, registry, log });
+  const { raft, publishing } = await startRaft(config, { transport, machine, cache, prices, registry, log });
   cleanups.push(() => raft.stop());
-  const backend = createBackend(config, { raft, machine, cache, prices, rpc, registry });
+  const backend = createBackend(config, { raft, publishing, machine, cache, prices, rpc, registry });
   const transferTo = leadershipTransfer(raft, rpc, config.requestTimeoutMs);
   handlersRef.current = forwardingHandlers({ backend, raft, prices, transferTo, requestTimeoutMs: config.requestTimeoutMs });
   const refreshNow = routedRefresh({ raft, prices, rpc, nodeId: config.nodeId, requestTimeoutMs: config.requestTimeoutMs });
@@ -156,14 +156,17 @@ function createTransport(config: NodeConfig, auth: RpcAuth, handlersRef: { curre
   });
 }
 
+type CachePublishing = ReturnType<typeof withCachePublishing>;
+
 /** The Raft member; the price refresher runs while it leads, the cache is published from the leader. */
 async function startRaft(
   config: NodeConfig,
   parts: { transport: GrpcTransport; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; registry: Registry; log: Logger },
-): Promise<RaftNode<ApplyResult>> {
+): Promise<{ raft: RaftNode<ApplyResult>; publishing: CachePublishing | null }> {
   const { machine, cache, prices, log } = parts;
   let isLeader = false;
-  const stateMachine = cache === null ? machine : withCachePublishing(machine, cache, () => isLeader);
+  const publishing = cache === null ? null : withCachePublishing(machine, cache, () => isLeader);
+  const stateMachine = publishing ?? machine;
   const raft = await RaftNode.start<ApplyResult>({
     id: config.nodeId,
     voters: [...config.peers.keys()],
@@ -187,12 +190,12 @@ async function startRaft(
     else prices.refresher.stop();
   };
   raft.on('leader-change', onLeaderChange);
-  return raft;
+  return { raft, publishing };
 }
 
 function createBackend(
   config: NodeConfig,
-  parts: { raft: RaftNode<ApplyResult>; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; rpc: BazaarRpcClients; registry: Registry },
+  parts: { raft: RaftNode<ApplyResult>; publishing: CachePublishing | null; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; rpc: BazaarRpcClients; registry: Registry },
 ): RaftBackend {
   const { raft, machine, prices } = parts;
   const reader = new StockReader({ local: machine, readBarrier: () => raft.readIndex(config.requestTimeoutMs), cache: parts.cache });
@@ -206,7 +209,9 @@ function createBackend(
       return null; // Redis down or slow (bounded by its command timeout): show no price
     }
   };
-  return new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc: parts.rpc, registry: parts.registry, requestTimeoutMs: config.requestTimeoutMs, priceOf, displayPriceOf });
+  const publishing = parts.publishing;
+  const published = publishing === null ? {} : { published: (index: number) => publishing.published(index) };
+  return new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc: parts.rpc, registry: parts.registry, requestTimeoutMs: config.requestTimeoutMs, priceOf, displayPriceOf, ...published });
 }
 
 /** Leadership transfer from any node: the leader transfers, a follower asks the leader. */
