@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { adminRoutes } from '../node/admin-routes.js';
+import { marketRoutes } from '../prices/market-routes.js';
+import { PriceStreamHub } from '../prices/price-stream-hub.js';
 import { pricesRoutes } from '../prices/prices-routes.js';
 import { buildTierMap, tierConfig } from '../prices/tiers.js';
 
@@ -19,6 +21,15 @@ export function documentedPlugins(): Promise<FastifyPluginAsync[]> {
         historyStore: null,
         refreshNow: notCalled,
         lookupsInFlightMax: 1,
+      }),
+    async (app) =>
+      app.register(marketRoutes, {
+        tierMap: buildTierMap(['btcusdt']),
+        tiers: tierConfig(),
+        latestStore: null,
+        historyStore: null,
+        hub: new PriceStreamHub({ windowEventsMax: 1, streamsMax: 1, clientBufferBytesMax: 1, epoch: 'doc' }),
+        keepAliveMs: 60_000,
       }),
     adminRoutes({ clusterToken: 'documentation', members: ['n1'], transfer: notCalled }),
   ]);

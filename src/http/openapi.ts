@@ -100,6 +100,8 @@ const documentationBackend: BazaarBackend = {
   trade: () => Promise.reject(new Error('documentation build')),
   readStock: () => Promise.reject(new Error('documentation build')),
   readOrder: () => Promise.reject(new Error('documentation build')),
+  listOrders: () => Promise.reject(new Error('documentation build')),
+  listStocks: () => Promise.reject(new Error('documentation build')),
   clusterStatus: () => Promise.reject(new Error('documentation build')),
   metricsText: () => Promise.reject(new Error('documentation build')),
 };

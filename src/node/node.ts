@@ -12,6 +12,9 @@ import { StockReader, withCachePublishing } from '../cache/stock-reader.js';
 import { loadSymbols } from '../catalog/symbols.js';
 import { BazaarError, BazaarErrorCode } from '../errors.js';
 import { buildApp } from '../http/app.js';
+import { createMarketData } from '../prices/market-data.js';
+import { STREAM_KEEP_ALIVE_MS_DEFAULT } from '../prices/market-limits.js';
+import { marketRoutes } from '../prices/market-routes.js';
 import { createPriceService, type PriceService } from '../prices/price-service.js';
 import { pricesRoutes } from '../prices/prices-routes.js';
 import { tierConfig } from '../prices/tiers.js';
@@ -71,6 +74,8 @@ async function assemble(
   const priceRedis = config.redisUrl === null ? null : new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 200, connectTimeout: 500, lazyConnect: false });
   priceRedis?.on('error', () => undefined);
   if (priceRedis !== null) cleanups.push(() => void priceRedis.disconnect());
+  const market = createMarketData({ registry, redisUrl: config.redisUrl, publishRedis: priceRedis, clusterId: config.clusterId, logger: { warn: (m) => log.warn(m) } });
+  cleanups.push(() => market.close());
   const prices: PriceService = await createPriceService({
     symbols,
     exchangeUrls: config.exchangeUrls,
@@ -83,6 +88,7 @@ async function assemble(
     ),
     logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
     writerId: config.nodeId,
+    publisher: market.channel,
   });
   cleanups.push(() => prices.close());
 
@@ -158,6 +164,8 @@ async function assemble(
   const refreshNow = routedRefresh({ raft, prices, rpc, nodeId: config.nodeId, requestTimeoutMs: config.requestTimeoutMs });
   const plugins: FastifyPluginAsync[] = [
     async (app) => app.register(pricesRoutes, { ...prices.routesOptions, refreshNow }),
+    async (app) =>
+      app.register(marketRoutes, { ...prices.routesOptions, hub: market.hub, keepAliveMs: STREAM_KEEP_ALIVE_MS_DEFAULT }),
     adminRoutes({ clusterToken: config.clusterToken, members, transfer: transferTo }),
   ];
   // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
