@@ -3,6 +3,7 @@ import { adminRoutes } from '../node/admin-routes.js';
 import { marketRoutes } from '../prices/market-routes.js';
 import { PriceStreamHub } from '../prices/price-stream-hub.js';
 import { pricesRoutes } from '../prices/prices-routes.js';
+import { webRoutes } from '../web/web-routes.js';
 import { buildTierMap, tierConfig } from '../prices/tiers.js';
 
 /**
@@ -32,5 +33,6 @@ export function documentedPlugins(): Promise<FastifyPluginAsync[]> {
         keepAliveMs: 60_000,
       }),
     adminRoutes({ clusterToken: 'documentation', members: ['n1'], transfer: notCalled }),
+    async (app) => app.register(webRoutes, { nodeId: 'n1', hotAssets: ['btcusdt'], clusterStatus: notCalled, peerHttp: new Map() }),
   ]);
 }

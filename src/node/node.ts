@@ -18,6 +18,7 @@ import { marketRoutes } from '../prices/market-routes.js';
 import { createPriceService, type PriceService } from '../prices/price-service.js';
 import { pricesRoutes } from '../prices/prices-routes.js';
 import { tierConfig } from '../prices/tiers.js';
+import { webRoutes } from '../web/web-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { BazaarRpcClients, RpcAuth, bazaarServiceDefinition, bazaarServiceImplementation } from './bazaar-rpc.js';
 import type { NodeConfig } from './node-config.js';
@@ -167,6 +168,14 @@ async function assemble(
     async (app) =>
       app.register(marketRoutes, { ...prices.routesOptions, hub: market.hub, keepAliveMs: STREAM_KEEP_ALIVE_MS_DEFAULT }),
     adminRoutes({ clusterToken: config.clusterToken, members, transfer: transferTo }),
+    // Last: its /docs document lists every route registered before it.
+    async (app) =>
+      app.register(webRoutes, {
+        nodeId: config.nodeId,
+        hotAssets: [...prices.routesOptions.tierMap].filter(([, tier]) => tier === 'hot').map(([asset]) => asset),
+        clusterStatus: () => backend.clusterStatus(),
+        peerHttp: config.peerHttp,
+      }),
   ];
   // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
   const app = await buildApp({ backend, nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.status().term, plugins });
