@@ -14,8 +14,10 @@ describe('openapi.yaml', () => {
   it('documents every bazaar route with parameters, bodies and error responses', async () => {
     const doc = parse(await generateOpenApi()) as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown> }>> };
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/',
       '/admin/transfer-leadership',
       '/cluster',
+      '/cluster/nodes',
       '/health',
       '/hello',
       '/metrics',
@@ -27,6 +29,9 @@ describe('openapi.yaml', () => {
       '/prices/{asset}/history',
       '/refresh/{asset}',
       '/stocks',
+      '/vendor/lightweight-charts.mjs',
+      '/web/config',
+      '/web/{file}',
     ]);
     expect(Object.keys(doc.paths['/orders'] ?? {}).sort()).toEqual(['get', 'post']);
     const post = doc.paths['/orders']?.['post'];
