@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -14,12 +14,8 @@ import { BazaarError, BazaarErrorCode } from '../errors.js';
 import { buildApp } from '../http/app.js';
 import { createMarketData } from '../prices/market-data.js';
 import { STREAM_KEEP_ALIVE_MS_DEFAULT } from '../prices/market-limits.js';
-import { marketRoutes } from '../prices/market-routes.js';
 import { createPriceService, type PriceService } from '../prices/price-service.js';
-import { pricesRoutes } from '../prices/prices-routes.js';
 import { tierConfig } from '../prices/tiers.js';
-import { webRoutes } from '../web/web-routes.js';
-import { adminRoutes } from './admin-routes.js';
 import { BazaarRpcClients, RpcAuth, bazaarServiceDefinition, bazaarServiceImplementation } from './bazaar-rpc.js';
 import type { NodeConfig } from './node-config.js';
 import { createRaftMetrics, registerCacheMetrics } from './node-metrics.js';
@@ -163,22 +159,20 @@ async function assemble(
   };
   handlersRef.current = forwardingHandlers({ backend, raft, prices, transferTo, requestTimeoutMs: config.requestTimeoutMs });
   const refreshNow = routedRefresh({ raft, prices, rpc, nodeId: config.nodeId, requestTimeoutMs: config.requestTimeoutMs });
-  const plugins: FastifyPluginAsync[] = [
-    async (app) => app.register(pricesRoutes, { ...prices.routesOptions, refreshNow }),
-    async (app) =>
-      app.register(marketRoutes, { ...prices.routesOptions, hub: market.hub, keepAliveMs: STREAM_KEEP_ALIVE_MS_DEFAULT }),
-    adminRoutes({ clusterToken: config.clusterToken, members, transfer: transferTo }),
-    // Last: its /docs document lists every route registered before it.
-    async (app) =>
-      app.register(webRoutes, {
-        nodeId: config.nodeId,
-        hotAssets: [...prices.routesOptions.tierMap].filter(([, tier]) => tier === 'hot').map(([asset]) => asset),
-        clusterStatus: () => backend.clusterStatus(),
-        peerHttp: config.peerHttp,
-      }),
-  ];
+  const routes = {
+    backend,
+    prices: { ...prices.routesOptions, refreshNow },
+    market: { ...prices.routesOptions, hub: market.hub, keepAliveMs: STREAM_KEEP_ALIVE_MS_DEFAULT },
+    admin: { clusterToken: config.clusterToken, members, transfer: transferTo },
+    web: {
+      nodeId: config.nodeId,
+      hotAssets: [...prices.routesOptions.tierMap].filter(([, tier]) => tier === 'hot').map(([asset]) => asset),
+      clusterStatus: () => backend.clusterStatus(),
+      peerHttp: config.peerHttp,
+    },
+  };
   // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
-  const app = await buildApp({ backend, nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.status().term, plugins });
+  const app = await buildApp({ nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.status().term, routes });
   try {
     await app.listen({ host: config.httpHost, port: config.httpPort, backlog: HTTP_LISTEN_BACKLOG });
   } catch (err) {

@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { reserveFreePort } from '../../raft/transport/free-port.js';
 import { startTestApp, type TestApp } from '../http/app-test-kit.js';
 import type { HistoryPoint, HistoryStore } from './dynamo-history-store.js';
-import { marketRoutes } from './market-routes.js';
 import { PriceStreamHub } from './price-stream-hub.js';
 import type { AggregatedPrice } from './price-types.js';
 import type { LatestPriceStore } from './redis-price-store.js';
@@ -75,10 +74,8 @@ async function start(over: { streamsMax?: number } = {}) {
   const history = new MemoryHistory();
   const hub = new PriceStreamHub({ windowEventsMax: 100, streamsMax: over.streamsMax ?? 10, clientBufferBytesMax: 64 * 1024, epoch: 'ep' });
   t = await startTestApp({
-    plugins: [
-      async (app) =>
-        app.register(marketRoutes, { tierMap: buildTierMap(SYMBOLS), tiers: tierConfig(), latestStore: latest, historyStore: history, hub, keepAliveMs: 50, nowMs: () => NOW }),
-    ],
+    symbols: SYMBOLS,
+    market: { tierMap: buildTierMap(SYMBOLS), tiers: tierConfig(), latestStore: latest, historyStore: history, hub, keepAliveMs: 50, nowMs: () => NOW },
   });
   return { app: t.app, latest, history, hub };
 }
