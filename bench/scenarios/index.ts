@@ -1,12 +1,13 @@
 import { bazaarSession } from './bazaar-session.js';
 import { coldBurst } from './cold-burst.js';
 import { failover } from './failover.js';
+import { priceStream } from './price-stream.js';
 import { pricesTiers } from './prices-tiers.js';
 import type { Scenario } from './scenario.js';
 import { stocksRead } from './stocks-read.js';
 import { trades } from './trades.js';
 
-export const SCENARIOS: readonly Scenario[] = [pricesTiers, stocksRead, trades, bazaarSession, failover, coldBurst];
+export const SCENARIOS: readonly Scenario[] = [pricesTiers, stocksRead, trades, bazaarSession, failover, coldBurst, priceStream];
 
 export function scenarioByName(name: string): Scenario {
   const found = SCENARIOS.find((s) => s.name === name);
