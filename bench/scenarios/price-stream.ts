@@ -7,6 +7,7 @@
  * process_cpu_seconds_total (GET /metrics) over the measured window, as % of one core.
  */
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import { CpuMeter } from '../load/cpu.js';
 import { LatencyHistogram } from '../load/histogram.js';
 import type { ResultRow } from '../load/report.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from './scenario.js';
@@ -49,10 +50,11 @@ function openClient(url: URL, tally: Tally): Promise<StreamClient> {
       res.setEncoding('utf8');
       let text = '';
       res.on('data', (chunk: string) => {
+        const receivedAtMs = Date.now(); // before parsing: the client's own parsing is not the node's latency
         text += chunk;
         let end = text.indexOf('\n\n');
         while (end >= 0) {
-          onFrame(text.slice(0, end), client, tally);
+          onFrame(text.slice(0, end), client, tally, receivedAtMs);
           text = text.slice(end + 2);
           end = text.indexOf('\n\n');
         }
@@ -70,15 +72,18 @@ function openClient(url: URL, tally: Tally): Promise<StreamClient> {
   });
 }
 
-function onFrame(frame: string, client: StreamClient, tally: Tally): void {
+const PUBLISHED_AT = '"published_at":';
+
+function onFrame(frame: string, client: StreamClient, tally: Tally, receivedAtMs: number): void {
   if (frame.includes('event: reset')) client.resets += 1;
-  const data = /^data: (.*)$/m.exec(frame)?.[1];
-  if (data === undefined || !frame.includes('event: price')) return;
+  if (!frame.includes('event: price')) return;
   client.events += 1;
   if (!tally.measuring) return;
-  const publishedAt = (JSON.parse(data) as { published_at: number }).published_at;
+  const at = frame.indexOf(PUBLISHED_AT);
+  if (at < 0) throw new Error(`price event without published_at: ${frame.slice(0, 200)}`);
+  const publishedAt = Number.parseInt(frame.slice(at + PUBLISHED_AT.length, at + PUBLISHED_AT.length + 16), 10);
   tally.events += 1;
-  tally.latency.recordMs(Math.max(0, Date.now() - publishedAt));
+  tally.latency.recordMs(Math.max(0, receivedAtMs - publishedAt));
 }
 
 async function nodeCpuSeconds(origin: string): Promise<number> {
@@ -120,14 +125,17 @@ export const priceStream: Scenario = {
       await new Promise((r) => setTimeout(r, 2_000)); // settle: first events, no connect burst in the figures
       const durationMs = ctx.phaseMs(1);
       const cpuBefore = await nodeCpuSeconds(origin);
+      const clientCpu = new CpuMeter();
       const startedMs = Date.now();
       tally.measuring = true;
       await new Promise((r) => setTimeout(r, durationMs));
       tally.measuring = false;
       const elapsedMs = Date.now() - startedMs;
+      const generator = clientCpu.stop();
       const cpuPercent = Math.round(((await nodeCpuSeconds(origin)) - cpuBefore) / (elapsedMs / 1000) * 1000) / 10;
       const resets = clients.reduce((n, c) => n + c.resets, 0);
       notes.push(`node ${origin}: CPU ${cpuPercent}% of one core over ${Math.round(elapsedMs / 1000)} s while delivering ${Math.round((tally.events / elapsedMs) * 1000)} events/s to ${clients.length} clients`);
+      notes.push('the clients run in the bench process, which also hosts the launcher and its fault proxy: a busy generator (gen CPU %) adds to the latency');
       notes.push(`clients dropped by the node (slow) or closed: ${tally.dropped}; reset events: ${resets}`);
       const row: ResultRow = {
         scenario: 'price-stream',
@@ -137,7 +145,7 @@ export const priceStream: Scenario = {
         throughputPerSec: Math.round((tally.events / elapsedMs) * 1000),
         counts: { sent: tally.events, completed: tally.events, ok: tally.events, non2xx: 0, errors: tally.dropped, byStatus: { '200': clients.length } },
         latency: tally.latency.summary(),
-        generatorCpuPercent: null,
+        generatorCpuPercent: generator.percentOfOneCore,
       };
       return { rows: [row], notes, details: { origin, clients: clients.length, assets: hot.length, nodeCpuPercent: cpuPercent, dropped: tally.dropped, resets } };
     } finally {

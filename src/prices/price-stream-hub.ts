@@ -110,9 +110,9 @@ export class PriceStreamHub {
     return this.latestByAsset.get(asset) ?? null;
   }
 
-  /** Number, remember and deliver a batch of published prices. */
+  /** Number, remember and deliver a batch of published prices: one write per subscriber per batch. */
   publish(prices: readonly StreamPrice[]): void {
-    let delivered = 0;
+    const events: HubEvent[] = [];
     for (const item of prices) {
       const previous = this.latestByAsset.get(item.price.asset);
       if (previous !== undefined && previous.price.timestamp > item.price.timestamp) continue; // a deposed leader's late batch
@@ -121,7 +121,12 @@ export class PriceStreamHub {
       const event: HubEvent = { seq: this.seq, asset: item.price.asset, frame: this.frame(this.seq, item) };
       this.window.push(event);
       if (this.window.length > this.options.windowEventsMax) this.window.shift();
-      delivered += this.deliver(event);
+      events.push(event);
+    }
+    let delivered = 0;
+    for (const subscriber of this.subscribers) {
+      const mine = subscriber.assets === null ? events : events.filter((e) => subscriber.assets?.has(e.asset) === true);
+      if (mine.length > 0 && this.send(subscriber, mine.map((e) => e.frame).join(''))) delivered += mine.length;
     }
     if (delivered > 0) this.options.onEvents?.(delivered);
   }
@@ -172,15 +177,6 @@ export class PriceStreamHub {
     const match = /^([0-9a-z]+)-([0-9]{1,15})$/.exec(id);
     if (match === null || match[1] !== this.epoch) return null;
     return Number(match[2]);
-  }
-
-  private deliver(event: HubEvent): number {
-    let delivered = 0;
-    for (const subscriber of this.subscribers) {
-      if (subscriber.assets !== null && !subscriber.assets.has(event.asset)) continue;
-      if (this.send(subscriber, event.frame)) delivered += 1;
-    }
-    return delivered;
   }
 
   private send(subscriber: Subscriber, text: string): boolean {
