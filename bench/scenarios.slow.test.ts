@@ -72,6 +72,12 @@ describe('bench scenarios, --smoke, one managed cluster', () => {
     expectStructure(await runSmoke('prices-tiers'), ['hot', 'medium', 'cold']);
   }, SCENARIO_TIMEOUT_MS);
 
+  it('price-stream: SSE clients on a follower receive the published prices, none dropped', async () => {
+    const o = await runSmoke('price-stream');
+    expectStructure(o, ['50 SSE clients, publish-to-receive']);
+    expect(o.details?.['dropped']).toBe(0);
+  }, SCENARIO_TIMEOUT_MS);
+
   it('trades: 1/16/64 clients through the leader and a follower', async () => {
     const counts = [1, 16, 64];
     expectStructure(await runSmoke('trades'), [...counts.map((c) => `via leader, ${c} clients`), ...counts.map((c) => `via follower, ${c} clients`)]);

@@ -63,6 +63,11 @@ async function send(base: string, r: FuzzRequest): Promise<Sent> {
       headersTimeout: REQUEST_TIMEOUT_MS,
       bodyTimeout: REQUEST_TIMEOUT_MS,
     });
+    if (String(res.headers['content-type']).startsWith('text/event-stream')) {
+      // GET /prices/stream never ends by itself: the answer is its status and headers.
+      res.body.destroy();
+      return { request: r, answer: { status: res.statusCode, headers: res.headers, body: '' }, clientError: null };
+    }
     const body = await res.body.text();
     return { request: r, answer: { status: res.statusCode, headers: res.headers, body }, clientError: null };
   } catch (err) {

@@ -12,6 +12,8 @@ import { StockReader, withCachePublishing } from '../cache/stock-reader.js';
 import { loadSymbols } from '../catalog/symbols.js';
 import { BazaarError, BazaarErrorCode } from '../errors.js';
 import { buildApp } from '../http/app.js';
+import { createMarketData } from '../prices/market-data.js';
+import { STREAM_KEEP_ALIVE_MS_DEFAULT } from '../prices/market-limits.js';
 import { createPriceService, type PriceService } from '../prices/price-service.js';
 import { tierConfig } from '../prices/tiers.js';
 import { BazaarRpcClients, RpcAuth, bazaarServiceDefinition, bazaarServiceImplementation } from './bazaar-rpc.js';
@@ -75,7 +77,7 @@ async function assemble(
   const log = loggers.log;
   const members = [...config.peers.keys()];
   const cache = openStockCache(config, log, registry, cleanups);
-  const prices = await openPriceService(config, log, registry, symbols, cleanups);
+  const { prices, market } = await openPriceService(config, log, registry, symbols, cleanups);
   const auth = new RpcAuth(config.clusterId, config.clusterToken, config.nodeId, new Set(members));
   const rpc = new BazaarRpcClients(auth, config.peers, config.nodeId);
   cleanups.push(() => rpc.close());
@@ -90,7 +92,14 @@ async function assemble(
   const routes = {
     backend,
     prices: { ...prices.routesOptions, refreshNow },
+    market: { ...prices.routesOptions, hub: market.hub, keepAliveMs: STREAM_KEEP_ALIVE_MS_DEFAULT },
     admin: { clusterToken: config.clusterToken, members, transfer: transferTo },
+    web: {
+      nodeId: config.nodeId,
+      hotAssets: [...prices.routesOptions.tierMap].filter(([, tier]) => tier === 'hot').map(([asset]) => asset),
+      clusterStatus: () => backend.clusterStatus(),
+      peerHttp: config.peerHttp,
+    },
   };
   // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
   const app = await buildApp({ nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.roleInfo().term, routes });
@@ -113,10 +122,15 @@ function openStockCache(config: NodeConfig, log: Logger, registry: Registry, cle
   return cache;
 }
 
-async function openPriceService(config: NodeConfig, log: Logger, registry: Registry, symbols: string[], cleanups: Cleanups): Promise<PriceService> {
+type MarketData = ReturnType<typeof createMarketData>;
+
+/** The price pipeline (refresher, history, latest prices) and the market-data stream hub it publishes to. */
+async function openPriceService(config: NodeConfig, log: Logger, registry: Registry, symbols: string[], cleanups: Cleanups): Promise<{ prices: PriceService; market: MarketData }> {
   const priceRedis = config.redisUrl === null ? null : new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 200, connectTimeout: 500, lazyConnect: false });
   priceRedis?.on('error', () => undefined);
   if (priceRedis !== null) cleanups.push(() => void priceRedis.disconnect());
+  const market = createMarketData({ registry, redisUrl: config.redisUrl, publishRedis: priceRedis, clusterId: config.clusterId, logger: { warn: (m) => log.warn(m) } });
+  cleanups.push(() => market.close());
   const prices = await createPriceService({
     symbols,
     exchangeUrls: config.exchangeUrls,
@@ -129,9 +143,10 @@ async function openPriceService(config: NodeConfig, log: Logger, registry: Regis
     ),
     logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
     writerId: config.nodeId,
+    publisher: market.channel,
   });
   cleanups.push(() => prices.close());
-  return prices;
+  return { prices, market };
 }
 
 function createTransport(config: NodeConfig, auth: RpcAuth, handlersRef: { current: ForwardingHandlers | null }, log: Logger): GrpcTransport {

@@ -10,12 +10,17 @@ import { BazaarError, BazaarErrorCode, assert } from '../errors.js';
 import type {
   BazaarBackend,
   ClusterStatusView,
+  OrderListQuery,
+  OrderPage,
   OrderView,
   ReadConsistency,
+  StockListQuery,
+  StockPage,
   StockView,
   TradeOutcome,
   TradeRequest,
 } from '../http/backend.js';
+import { listOrders, listStocks } from '../http/listing.js';
 import type { BazaarRpcClients, ForwardTradeReply } from './bazaar-rpc.js';
 
 /**
@@ -172,6 +177,19 @@ export class RaftBackend implements BazaarBackend {
     const order = await this.o.machine.getOrder(number);
     if (order === null) return null;
     return { number: order.number, name: order.name, type: order.type, quantity: order.quantity, price: order.price };
+  }
+
+  async listOrders(query: OrderListQuery): Promise<OrderPage> {
+    await this.o.raft.readIndex(this.o.requestTimeoutMs);
+    return listOrders(this.o.machine, query);
+  }
+
+  async listStocks(query: StockListQuery): Promise<StockPage> {
+    await this.o.raft.readIndex(this.o.requestTimeoutMs);
+    return listStocks(this.o.machine, query, async (names) => {
+      const prices = await Promise.all(names.map(async (n) => [n, this.o.priceOf(n) ?? (await this.o.displayPriceOf?.(n)) ?? null] as const));
+      return new Map(prices);
+    });
   }
 
   clusterStatus(): Promise<ClusterStatusView> {
