@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { RaftCoreApi } from '../core/api.js';
 import { type RaftConfig, makeRaftConfig } from '../core/config.js';
 import { RaftCore } from '../core/raft-core.js';
-import { createRng } from '../core/rng.js';
+import { createRng, seedForNode } from '../core/rng.js';
 import type { Entry, Message, NodeId, Ready, RestoredState, Role, Snapshot, Status } from '../core/types.js';
 import { RaftErrorCode } from '../core/types.js';
 import { LevelLogStorage } from '../storage/level-log-storage.js';
@@ -111,7 +111,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       const loaded = await storage.load();
       const applied = await recoverStateMachine(options, loaded);
       const restored = withCommitAtLeast(loaded, applied);
-      const core = new RaftCore(config, createRng(coreSeed(seed, options.id)), restored);
+      const core = new RaftCore(config, createRng(seedForNode(seed, options.id)), restored);
       node = new RaftNode(options, resolved, config, core, storage, applied, restored.snapshot?.meta.index ?? 0);
       logger.info(
         { id: options.id, seed, term: restored.hardState.term, commit: restored.hardState.commit, applied, entries: restored.entries.length },
@@ -388,16 +388,6 @@ async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: Res
 function withCommitAtLeast(restored: RestoredState, applied: number): RestoredState {
   if (applied <= restored.hardState.commit) return restored;
   return { ...restored, hardState: { ...restored.hardState, commit: applied } };
-}
-
-/**
- * The core's election jitter comes from `seed` mixed with the node id, so members started with
- * one seed (a config copied to every node) still draw different election timeouts.
- */
-export function coreSeed(seed: number, id: NodeId): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193); // @mutant:jitter-ignores-id
-  return (seed ^ hash) | 0;
 }
 
 function proposeError(code: RaftErrorCode, leader: NodeId | null): RaftError {
