@@ -332,6 +332,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (taken.index <= this.snapshotIndex || taken.index > this.applied) {
       throw new Error(`state machine snapshot at ${taken.index} outside (${this.snapshotIndex}, ${this.applied}]`);
     }
+    // A snapshot from the leader may have reached the core while this loop awaited I/O (the next
+    // Ready installs it): never compact behind it.
+    if (taken.index <= this.core.status().snapshotIndex) return; // @mutant:compact-behind-received-snapshot
     const { snapshot, firstIndex } = this.core.compact(taken.index, taken.data);
     await this.storage.saveSnapshot(snapshot, firstIndex);
     this.snapshotIndex = snapshot.meta.index;

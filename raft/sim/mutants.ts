@@ -104,6 +104,12 @@ export const mutants: readonly Mutant[] = [
     replace: 'hash',
   },
   {
+    name: 'compact-behind-received-snapshot',
+    bug: 'driver: compacts at its state machine\'s index although a newer snapshot from the leader reached the core while the loop awaited I/O',
+    find: 'taken.index <= this.core.status().snapshotIndex',
+    replace: 'false',
+  },
+  {
     name: 'restart-skips-snapshot-restore',
     bug: 'driver: on restart, does not bring a state machine that is behind the stored snapshot up to it',
     find: 'snapshot !== null && machineApplied < snapshot.meta.index',
