@@ -1,7 +1,7 @@
 import { Level } from 'level';
 import { LRUCache } from 'lru-cache';
-import { EntryKind, type Entry, type Snapshot } from '../../raft/core/types.js';
-import type { StateMachine } from '../../raft/driver/state-machine.js';
+import { EntryKind, type Entry, type Snapshot } from '../../raft/index.js';
+import type { StateMachine } from '../../raft/index.js';
 import { SYMBOL_PATTERN } from '../catalog/symbols.js';
 import { assert } from '../errors.js';
 import { decodeCommand, type TradeCommand } from './commands.js';

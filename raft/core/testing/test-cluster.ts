@@ -1,6 +1,6 @@
 import { makeRaftConfig, type RaftConfig } from '../config.js';
 import { RaftCore } from '../raft-core.js';
-import { createRng, seedForNode, type Rng } from '../rng.js';
+import { createRng, seedForNode, type Rng } from '../../../shared/rng.js';
 import {
   EntryKind,
   MessageType,
