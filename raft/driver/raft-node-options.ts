@@ -2,7 +2,7 @@ import type { RaftConfig } from '../core/config.js';
 import type { NodeId } from '../core/types.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import type { RaftTransport } from '../transport/transport.js';
-import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import { LEASE_DRIFT_FRACTION_DEFAULT } from './lease-clock.js';
 import type { RaftLogger } from './raft-logger.js';
 import type { RaftMetricsHooks } from './raft-metrics.js';

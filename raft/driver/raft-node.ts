@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { RaftCoreApi } from '../core/api.js';
 import { type RaftConfig, makeRaftConfig } from '../core/config.js';
 import { RaftCore } from '../core/raft-core.js';
-import { createRng } from '../core/rng.js';
+import { createRng, seedForNode } from '../../shared/rng.js';
 import type { Entry, Message, NodeId, Ready, RestoredState, Role, RoleInfo, Snapshot, SnapshotMessage, Status } from '../core/types.js';
 import { RaftErrorCode } from '../core/types.js';
 import { LevelLogStorage } from '../storage/level-log-storage.js';
@@ -13,7 +13,7 @@ import type { TransportHooks } from '../transport/transport.js';
 import { LeaseClock } from './lease-clock.js';
 import { PendingProposals, type ProposalOutcome } from './pending-proposals.js';
 import { PendingReads } from './pending-reads.js';
-import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import { type RaftLogger, createStderrLogger } from './raft-logger.js';
 import type { StateMachine } from './state-machine.js';
 import { type RaftNodeOptions, type ResolvedDriverOptions, resolveDriverOptions, validTimeoutMs } from './raft-node-options.js';
@@ -122,7 +122,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       const spool = options.snapshotSpool ?? new DiskSnapshotSpool(options.snapshotSpoolDir ?? `${resolve(options.dataDir ?? '')}.snapshots`);
       const applied = await recoverStateMachine(options, loaded, spool);
       const restored = withCommitAtLeast(loaded, applied);
-      const core = new RaftCore(config, createRng(coreSeed(seed, options.id)), restored);
+      const core = new RaftCore(config, createRng(seedForNode(seed, options.id)), restored);
       node = new RaftNode(options, resolved, config, core, storage, applied, restored.snapshot?.meta.index ?? 0, spool);
       logger.info(
         { id: options.id, seed, term: restored.hardState.term, commit: restored.hardState.commit, applied, entries: restored.entries.length },
@@ -379,6 +379,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (index < this.snapshotIndex || index > this.applied) {
       throw new Error(`state machine checkpoint at ${index} outside (${this.snapshotIndex}, ${this.applied}]`);
     }
+    // A snapshot from the leader may have reached the core while this loop awaited I/O (the next
+    // Ready installs it): never compact behind it.
+    if (index <= this.core.status().snapshotIndex) return; // @mutant:compact-behind-received-snapshot
     const { snapshot, firstIndex } = this.core.compact(index, data ?? EMPTY_DATA);
     await this.storage.saveSnapshot(snapshot, firstIndex);
     await this.spool.removeUpTo(index);
@@ -463,16 +466,6 @@ async function* oneChunk(data: Uint8Array): AsyncGenerator<Uint8Array> {
 function withCommitAtLeast(restored: RestoredState, applied: number): RestoredState {
   if (applied <= restored.hardState.commit) return restored;
   return { ...restored, hardState: { ...restored.hardState, commit: applied } };
-}
-
-/**
- * The core's election jitter comes from `seed` mixed with the node id, so members started with
- * one seed (a config copied to every node) still draw different election timeouts.
- */
-export function coreSeed(seed: number, id: NodeId): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193); // @mutant:jitter-ignores-id
-  return (seed ^ hash) | 0;
 }
 
 function proposeError(code: RaftErrorCode, leader: NodeId | null): RaftError {

@@ -21,7 +21,7 @@ export async function runLivenessPhase(sim: Simulation): Promise<void> {
   sim.network.heal();
   for (const node of sim.nodes) node.pausedUntilTick = -1;
   if (sim.harness.wholeClusterPowerLoss) {
-    for (const node of sim.nodes) if (node.isUp()) sim.crashNode(node, 'whole-cluster power loss', true);
+    for (const node of sim.nodes) if (node.isUp()) sim.crashNode(node, 'whole-cluster power loss', true, 'power-cut');
   }
   for (const node of sim.nodes) if (!node.isUp()) await sim.restartNode(node);
   sim.record('-', 'liveness phase: healed, resumed, restarted; faults off', null);

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Level } from 'level';
 import type { Entry, HardState, RestoredState, Snapshot } from '../core/types.js';
-import { RaftDriverErrorCode, RaftError } from '../driver/raft-errors.js';
+import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import {
   ENTRY_KEY_MAX,
   ENTRY_KEY_MIN,
