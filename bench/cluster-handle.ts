@@ -57,6 +57,8 @@ export interface ClusterOptions {
   cacheEnabled: boolean | null;
   /** Managed: nodes run with `--cpu-prof` and write their profiles here on stop. */
   cpuProfDir?: string | null;
+  /** Managed: the nodes dial each other directly (`npm start -- --no-proxy`). */
+  noProxy?: boolean;
 }
 
 /** Node 20 refuses --cpu-prof in NODE_OPTIONS; this preload profiles through the inspector instead. */
@@ -123,7 +125,7 @@ export function notManaged(what: string): string {
 
 /** Start (or restart) the launcher with the cache on or off; a cache-on cluster without Redis is refused. */
 async function launch(options: ClusterOptions, cacheEnabled: boolean): Promise<RunningCluster> {
-  const cluster = await startCluster({ ...(options.basePort === null ? {} : { basePort: options.basePort }), cacheEnabled, env: nodeEnv(options) });
+  const cluster = await startCluster({ ...(options.basePort === null ? {} : { basePort: options.basePort }), cacheEnabled, env: nodeEnv(options), noProxy: options.noProxy ?? false });
   if (cacheEnabled && cluster.flushCache === undefined) {
     await cluster.stop();
     throw new Error('the cluster started without Redis (no REDIS_URL, no redis-server on PATH): cache-on runs need one');

@@ -214,6 +214,22 @@ describe('npm start (launcher) end to end', () => {
     expect(await stock(control.nodeUrl(old))).toMatchObject({ quantity: 100 - trades, volume: trades });
   });
 
+  it('exchange faults: token needed, `exchange N reset` and `heal` clear them', async () => {
+    const [first, second] = control.exchangeUrls();
+    if (first === undefined || second === undefined) throw new Error('expected 3 exchanges');
+    const anonymous = await fetch(`${first}/mock/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"down":true}' });
+    expect(anonymous.status).toBe(401);
+    const faultsOf = async (url: string): Promise<Record<string, unknown>> => (await (await fetch(`${url}/mock/faults`)).json()) as Record<string, unknown>;
+    expect(await faultsOf(first)).toMatchObject({ down: false });
+    expect(JSON.parse(await cli('exchange', '1', '{"latencyMs":5}'))).toMatchObject({ latencyMs: 5 });
+    expect(JSON.parse(await cli('exchange', '1', '{"errorRate":0.5}'))).toMatchObject({ latencyMs: 5, errorRate: 0.5 });
+    expect(JSON.parse(await cli('exchange', '1', 'reset'))).toMatchObject({ latencyMs: 0, errorRate: 0 });
+    await cli('exchange', '2', '{"frozen":true,"latencyMs":7}');
+    expect(await faultsOf(second)).toMatchObject({ frozen: true, latencyMs: 7 });
+    expect(await cli('heal')).toContain('exchange faults off');
+    expect(await faultsOf(second)).toMatchObject({ frozen: false, latencyMs: 0 });
+  });
+
   it('reports a crashed child with its exit and log tail, keeps the rest running; CLI errors exit non-zero', async () => {
     const file = await readLauncherFile(dataDir);
     const victim = file.pids['exchange3'];

@@ -1,7 +1,8 @@
 /**
  * The one errors module of the service: stable error codes, their HTTP status, in one place.
  *
- * - `BazaarError` carries a `BAZAAR_ERR_*` code; `httpStatusOf(code)` maps it.
+ * - `BazaarError` carries a `BAZAAR_ERR_*` code; `httpStatusOf(code)` maps it. Price errors
+ *   (src/prices/price-errors.ts) carry codes of this table too: one code -> status table.
  * - Errors of the Raft library carry `RAFT_ERR_*` codes (raft/driver/raft-errors.ts). They are
  *   recognised by their `code` property (no import of the driver, which may evolve on its own):
  *   "no leader / not leader / no quorum / timeout / stopped" become 503 with Retry-After.
@@ -15,27 +16,65 @@ export const BazaarErrorCode = {
   OrderNotFound: 'BAZAAR_ERR_ORDER_NOT_FOUND',
   RouteNotFound: 'BAZAAR_ERR_ROUTE_NOT_FOUND',
   MethodNotAllowed: 'BAZAAR_ERR_METHOD_NOT_ALLOWED',
+  Unauthorized: 'BAZAAR_ERR_UNAUTHORIZED',
+  RequestTimeout: 'BAZAAR_ERR_REQUEST_TIMEOUT',
   InsufficientQuantity: 'BAZAAR_ERR_INSUFFICIENT_QUANTITY',
   IdempotencyKeyConflict: 'BAZAAR_ERR_IDEMPOTENCY_KEY_CONFLICT',
   PayloadTooLarge: 'BAZAAR_ERR_PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'BAZAAR_ERR_UNSUPPORTED_MEDIA_TYPE',
+  ExpectationFailed: 'BAZAAR_ERR_EXPECTATION_FAILED',
+  HeadersTooLarge: 'BAZAAR_ERR_HEADERS_TOO_LARGE',
   Unavailable: 'BAZAAR_ERR_UNAVAILABLE',
   Internal: 'BAZAAR_ERR_INTERNAL',
+  // Price pipeline (src/prices/price-errors.ts)
+  InvalidAsset: 'BAZAAR_ERR_INVALID_ASSET',
+  NoPrice: 'BAZAAR_ERR_NO_PRICE',
+  ExchangesUnavailable: 'BAZAAR_ERR_EXCHANGES_UNAVAILABLE',
+  NotPriceLeader: 'BAZAAR_ERR_NOT_PRICE_LEADER',
+  PriceFenced: 'BAZAAR_ERR_PRICE_FENCED',
+  PriceOverloaded: 'BAZAAR_ERR_PRICE_OVERLOADED',
+  HistoryUnavailable: 'BAZAAR_ERR_HISTORY_UNAVAILABLE',
 } as const;
 export type BazaarErrorCode = (typeof BazaarErrorCode)[keyof typeof BazaarErrorCode];
 
-const STATUS_OF_BAZAAR_CODE: Readonly<Record<BazaarErrorCode, number>> = {
-  BAZAAR_ERR_INVALID_REQUEST: 400,
-  BAZAAR_ERR_UNKNOWN_STOCK: 404,
-  BAZAAR_ERR_ORDER_NOT_FOUND: 404,
-  BAZAAR_ERR_ROUTE_NOT_FOUND: 404,
-  BAZAAR_ERR_METHOD_NOT_ALLOWED: 405,
-  BAZAAR_ERR_INSUFFICIENT_QUANTITY: 409,
-  BAZAAR_ERR_IDEMPOTENCY_KEY_CONFLICT: 422,
-  BAZAAR_ERR_PAYLOAD_TOO_LARGE: 413,
-  BAZAAR_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
-  BAZAAR_ERR_UNAVAILABLE: 503,
-  BAZAAR_ERR_INTERNAL: 500,
+/** Seconds a client should wait before retrying a 503 (an election takes well under a second). */
+export const RETRY_AFTER_SECONDS = 1;
+/** Retry-After of a 503 that an exchange or store outage caused (outlasts a breaker's reset). */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+interface StatusEntry {
+  readonly status: number;
+  /** Retry-After seconds; every 503 has one. */
+  readonly retryAfterSeconds: number | null;
+}
+
+const client = (status: number): StatusEntry => ({ status, retryAfterSeconds: null });
+const unavailable = (retryAfterSeconds = RETRY_AFTER_SECONDS): StatusEntry => ({ status: 503, retryAfterSeconds });
+
+/** THE table from stable error code to HTTP status (and Retry-After): the only one in the service. */
+const STATUS_OF_CODE: Readonly<Record<BazaarErrorCode, StatusEntry>> = {
+  BAZAAR_ERR_INVALID_REQUEST: client(400),
+  BAZAAR_ERR_UNKNOWN_STOCK: client(404),
+  BAZAAR_ERR_ORDER_NOT_FOUND: client(404),
+  BAZAAR_ERR_ROUTE_NOT_FOUND: client(404),
+  BAZAAR_ERR_METHOD_NOT_ALLOWED: client(405),
+  BAZAAR_ERR_UNAUTHORIZED: client(401),
+  BAZAAR_ERR_REQUEST_TIMEOUT: client(408),
+  BAZAAR_ERR_INSUFFICIENT_QUANTITY: client(409),
+  BAZAAR_ERR_IDEMPOTENCY_KEY_CONFLICT: client(422),
+  BAZAAR_ERR_PAYLOAD_TOO_LARGE: client(413),
+  BAZAAR_ERR_UNSUPPORTED_MEDIA_TYPE: client(415),
+  BAZAAR_ERR_EXPECTATION_FAILED: client(417),
+  BAZAAR_ERR_HEADERS_TOO_LARGE: client(431),
+  BAZAAR_ERR_UNAVAILABLE: unavailable(),
+  BAZAAR_ERR_INTERNAL: { status: 500, retryAfterSeconds: null },
+  BAZAAR_ERR_INVALID_ASSET: client(400),
+  BAZAAR_ERR_NO_PRICE: client(404),
+  BAZAAR_ERR_EXCHANGES_UNAVAILABLE: unavailable(OUTAGE_RETRY_AFTER_SECONDS),
+  BAZAAR_ERR_NOT_PRICE_LEADER: unavailable(),
+  BAZAAR_ERR_PRICE_FENCED: unavailable(),
+  BAZAAR_ERR_PRICE_OVERLOADED: unavailable(),
+  BAZAAR_ERR_HISTORY_UNAVAILABLE: unavailable(OUTAGE_RETRY_AFTER_SECONDS),
 };
 
 /** Raft driver codes that mean "try again shortly (maybe elsewhere)": 503 + Retry-After. */
@@ -51,8 +90,21 @@ const RAFT_UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
   'RAFT_ERR_STOPPED',
 ]);
 
-/** Seconds a client should wait before retrying a 503 (an election takes well under a second). */
-export const RETRY_AFTER_SECONDS = 1;
+export function isBazaarErrorCode(code: unknown): code is BazaarErrorCode {
+  return typeof code === 'string' && Object.hasOwn(STATUS_OF_CODE, code);
+}
+
+export function httpStatusOf(code: BazaarErrorCode): number {
+  return STATUS_OF_CODE[code].status;
+}
+
+/** Status of any stable code (BAZAAR_ERR_* or RAFT_ERR_*), e.g. one received from a peer; unknown codes are 500. */
+export function statusOfAnyCode(code: string): StatusEntry {
+  if (isBazaarErrorCode(code)) return STATUS_OF_CODE[code];
+  if (RAFT_UNAVAILABLE_CODES.has(code)) return unavailable();
+  if (code === 'RAFT_ERR_PROPOSAL_TOO_LARGE') return client(413);
+  return STATUS_OF_CODE.BAZAAR_ERR_INTERNAL;
+}
 
 export class BazaarError extends Error {
   readonly code: BazaarErrorCode;
@@ -64,13 +116,9 @@ export class BazaarError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BazaarError';
     this.code = code;
-    this.status = STATUS_OF_BAZAAR_CODE[code];
+    this.status = STATUS_OF_CODE[code].status;
     this.executed = options.executed;
   }
-}
-
-export function httpStatusOf(code: BazaarErrorCode): number {
-  return STATUS_OF_BAZAAR_CODE[code];
 }
 
 export interface DescribedError {
@@ -85,36 +133,39 @@ export interface DescribedError {
   readonly executed?: boolean;
 }
 
-function raftCodeOf(error: unknown): string | null {
-  if (typeof error !== 'object' || error === null) return null;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('RAFT_ERR_') ? code : null;
+/** A described client error of a stable code, e.g. for errors the HTTP layer raises itself. */
+export function describeCode(code: BazaarErrorCode, message: string): DescribedError {
+  const entry = STATUS_OF_CODE[code];
+  return { status: entry.status, code, message, retryAfterSeconds: entry.retryAfterSeconds };
 }
 
-/** Map anything thrown to the client-facing description. Never throws. */
+function codeOf(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : null;
+}
+
+/**
+ * Map anything thrown to the client-facing description. Never throws. Errors carrying a
+ * BAZAAR_ERR_* code (BazaarError, PriceError, a peer's forwarded code) keep their message;
+ * RAFT_ERR_* codes get a generic one; anything else is a 500 whose details stay in the log.
+ */
 export function describeError(error: unknown): DescribedError {
-  if (error instanceof BazaarError) {
+  const code = codeOf(error);
+  if (code !== null && isBazaarErrorCode(code)) {
+    const executed = (error as { executed?: unknown }).executed;
     return {
-      status: error.status,
-      code: error.code,
-      message: error.message,
-      retryAfterSeconds: error.status === 503 ? RETRY_AFTER_SECONDS : null,
-      ...(error.executed === undefined ? {} : { executed: error.executed }),
+      ...describeCode(code, (error as Error).message),
+      ...(typeof executed === 'boolean' ? { executed } : {}),
     };
   }
-  const raftCode = raftCodeOf(error);
-  if (raftCode !== null && RAFT_UNAVAILABLE_CODES.has(raftCode)) {
-    return {
-      status: 503,
-      code: raftCode,
-      message: `no leader or no quorum right now (${raftCode}): retry shortly`,
-      retryAfterSeconds: RETRY_AFTER_SECONDS,
-    };
+  if (code !== null && RAFT_UNAVAILABLE_CODES.has(code)) {
+    return { status: 503, code, message: `no leader or no quorum right now (${code}): retry shortly`, retryAfterSeconds: RETRY_AFTER_SECONDS };
   }
-  if (raftCode === 'RAFT_ERR_PROPOSAL_TOO_LARGE') {
-    return { status: 413, code: raftCode, message: 'request too large to replicate', retryAfterSeconds: null };
+  if (code === 'RAFT_ERR_PROPOSAL_TOO_LARGE') {
+    return { status: 413, code, message: 'request too large to replicate', retryAfterSeconds: null };
   }
-  return { status: 500, code: BazaarErrorCode.Internal, message: 'internal error', retryAfterSeconds: null };
+  return describeCode(BazaarErrorCode.Internal, 'internal error');
 }
 
 /** Programmer-error check: crash on violation (TIGER_STYLE). */

@@ -6,6 +6,7 @@ import type {
   ProposeResult,
   Ready,
   Snapshot,
+  RoleInfo,
   Status,
   TransferResult,
 } from './types.js';
@@ -58,4 +59,6 @@ export interface RaftCoreApi {
   /** Outcome of sending a snapshot to `peer`. */
   reportSnapshot(peer: NodeId, ok: boolean): void;
   status(): Status;
+  /** Role, leader and term only (cheap: per request). */
+  roleInfo(): RoleInfo;
 }

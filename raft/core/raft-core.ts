@@ -38,6 +38,7 @@ import {
   type Snapshot,
   type SnapshotMessage,
   type SoftState,
+  type RoleInfo,
   type Status,
   type TransferResult,
   type VoteMessage,
@@ -929,6 +930,10 @@ export class RaftCore implements RaftCoreApi {
     if (last !== undefined) this.log.stableTo(last.index, last.term);
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
+  }
+
+  roleInfo(): RoleInfo {
+    return { role: this.role, leader: this.leader, term: this.term };
   }
 
   status(): Status {

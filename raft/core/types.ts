@@ -240,6 +240,13 @@ export interface PeerProgress {
   readonly recentActive: boolean;
 }
 
+/** Role, leader and term: what request routing needs, without status()'s progress views. */
+export interface RoleInfo {
+  readonly role: Role;
+  readonly leader: NodeId | null;
+  readonly term: number;
+}
+
 export interface Status {
   readonly id: NodeId;
   readonly role: Role;

@@ -18,6 +18,8 @@ export interface RaftNodeOptions<Result = unknown> {
   readonly learners?: readonly NodeId[];
   /** LevelDB directory for the Raft log (created if missing; locked while open). */
   readonly dataDir: string;
+  /** Where incoming InstallSnapshot data is spooled until restored. Default: `<dataDir>.snapshots`. */
+  readonly snapshotSpoolDir?: string;
   readonly transport: RaftTransport;
   readonly stateMachine: StateMachine<Result>;
   /** Overrides of the core's bounds (electionTimeoutTicks, snapshotThresholdEntries, ...). */

@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
+import { resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { RaftCoreApi } from '../core/api.js';
 import { type RaftConfig, makeRaftConfig } from '../core/config.js';
 import { RaftCore } from '../core/raft-core.js';
 import { createRng } from '../core/rng.js';
-import type { Entry, Message, NodeId, Ready, RestoredState, Role, Snapshot, Status } from '../core/types.js';
+import type { Entry, Message, NodeId, Ready, RestoredState, Role, RoleInfo, Snapshot, SnapshotMessage, Status } from '../core/types.js';
 import { RaftErrorCode } from '../core/types.js';
 import { LevelLogStorage } from '../storage/level-log-storage.js';
 import type { TransportHooks } from '../transport/transport.js';
@@ -15,7 +16,9 @@ import { PendingProposals, type ProposalOutcome } from './pending-proposals.js';
 import { PendingReads } from './pending-reads.js';
 import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
 import { type RaftLogger, createStderrLogger } from './raft-logger.js';
+import type { StateMachine } from './state-machine.js';
 import { type RaftNodeOptions, type ResolvedDriverOptions, resolveDriverOptions, validTimeoutMs } from './raft-node-options.js';
+import { SnapshotSpool } from './snapshot-spool.js';
 
 export type { ProposalOutcome } from './pending-proposals.js';
 export type { MembersView } from './member-sync.js';
@@ -63,6 +66,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private stopped: Promise<void> | null = null;
   private applied: number;
   private snapshotIndex: number;
+  /**
+   * The state machine's kept view (its latest checkpoint) may not match the core's snapshot
+   * (after a restart, or a send found none): the next loop turn checkpoints again.
+   */
+  private snapshotViewStale: boolean;
   private lastTerm = -1;
   private lastCommit = -1;
   private readonly counters = { snapshotsTaken: 0, snapshotsRestored: 0, fsyncs: 0, entriesPersisted: 0 };
@@ -78,8 +86,10 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     private readonly storage: LevelLogStorage,
     applied: number,
     snapshotIndex: number,
+    private readonly spool: SnapshotSpool,
   ) {
     super();
+    this.snapshotViewStale = snapshotIndex > 0;
     this.logger = options.logger ?? createStderrLogger(`raft-${options.id}`);
     this.proposals = new PendingProposals<Result>(resolved.maxPendingProposals);
     this.reads = new PendingReads(options.id, resolved.maxPendingReads);
@@ -108,10 +118,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     });
     try {
       const loaded = await storage.load();
-      const applied = await recoverStateMachine(options, loaded);
+      const spool = new SnapshotSpool(options.snapshotSpoolDir ?? `${resolve(options.dataDir)}.snapshots`);
+      const applied = await recoverStateMachine(options, loaded, spool);
       const restored = withCommitAtLeast(loaded, applied);
       const core = new RaftCore(config, createRng(seed), restored);
-      node = new RaftNode(options, resolved, config, core, storage, applied, restored.snapshot?.meta.index ?? 0);
+      node = new RaftNode(options, resolved, config, core, storage, applied, restored.snapshot?.meta.index ?? 0, spool);
       logger.info(
         { id: options.id, seed, term: restored.hardState.term, commit: restored.hardState.commit, applied, entries: restored.entries.length },
         'raft node starting',
@@ -195,6 +206,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.wake();
   }
 
+  /** Role, leader and term: cheap enough for every request (status() builds progress views). */
+  roleInfo(): RoleInfo {
+    return this.core.roleInfo();
+  }
+
   status(): RaftNodeStatus {
     return {
       ...this.core.status(),
@@ -239,7 +255,30 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
         this.core.reportSnapshot(peer, ok);
         this.wake();
       },
+      openSnapshot: (message, chunkBytesMax) => this.openSnapshot(message, chunkBytesMax),
+      receiveSnapshot: (message, chunks) => this.receiveSnapshot(message, chunks),
     };
+  }
+
+  /** Sender side of InstallSnapshot: the state machine's view at the core's snapshot index. */
+  private openSnapshot(message: SnapshotMessage, chunkBytesMax: number): AsyncIterable<Uint8Array> | null {
+    if (this.stopping) return null;
+    const chunks = this.options.stateMachine.snapshotChunks(message.snapshot.meta.index, chunkBytesMax);
+    if (chunks === null) {
+      this.snapshotViewStale = true;
+      this.wake();
+    }
+    return chunks;
+  }
+
+  /** Receiver side: spool the data to disk (synced), then give the core the message. */
+  private async receiveSnapshot(message: SnapshotMessage, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    if (this.stopping) throw this.stoppedError();
+    await this.spool.write(message.snapshot.meta, chunks, this.core.status().commit, this.snapshotIndex);
+    if (this.stopping) throw this.stoppedError();
+    this.refreshLease();
+    this.core.step(message);
+    this.wake();
   }
 
   private startTicker(): void {
@@ -325,7 +364,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (snapshot.meta.index <= this.applied) {
       throw new Error(`snapshot at ${snapshot.meta.index} is not ahead of applied ${this.applied}`);
     }
-    await this.options.stateMachine.restore(snapshot);
+    await restoreFrom(this.options.stateMachine, snapshot, this.spool);
+    this.snapshotViewStale = false;
     this.proposals.coveredBySnapshot(snapshot.meta.index);
     this.applied = snapshot.meta.index;
     this.snapshotIndex = snapshot.meta.index;
@@ -353,18 +393,26 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.emit('applied', { index: this.applied });
   }
 
-  /** Log compaction: snapshot the state machine once the log since the last snapshot is long enough. */
+  /**
+   * Log compaction once the log since the last snapshot is long enough: the state machine makes
+   * its state durable and keeps a view at that index (checkpoint, O(changes)); the core's
+   * snapshot carries only the meta. Also re-checkpoints when the kept view is stale.
+   */
   private async maybeTakeSnapshot(): Promise<void> {
-    if (this.applied - this.snapshotIndex <= this.config.snapshotThresholdEntries) return;
+    const due = this.applied - this.snapshotIndex > this.config.snapshotThresholdEntries;
+    if (!due && !this.snapshotViewStale) return;
     // After a restart with a durable state machine, the core hands out (and we skip) entries the
     // machine already holds; compact only once the core has caught up with what we applied.
     if (this.core.status().applied < this.applied) return;
-    const taken = await this.options.stateMachine.snapshot();
-    if (taken.index <= this.snapshotIndex || taken.index > this.applied) {
-      throw new Error(`state machine snapshot at ${taken.index} outside (${this.snapshotIndex}, ${this.applied}]`);
+    const { index, data } = await this.options.stateMachine.checkpoint();
+    this.snapshotViewStale = false;
+    if (index === this.snapshotIndex) return; // the view now matches the core's snapshot
+    if (index < this.snapshotIndex || index > this.applied) {
+      throw new Error(`state machine checkpoint at ${index} outside (${this.snapshotIndex}, ${this.applied}]`);
     }
-    const { snapshot, firstIndex } = this.core.compact(taken.index, taken.data);
+    const { snapshot, firstIndex } = this.core.compact(index, data ?? EMPTY_DATA);
     await this.storage.saveSnapshot(snapshot, firstIndex);
+    await this.spool.removeUpTo(index);
     this.snapshotIndex = snapshot.meta.index;
     this.counters.snapshotsTaken += 1;
     this.options.metrics?.onSnapshot?.('taken', snapshot.meta.index);
@@ -398,8 +446,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
  * without fsync, so a power loss can lose the newest one) but never beyond the stored log: it
  * only ever applied committed entries, and those were synced to the log before being applied.
  */
-async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: RestoredState): Promise<number> {
+async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: RestoredState, spool: SnapshotSpool): Promise<number> {
   const machineApplied = await options.stateMachine.appliedIndex();
+  await spool.open(machineApplied);
   const snapshot = restored.snapshot;
   const lastStored = Math.max(restored.entries[restored.entries.length - 1]?.index ?? 0, snapshot?.meta.index ?? 0);
   if (machineApplied > lastStored) {
@@ -409,10 +458,36 @@ async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: Res
     );
   }
   if (snapshot !== null && machineApplied < snapshot.meta.index) {
-    await options.stateMachine.restore(snapshot);
+    await restoreFrom(options.stateMachine, snapshot, spool);
     return snapshot.meta.index;
   }
   return machineApplied;
+}
+
+/** Core snapshots of a durable state machine carry no data (its storage is the snapshot). */
+const EMPTY_DATA = new Uint8Array(0);
+
+/**
+ * Restore the state machine from a received snapshot: its data is in the message when the
+ * sender put it there, else in the spool (written before the core accepted the message). Older
+ * spooled snapshots are removed then; this one stays until a local compaction passes it (an
+ * in-memory state machine needs it again after a restart).
+ */
+async function restoreFrom<R>(machine: StateMachine<R>, snapshot: Snapshot, spool: SnapshotSpool): Promise<void> {
+  const { meta, data } = snapshot;
+  const chunks = data.byteLength > 0 ? oneChunk(data) : await spool.read(meta);
+  if (chunks === null) {
+    throw new RaftError(
+      RaftDriverErrorCode.StorageCorrupt,
+      `snapshot at ${meta.index} (term ${meta.term}) is newer than the state machine and its spooled data is missing from ${spool.dir}`,
+    );
+  }
+  await machine.restore(meta, chunks);
+  await spool.removeUpTo(meta.index - 1);
+}
+
+async function* oneChunk(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield data;
 }
 
 /** Entries the state machine applied were committed: the restored commit is at least that. */

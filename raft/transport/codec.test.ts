@@ -131,9 +131,12 @@ describe('codec round trip', () => {
         const assembler = new SnapshotAssembler(snapshotLimits);
         const chunks = [...snapshotChunks(message, encodeHeader(header), chunkBytes)];
         expect(chunks.length).toBe(1 + Math.ceil(data.byteLength / chunkBytes));
-        const headers = chunks.map((c) => assembler.accept(wire(RaftMethod.InstallSnapshot, c)));
-        expect(headers[0]).toEqual(header);
-        expect(assembler.finish(route)).toEqual(message);
+        const parts = chunks.map((c) => assembler.accept(wire(RaftMethod.InstallSnapshot, c)));
+        expect(parts[0]).toEqual({ header });
+        assembler.finish();
+        const received = Buffer.concat(parts.slice(1).map((p) => ('data' in p ? p.data : new Uint8Array())));
+        expect(new Uint8Array(received)).toEqual(data);
+        expect(assembler.message(route)).toEqual({ ...message, snapshot: { ...message.snapshot, data: new Uint8Array(0) } });
       }),
       { ...fcParams, numRuns: 60 },
     );
@@ -233,7 +236,13 @@ describe('codec range checks', () => {
     const short = fresh();
     short.accept(start({}, '2'));
     short.accept({ data: Buffer.alloc(1), part: 'data' });
-    expect(rejection(() => short.finish(route)).reason).toBe(RejectReason.Malformed);
+    expect(rejection(() => short.finish()).reason).toBe(RejectReason.Malformed);
+    const unknownSize = fresh();
+    unknownSize.accept(start({}, '0'));
+    unknownSize.accept({ data: Buffer.alloc(4096), part: 'data' });
+    unknownSize.finish();
+    for (let sent = 4096; sent + 4096 <= 1 << 20; sent += 4096) unknownSize.accept({ data: Buffer.alloc(4096), part: 'data' });
+    expect(rejection(() => unknownSize.accept({ data: Buffer.alloc(1), part: 'data' })).reason).toBe(RejectReason.TooLarge);
     expect(rejection(() => fresh().accept({ data: Buffer.alloc(1), part: 'data' })).reason).toBe(RejectReason.Malformed);
   });
 });

@@ -80,6 +80,22 @@ describe.each<SendMode>(['stream', 'unary'])('GrpcTransport over loopback, sendM
     expect(a.stats().snapshotsSent).toBe(1);
   });
 
+  it('streams a snapshot read lazily from the sender (empty data in the message), or fails it when there is none', async () => {
+    const { a, hooksA, hooksB } = await pair({ chunkBytes: 16 * 1024 });
+    const data = bytes(300 * 1024 + 5, 7);
+    hooksA.dataSources.set(77, data);
+    const lazy = (index: number): Message => ({ type: MessageType.Snapshot, from: 'n1', to: 'n2', term: 4, snapshot: { meta: { index, term: 4, voters: ['n1', 'n2'] }, data: new Uint8Array(0) } });
+    a.send([lazy(77)]);
+    await waitFor('snapshot status', () => hooksA.snapshots.length === 1);
+    expect(hooksA.snapshots).toEqual([{ peer: 'n2', ok: true }]);
+    const received = hooksB.messages.find((m) => m.type === MessageType.Snapshot);
+    expect(received?.type === MessageType.Snapshot && Buffer.from(received.snapshot.data).equals(Buffer.from(data))).toBe(true);
+    a.send([lazy(78)]); // no view at 78: fails at once, nothing delivered
+    await waitFor('second snapshot status', () => hooksA.snapshots.length === 2);
+    expect(hooksA.snapshots[1]).toEqual({ peer: 'n2', ok: false });
+    expect(hooksB.messages.filter((m) => m.type === MessageType.Snapshot)).toHaveLength(1);
+  });
+
   it('pipelines and batches a stream of appends, preserving order', async () => {
     // A generous deadline: on a loaded machine one late call would drop the queue (by design), which this test is not about.
     const { a, hooksB } = await pair({ reorderWaitMs: 1000, callDeadlineMs: 5000 });

@@ -102,6 +102,10 @@ export class GrpcTransport implements RaftTransport {
       counters: this.#counters,
       logger: o.logger,
       deliver: (header, messages) => reorder.accept(header.from, header.senderEpoch, header.seq, header.seqFloor, messages),
+      receiveSnapshot: (message, chunks) => {
+        if (this.#state !== 'running') return Promise.reject(new Error('transport is not running'));
+        return hooks.receiveSnapshot(message, chunks);
+      },
     }));
     for (const extra of this.#extraServices) server.addService(extra.definition, extra.implementation);
     this.#server = server;

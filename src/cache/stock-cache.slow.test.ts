@@ -4,15 +4,15 @@ import type { StockState } from '../bazaar/model.js';
 import type { BazaarStateMachine } from '../bazaar/state-machine.js';
 import { makeTempDir, normalEntry, openMachine, trade } from '../bazaar/test-support.js';
 import { reserveFreePort } from '../../raft/index.js';
-import { RedisTestServer } from './redis-test-server.js';
+import { RedisServer } from './redis-server.js';
 import { DEFAULT_STOCK_CACHE_TIMING, StockCache, type StockCacheOptions } from './stock-cache.js';
 import { StockReader, withCachePublishing } from './stock-reader.js';
 
-let redis: RedisTestServer;
+let redis: RedisServer;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  redis = await RedisTestServer.create();
+  redis = await RedisServer.start();
   console.log(`redis-server pid ${redis.pid} on port ${redis.port}`);
 });
 afterAll(async () => {

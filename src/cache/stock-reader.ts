@@ -1,4 +1,4 @@
-import type { Entry, Snapshot } from '../../raft/core/types.js';
+import type { Entry } from '../../raft/core/types.js';
 import type { StateMachine } from '../../raft/driver/state-machine.js';
 import type { ApplyResult, StockState } from '../bazaar/model.js';
 import { assert } from '../errors.js';
@@ -109,8 +109,9 @@ export function withCachePublishing<M extends StateMachine<ApplyResult>>(
 ): StateMachine<ApplyResult> {
   return {
     appliedIndex: () => machine.appliedIndex(),
-    snapshot: () => machine.snapshot(),
-    restore: (snapshot: Snapshot) => machine.restore(snapshot),
+    checkpoint: () => machine.checkpoint(),
+    snapshotChunks: (index, chunkBytesMax) => machine.snapshotChunks(index, chunkBytesMax),
+    restore: (meta, chunks) => machine.restore(meta, chunks),
     apply: async (entries: readonly Entry[]) => {
       const results = await machine.apply(entries);
       if (isLeader()) await publishResults(cache, entries, results);

@@ -50,4 +50,6 @@ export const ExchangeEnv = {
   EXCHANGE_HOST: 'EXCHANGE_HOST',
   EXCHANGE_SEED: 'EXCHANGE_SEED',
   SYMBOLS_FILE: 'SYMBOLS_FILE',
+  /** When set, `POST /mock/faults[/reset]` needs it in the `x-fault-token` header. */
+  EXCHANGE_FAULT_TOKEN: 'EXCHANGE_FAULT_TOKEN',
 } as const;

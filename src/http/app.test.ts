@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import type { FastifyPluginAsync } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RaftError, RaftDriverErrorCode } from '../../raft/driver/raft-errors.js';
@@ -193,18 +192,15 @@ describe('unavailability and plugins', () => {
     }
   });
 
-  it('adds "msg" to errors of price routes registered as a plugin, and knows their methods', async () => {
-    const prices: FastifyPluginAsync = async (app) => {
-      app.get('/prices/:asset', async () => {
-        throw new Error('boom');
-      });
-    };
-    const withPrices = await startTestApp({ plugins: [prices] });
+  it('adds "msg" to errors of price routes, hides unexpected errors, and knows their methods', async () => {
+    const withPrices = await startTestApp({ prices: { refreshNow: () => Promise.reject(new Error('boom')) } });
     try {
-      const res = await withPrices.app.inject({ url: '/prices/btc' });
+      const res = await withPrices.app.inject({ method: 'POST', url: '/refresh/btcusdt' });
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({ error: { code: 500, message: 'internal error' }, msg: 'internal error' });
-      expect((await withPrices.app.inject({ method: 'POST', url: '/prices/btc' })).statusCode).toBe(405);
+      const wrong = await withPrices.app.inject({ method: 'POST', url: '/prices/btcusdt' });
+      expect(wrong.statusCode).toBe(405);
+      expect(wrong.json()).toMatchObject({ error: { code: 405 }, msg: expect.any(String) });
     } finally {
       await withPrices.close();
     }

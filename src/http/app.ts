@@ -1,56 +1,65 @@
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyPluginAsync,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { BazaarErrorCode } from '../errors.js';
-import type { BazaarBackend } from './backend.js';
-import { registerBazaarRoutes } from './bazaar-routes.js';
+import { BazaarErrorCode, describeCode } from '../errors.js';
+import { clientErrorHandler, expectationFailed } from './client-errors.js';
 import { describeAny, sendDescribed } from './http-errors.js';
+import { httpLimits, type HttpLimits } from './http-limits.js';
 import { createHttpMetrics } from './metrics.js';
+import { ROUTE_MODULES, type RouteDeps } from './route-modules.js';
 import { RouteRegistry } from './route-registry.js';
+import { rejectEncodedBodies, rejectRepeatedHeaders } from './request-headers.js';
+import { requestValidatorCompiler } from './validators.js';
 
 /**
- * The HTTP app. `bazaarApp` is a Fastify plugin (not encapsulated, like fastify-plugin) holding
- * the bazaar routes, error/404/405 handling, request ids and metrics; `buildApp(deps)` is the
- * thin builder that creates the Fastify instance, installs the route registry (so every route,
- * including plugins registered later such as the price routes, is known to 405 handling and
- * to the OpenAPI generator) and registers `deps.plugins` after the bazaar routes.
+ * The HTTP app, built one way for production, tests and the OpenAPI generator. `bazaarApp` is a
+ * Fastify plugin (not encapsulated, like fastify-plugin) holding error/404/405 handling, request
+ * ids, metrics and every module of the route registry (route-modules.ts); `buildApp(deps)` is the
+ * thin builder that creates the Fastify instance with the node's limits and parser error hooks.
  */
 
-export const BODY_LIMIT_BYTES_DEFAULT = 16 * 1024;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface AppDeps {
-  readonly backend: BazaarBackend;
   readonly nodeId: string;
   readonly logger: Logger;
   /** The node's prom-client registry: the app registers its HTTP metrics in it. */
   readonly registry: Registry;
   /** Current Raft term, bound into every request's child logger. */
   readonly currentTerm?: () => number;
-  /** More route plugins (e.g. src/prices/prices-routes.ts), registered after the bazaar routes. */
-  readonly plugins?: readonly FastifyPluginAsync[];
-  readonly bodyLimitBytes?: number;
+  /** What the route modules need (backend, price pipeline, admin). */
+  readonly routes: RouteDeps;
+  /** Overrides of HTTP_LIMITS_DEFAULT (timeouts, body size, connections). */
+  readonly limits?: Partial<HttpLimits>;
 }
 
 export interface BazaarAppOptions {
-  readonly backend: BazaarBackend;
+  readonly deps: RouteDeps;
   readonly registry: Registry;
   readonly routes: RouteRegistry;
 }
 
 const ROUTES_DECORATION = 'bazaarRoutes';
 
+function setNotFoundHandler(app: FastifyInstance, routes: RouteRegistry): void {
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    const allowed = routes.methodsFor(path);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      const message = `method ${request.method} not allowed on ${path} (allowed: ${allowed.join(', ')})`;
+      return sendDescribed(request, reply, describeCode(BazaarErrorCode.MethodNotAllowed, message));
+    }
+    return sendDescribed(request, reply, describeCode(BazaarErrorCode.RouteNotFound, `no route ${request.method} ${path}`));
+  });
+}
+
 export const bazaarApp: FastifyPluginAsync<BazaarAppOptions> = async (app, options) => {
   const metrics = createHttpMetrics(options.registry);
-
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    rejectRepeatedHeaders(request.raw);
+    rejectEncodedBodies(request.raw);
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(
@@ -58,58 +67,31 @@ export const bazaarApp: FastifyPluginAsync<BazaarAppOptions> = async (app, optio
       reply.elapsedTime / 1000,
     );
   });
-
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const described = describeAny(error);
     if (described.status >= 500 && described.status !== 503) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: described.code, status: described.status }, described.message);
     return sendDescribed(request, reply, described);
   });
-
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? request.url;
-    const allowed = options.routes.methodsFor(path);
-    if (allowed.length > 0) {
-      reply.header('allow', allowed.join(', '));
-      return sendDescribed(request, reply, {
-        status: 405,
-        code: BazaarErrorCode.MethodNotAllowed,
-        message: `method ${request.method} not allowed on ${path} (allowed: ${allowed.join(', ')})`,
-        retryAfterSeconds: null,
-      });
-    }
-    return sendDescribed(request, reply, {
-      status: 404,
-      code: BazaarErrorCode.RouteNotFound,
-      message: `no route ${request.method} ${path}`,
-      retryAfterSeconds: null,
-    });
-  });
-
+  setNotFoundHandler(app, options.routes);
   // JSON only: a text/plain body is a 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain');
-  registerBazaarRoutes(app, { backend: options.backend, metrics });
+  const context = { ...options.deps, metrics };
+  for (const module of ROUTE_MODULES) await app.register(module.plugin(context));
 };
 (bazaarApp as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
 
-function badUrl(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  void sendDescribed(request, reply, {
-    status: 400,
-    code: BazaarErrorCode.InvalidRequest,
-    message: `malformed request: ${error.message}`,
-    retryAfterSeconds: null,
-  });
-}
-
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const bodyLimit = deps.bodyLimitBytes ?? BODY_LIMIT_BYTES_DEFAULT;
-  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1) throw new Error(`bodyLimitBytes must be an integer >= 1, got ${bodyLimit}`);
-  if (deps.nodeId.length === 0) throw new Error('nodeId must be non-empty');
+function createFastify(deps: AppDeps, limits: HttpLimits): FastifyInstance {
   const currentTerm = deps.currentTerm ?? (() => 0);
+  const logger = deps.logger.child({ nodeId: deps.nodeId });
   let requestCounter = 0;
-  const app = Fastify({
-    loggerInstance: deps.logger.child({ nodeId: deps.nodeId }),
-    bodyLimit,
+  return Fastify({
+    loggerInstance: logger,
+    bodyLimit: limits.bodyLimitBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxRequestsPerSocket: limits.requestsPerConnectionMax,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckIntervalMs, requireHostHeader: false },
     exposeHeadRoutes: false,
     requestIdHeader: false,
     genReqId: (raw) => {
@@ -118,16 +100,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       requestCounter += 1;
       return `${deps.nodeId}-${requestCounter.toString(36)}`;
     },
-    childLoggerFactory: (logger, bindings, childOptions) => logger.child({ ...bindings, term: currentTerm() }, childOptions),
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true } },
-    frameworkErrors: badUrl,
+    childLoggerFactory: (parent, bindings, childOptions) => parent.child({ ...bindings, term: currentTerm() }, childOptions),
+    frameworkErrors: (error, request, reply) => {
+      request.log.info({ code: error.code }, `malformed request: ${error.message}`);
+      return sendDescribed(request, reply, describeCode(BazaarErrorCode.InvalidRequest, `malformed request: ${error.message}`));
+    },
+    clientErrorHandler: clientErrorHandler(logger),
     return503OnClosing: false, // its 503 body is not the contract's; a stopping node answers RAFT_ERR_STOPPED -> 503
   }) as unknown as FastifyInstance;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  if (deps.nodeId.length === 0) throw new Error('nodeId must be non-empty');
+  const limits = httpLimits(deps.limits);
+  const app = createFastify(deps, limits);
+  app.server.maxConnections = limits.connectionsMax;
+  app.server.on('checkExpectation', expectationFailed(app.log));
+  app.setValidatorCompiler(requestValidatorCompiler());
   const routes = new RouteRegistry();
   app.decorate(ROUTES_DECORATION, routes);
   app.addHook('onRoute', (route) => routes.add(route));
-  await app.register(bazaarApp, { backend: deps.backend, registry: deps.registry, routes });
-  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  await app.register(bazaarApp, { deps: deps.routes, registry: deps.registry, routes });
   await app.ready();
   return app;
 }

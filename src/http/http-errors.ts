@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { BazaarErrorCode, describeError, type DescribedError } from '../errors.js';
+import { BazaarErrorCode, describeCode, describeError, isBazaarErrorCode, type DescribedError } from '../errors.js';
 
 /**
  * Turning errors into the contract's error bodies: `{"error":{"code":<status>,"message":"..."}}`,
@@ -56,33 +56,35 @@ export function validationMessage(error: FastifyError): string {
   return `${where} ${first.message ?? 'is invalid'}`;
 }
 
-/** A Fastify request error (4xx it raised itself), or null if `error` is not one. */
+function frameworkDescription(status: number, error: FastifyError): DescribedError {
+  switch (status) {
+    case 413:
+      return describeCode(BazaarErrorCode.PayloadTooLarge, 'request body too large');
+    case 415:
+      return describeCode(BazaarErrorCode.UnsupportedMediaType, 'unsupported content-type or content-encoding: send application/json');
+    case 408:
+      return describeCode(BazaarErrorCode.RequestTimeout, 'request body not received in time');
+    default:
+      return describeCode(BazaarErrorCode.InvalidRequest, `malformed request: ${error.message}`);
+  }
+}
+
+/**
+ * A request error Fastify or its body parser raised (4xx: validation, content type, body size,
+ * malformed or forbidden JSON, aborted body), or null if `error` is not one. Errors with a code
+ * of the service's table are not framework errors: describeError maps them.
+ */
 export function describeFrameworkError(error: FastifyError): DescribedError | null {
-  if (error.validation !== undefined) {
-    return { status: 400, code: BazaarErrorCode.InvalidRequest, message: validationMessage(error), retryAfterSeconds: null };
-  }
+  if (error.validation !== undefined) return describeCode(BazaarErrorCode.InvalidRequest, validationMessage(error));
   const status = error.statusCode;
-  if (status === undefined || status < 400 || status >= 500 || typeof error.code !== 'string' || !error.code.startsWith('FST_')) {
-    return null;
-  }
-  const code =
-    status === 413
-      ? BazaarErrorCode.PayloadTooLarge
-      : status === 415
-        ? BazaarErrorCode.UnsupportedMediaType
-        : BazaarErrorCode.InvalidRequest;
-  const message =
-    status === 413 ? 'request body too large' : status === 415 ? 'unsupported content-type: send application/json' : error.message;
-  return { status, code, message, retryAfterSeconds: null };
+  if (typeof status !== 'number' || status < 400 || status >= 500 || isBazaarErrorCode(error.code)) return null;
+  return frameworkDescription(status, error);
 }
 
 export function describeAny(error: unknown): DescribedError {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
+  if (typeof error === 'object' && error !== null) {
     const framework = describeFrameworkError(error as FastifyError);
     if (framework !== null) return framework;
-  }
-  if (typeof error === 'object' && error !== null && 'validation' in error) {
-    return describeFrameworkError(error as FastifyError) ?? describeError(error);
   }
   return describeError(error);
 }

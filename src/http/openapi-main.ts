@@ -1,14 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { renderOpenApiForPlugins } from './openapi.js';
-import { documentedPlugins } from './openapi-plugins.js';
+import { renderOpenApi } from './openapi.js';
 
 /** `npm run openapi` writes openapi.yaml; `npm run openapi -- --check` fails if it is out of date. */
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
 
 export async function generateOpenApi(): Promise<string> {
-  return renderOpenApiForPlugins(await documentedPlugins());
+  return renderOpenApi();
 }
 
 async function main(): Promise<void> {

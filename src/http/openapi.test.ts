@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import type { FastifyPluginAsync } from 'fastify';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { generateOpenApi, OPENAPI_PATH } from './openapi-main.js';
-import { renderOpenApiForPlugins } from './openapi.js';
+import { buildApp, routesOf } from './app.js';
+import { documentationRouteDeps } from './openapi-deps.js';
 
 describe('openapi.yaml', () => {
   it('is current (run `npm run openapi` after changing a route schema)', async () => {
@@ -32,11 +34,14 @@ describe('openapi.yaml', () => {
     expect(Object.keys(post?.responses ?? {})).toEqual(expect.arrayContaining(['200', '409', '422', '503']));
   });
 
-  it('picks up routes of plugins registered on the app', async () => {
-    const plugin: FastifyPluginAsync = async (app) => {
-      app.get('/prices/:asset', { schema: { params: { type: 'object', properties: { asset: { type: 'string' } } } } }, async () => ({}));
-    };
-    const doc = parse(await renderOpenApiForPlugins([plugin])) as { paths: Record<string, { get?: { parameters?: unknown[] } }> };
-    expect(doc.paths['/prices/{asset}']?.get?.parameters).toEqual([{ name: 'asset', in: 'path', required: true, schema: { type: 'string' } }]);
+  it('documents every module of the route registry', async () => {
+    const doc = parse(await generateOpenApi()) as { paths: Record<string, unknown> };
+    const app = await buildApp({ nodeId: 'n1', logger: pino({ level: 'silent' }), registry: new Registry(), routes: documentationRouteDeps() });
+    try {
+      const registered = new Set(routesOf(app).routes().map((r) => r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')));
+      expect(new Set(Object.keys(doc.paths))).toEqual(registered);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -26,7 +26,7 @@ export const errorResponseSchema = {
   },
 } as const;
 
-const symbolSchema = {
+export const symbolSchema = {
   type: 'string',
   minLength: 1,
   maxLength: SYMBOL_LENGTH_MAX,

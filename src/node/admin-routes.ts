@@ -37,9 +37,9 @@ export function adminRoutes(options: AdminRoutesOptions): FastifyPluginAsync {
     app.post<{ Body: { to: string }; Headers: { 'x-cluster-token': string } }>(
       '/admin/transfer-leadership',
       { schema: transferSchema },
-      async (request, reply) => {
+      async (request) => {
         if (!sameSecret(request.headers['x-cluster-token'], options.clusterToken)) {
-          return reply.code(401).send({ error: { code: 401, message: 'x-cluster-token does not match' } });
+          throw new BazaarError(BazaarErrorCode.Unauthorized, 'x-cluster-token does not match');
         }
         if (!options.members.includes(request.body.to)) {
           throw new BazaarError(BazaarErrorCode.InvalidRequest, `"${request.body.to}" is not a member (${options.members.join(', ')})`);

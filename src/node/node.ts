@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -13,11 +13,10 @@ import { loadSymbols } from '../catalog/symbols.js';
 import { BazaarError, BazaarErrorCode } from '../errors.js';
 import { buildApp } from '../http/app.js';
 import { createPriceService, type PriceService } from '../prices/price-service.js';
-import { pricesRoutes } from '../prices/prices-routes.js';
 import { tierConfig } from '../prices/tiers.js';
-import { adminRoutes } from './admin-routes.js';
 import { BazaarRpcClients, RpcAuth, bazaarServiceDefinition, bazaarServiceImplementation } from './bazaar-rpc.js';
 import type { NodeConfig } from './node-config.js';
+import { registerEventLoopDelay } from './event-loop-delay.js';
 import { createRaftMetrics, registerCacheMetrics } from './node-metrics.js';
 import { RaftBackend } from './raft-backend.js';
 import { forwardingHandlers, routedRefresh } from './rpc-handlers.js';
@@ -45,7 +44,8 @@ export async function startNode(config: NodeConfig, logger: Logger = pino({ leve
   await mkdir(config.dataDir, { recursive: true });
   const symbols = await loadSymbols(config.symbolsFile);
   const machine = await openMachine(join(config.dataDir, 'state'), symbols, config);
-  const cleanups: (() => Promise<void> | void)[] = [() => machine.close()];
+  const loopDelay = registerEventLoopDelay(registry);
+  const cleanups: (() => Promise<void> | void)[] = [() => loopDelay.stop(), () => machine.close()];
   try {
     return await assemble(config, { log, root: logger }, registry, symbols, machine, cleanups);
   } catch (err) {
@@ -156,12 +156,13 @@ async function assemble(
   };
   handlersRef.current = forwardingHandlers({ backend, raft, prices, transferTo, requestTimeoutMs: config.requestTimeoutMs });
   const refreshNow = routedRefresh({ raft, prices, rpc, nodeId: config.nodeId, requestTimeoutMs: config.requestTimeoutMs });
-  const plugins: FastifyPluginAsync[] = [
-    async (app) => app.register(pricesRoutes, { ...prices.routesOptions, refreshNow }),
-    adminRoutes({ clusterToken: config.clusterToken, members, transfer: transferTo }),
-  ];
+  const routes = {
+    backend,
+    prices: { ...prices.routesOptions, refreshNow },
+    admin: { clusterToken: config.clusterToken, members, transfer: transferTo },
+  };
   // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
-  const app = await buildApp({ backend, nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.status().term, plugins });
+  const app = await buildApp({ nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.roleInfo().term, routes });
   try {
     await app.listen({ host: config.httpHost, port: config.httpPort, backlog: HTTP_LISTEN_BACKLOG });
   } catch (err) {

@@ -68,7 +68,7 @@ export class RaftBackend implements BazaarBackend {
     for (;;) {
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) throw unavailable('no leader reachable within the request timeout; the trade was not executed', undefined, false);
-      const st = this.o.raft.status();
+      const st = this.o.raft.roleInfo();
       if (st.role === Role.Leader) {
         try {
           return await this.executeHere(request, idempotencyKey, remainingMs);
@@ -121,7 +121,7 @@ export class RaftBackend implements BazaarBackend {
   /** Leader side of ForwardTrade. Every failure is in the reply, never thrown. */
   async handleForwardedTrade(fields: { name: string; type: string; quantity: number; idempotency_key: string; timeout_ms: number }): Promise<ForwardTradeReply> {
     const empty = { executed: false, ok: false, transaction_number: '0', failure_code: '', replayed: false, error_code: '', error_message: '', leader: '' };
-    const st = this.o.raft.status();
+    const st = this.o.raft.roleInfo();
     if (st.role !== Role.Leader) return { ...empty, error_code: 'RAFT_ERR_NOT_LEADER', error_message: `${this.o.nodeId} is not the leader`, leader: st.leader ?? '' };
     const type = parseTradeType(fields.type);
     if (type === null || !Number.isInteger(fields.quantity) || fields.quantity < 1 || fields.quantity > 1_000_000 || fields.name.length === 0) {
@@ -135,7 +135,7 @@ export class RaftBackend implements BazaarBackend {
         : { ...empty, executed: true, ok: false, failure_code: out.code, replayed: out.replayed };
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      return { ...empty, error_code: typeof code === 'string' ? code : BazaarErrorCode.Internal, error_message: (err as Error).message, leader: this.o.raft.status().leader ?? '' };
+      return { ...empty, error_code: typeof code === 'string' ? code : BazaarErrorCode.Internal, error_message: (err as Error).message, leader: this.o.raft.roleInfo().leader ?? '' };
     }
   }
 

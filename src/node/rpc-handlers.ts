@@ -1,5 +1,6 @@
 import { Role, type RaftNode } from '../../raft/index.js';
 import type { ApplyResult } from '../bazaar/model.js';
+import { BazaarErrorCode } from '../errors.js';
 import { PriceError } from '../prices/price-errors.js';
 import type { RefreshNowOptions } from '../prices/price-pipeline.js';
 import type { PriceService } from '../prices/price-service.js';
@@ -23,7 +24,7 @@ export function forwardingHandlers(deps: {
   return {
     forwardTrade: (request) => deps.backend.handleForwardedTrade(request),
     forwardRefresh: async (request): Promise<ForwardRefreshReply> => {
-      if (deps.raft.status().role !== Role.Leader) {
+      if (deps.raft.roleInfo().role !== Role.Leader) {
         return { price_json: '', error_code: 'RAFT_ERR_NOT_LEADER', error_message: 'not the leader', http_status: 503 };
       }
       try {
@@ -43,9 +44,9 @@ export function forwardingHandlers(deps: {
     transferLeadership: async (request): Promise<TransferLeadershipReply> => {
       try {
         await deps.transferTo(request.to);
-        return { ok: true, error_code: '', error_message: '', leader: deps.raft.status().leader ?? '' };
+        return { ok: true, error_code: '', error_message: '', leader: deps.raft.roleInfo().leader ?? '' };
       } catch (err) {
-        return { ok: false, error_code: 'BAZAAR_ERR_UNAVAILABLE', error_message: (err as Error).message, leader: deps.raft.status().leader ?? '' };
+        return { ok: false, error_code: 'BAZAAR_ERR_UNAVAILABLE', error_message: (err as Error).message, leader: deps.raft.roleInfo().leader ?? '' };
       }
     },
   };
@@ -60,18 +61,18 @@ export function routedRefresh(deps: {
   requestTimeoutMs: number;
 }): (asset: string, options?: RefreshNowOptions) => Promise<AggregatedPrice> {
   return async (asset, options = {}) => {
-    const st = deps.raft.status();
+    const st = deps.raft.roleInfo();
     if (st.role === Role.Leader) return deps.prices.routesOptions.refreshNow(asset, options);
     if (st.leader === null || st.leader === deps.nodeId) {
-      throw new PriceError('BAZAAR_ERR_UNAVAILABLE', 503, 'no leader to refresh the price right now', 1);
+      throw new PriceError(BazaarErrorCode.Unavailable, 'no leader to refresh the price right now');
     }
     let reply: ForwardRefreshReply;
     try {
       reply = await deps.rpc.forwardRefresh(st.leader, { asset, timeout_ms: deps.requestTimeoutMs, not_before_ms: options.notBeforeMs ?? 0 }, deps.requestTimeoutMs);
     } catch (err) {
-      throw new PriceError('BAZAAR_ERR_UNAVAILABLE', 503, `forwarding the refresh to leader ${st.leader} failed: ${(err as Error).message}`, 1);
+      throw new PriceError(BazaarErrorCode.Unavailable, `forwarding the refresh to leader ${st.leader} failed: ${(err as Error).message}`);
     }
     if (reply.http_status === 200) return JSON.parse(reply.price_json) as AggregatedPrice;
-    throw new PriceError(reply.error_code, reply.http_status === 0 ? 503 : reply.http_status, reply.error_message, reply.http_status === 503 ? 1 : null);
+    throw new PriceError(reply.error_code === '' ? BazaarErrorCode.Unavailable : reply.error_code, reply.error_message);
   };
 }

@@ -1,13 +1,11 @@
-import Fastify from 'fastify';
-import { describe, expect, it } from 'vitest';
-import type { HistoryPoint, HistoryStore } from './dynamo-history-store.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../http/app-test-kit.js';
 import { ExchangesUnavailableError, NoPriceError, NotLeaderError, PriceError } from './price-errors.js';
 import type { RefreshNowOptions } from './price-pipeline.js';
 import type { AggregatedPrice } from './price-types.js';
 import { formatTimeAgo, formatUtc } from './price-view.js';
-import { MISS_REFRESH_ATTEMPTS_MAX, pricesRoutes } from './prices-routes.js';
-import type { LatestPriceStore } from './redis-price-store.js';
-import { buildTierMap, tierConfig } from './tiers.js';
+import { MemoryHistory, MemoryLatest } from './testing/memory-stores.js';
+import { MISS_REFRESH_ATTEMPTS_MAX } from './price-lookup.js';
 
 const NOW = Date.UTC(2024, 0, 2, 3, 4, 5);
 const SYMBOLS = Array.from({ length: 300 }, (_, i) => (i === 0 ? 'btcusdt' : `s${i}`));
@@ -16,46 +14,18 @@ function price(asset: string, timestamp: number, extra: Partial<AggregatedPrice>
   return { asset, price: 42.5, timestamp, updatedAt: timestamp + 1, sources: ['ex1', 'ex2'], excluded: [], confidence: 0.001, stale: false, term: 7, ...extra };
 }
 
-class MemoryLatest implements LatestPriceStore {
-  readonly map = new Map<string, AggregatedPrice>();
-  async get(asset: string) {
-    return this.map.get(asset) ?? null;
-  }
-  async putMany(entries: readonly { price: AggregatedPrice }[]) {
-    for (const e of entries) this.map.set(e.price.asset, e.price);
-  }
-}
+const started: TestApp[] = [];
+afterEach(async () => {
+  for (const t of started.splice(0)) await t.close();
+});
 
-class MemoryHistory implements HistoryStore {
-  readonly points: HistoryPoint[] = [];
-  async write(points: readonly HistoryPoint[]) {
-    this.points.push(...points);
-  }
-  async latest(asset: string) {
-    return (await this.range(asset, { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER, limit: 1 }))[0] ?? null;
-  }
-  async range(asset: string, q: { fromMs: number; toMs: number; limit: number }) {
-    return this.points
-      .filter((p) => p.asset === asset && p.timestamp >= q.fromMs && p.timestamp <= q.toMs)
-      .sort((a, b) => b.timestamp - a.timestamp)
-      .slice(0, q.limit);
-  }
-}
-
+/** The production app (every route module) with in-memory price stores and a scripted refresh. */
 async function build(refreshNow: (asset: string, options?: RefreshNowOptions) => Promise<AggregatedPrice>) {
   const latest = new MemoryLatest();
   const history = new MemoryHistory();
-  const app = Fastify();
-  await app.register(pricesRoutes, {
-    tierMap: buildTierMap(SYMBOLS),
-    tiers: tierConfig(),
-    latestStore: latest,
-    historyStore: history,
-    refreshNow,
-    lookupsInFlightMax: 100,
-    nowMs: () => NOW,
-  });
-  return { app, latest, history };
+  const t = await startTestApp({ symbols: SYMBOLS, prices: { latestStore: latest, historyStore: history, refreshNow, nowMs: () => NOW } });
+  started.push(t);
+  return { app: t.app, latest, history };
 }
 
 describe('price view formatting', () => {
@@ -140,9 +110,9 @@ describe('prices routes', () => {
   });
 
   it(`a miss refresh that reached no leader is retried, at most ${MISS_REFRESH_ATTEMPTS_MAX} attempts; other errors are not`, async () => {
-    const forwardFailed = (): PriceError => new PriceError('BAZAAR_ERR_UNAVAILABLE', 503, 'forwarding the refresh to leader n1 failed: 4 DEADLINE_EXCEEDED', 1);
+    const forwardFailed = (): PriceError => new PriceError('BAZAAR_ERR_UNAVAILABLE', 'forwarding the refresh to leader n1 failed: 4 DEADLINE_EXCEEDED');
     const failures = new Map<string, Error[]>([
-      ['s262', [forwardFailed(), new NotLeaderError(), new PriceError('RAFT_ERR_NOT_LEADER', 503, 'not the leader', 1)]],
+      ['s262', [forwardFailed(), new NotLeaderError(), new PriceError('RAFT_ERR_NOT_LEADER', 'not the leader')]],
       ['s263', Array.from({ length: MISS_REFRESH_ATTEMPTS_MAX }, forwardFailed)],
       ['s264', [new ExchangesUnavailableError('s264', 'all down')]],
     ]);

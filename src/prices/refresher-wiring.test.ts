@@ -112,7 +112,7 @@ describe('refresher outcomes', () => {
       },
       currentTerm: () => term,
       latestPrice: () => null,
-      refreshSymbols: () => Promise.reject(refuse ? new PriceError('overloaded', 503, 'too many refreshes') : new Error('exchange exploded')),
+      refreshSymbols: () => Promise.reject(refuse ? new PriceError('BAZAAR_ERR_PRICE_OVERLOADED', 'too many refreshes') : new Error('exchange exploded')),
     } as unknown as PricePipeline;
     const refresher = new TieredRefresher({ pipeline, symbols, tiers, batchSymbolsMax: 50, slotSpacingMinMs: 1000, batchesInFlightMax: 4, metrics, logger: silent });
     const count = async (outcome: string): Promise<number | undefined> =>
