@@ -130,7 +130,7 @@ describe('finding 4: timeouts and a connection limit', () => {
   });
 
   it('an idle keep-alive connection is closed after the keep-alive timeout', async () => {
-    const res = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n', 10_000);
+    const res = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n', 10_000, { untilClose: true });
     expect(res.status).toBe(200);
     expect(res.elapsedMs).toBeLessThan(LIMITS.keepAliveTimeoutMs + 2_000);
   });
