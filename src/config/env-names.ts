@@ -35,6 +35,8 @@ export const NodeEnv = {
    * (every read waits for a heartbeat round, no clock assumption).
    */
   RAFT_READ_MODE: 'RAFT_READ_MODE',
+  /** `true`: boot as a learner joining a running cluster (PEERS = its voters + this node; empty data dir). */
+  RAFT_JOIN: 'RAFT_JOIN',
   /** Price refresh interval of each tier (Redis TTL = 3 x interval). */
   PRICE_HOT_INTERVAL_MS: 'PRICE_HOT_INTERVAL_MS',
   PRICE_MEDIUM_INTERVAL_MS: 'PRICE_MEDIUM_INTERVAL_MS',

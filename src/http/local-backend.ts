@@ -64,6 +64,8 @@ export class LocalBackend implements BazaarBackend {
       commitIndex: applied,
       appliedIndex: applied,
       peers: [],
+      voters: [this.options.nodeId],
+      learners: [],
     });
   }
 

@@ -27,5 +27,12 @@ export function documentationRouteDeps(): RouteDeps {
       lookupsInFlightMax: 1,
     },
     admin: { clusterToken: 'documentation stub, never compared', members: ['n1'], transfer: notCalled },
+    members: {
+      clusterToken: 'documentation stub, never compared',
+      members: () => ({ leader: null, confIndex: 0, members: [] }),
+      addLearner: notCalled,
+      promote: notCalled,
+      remove: notCalled,
+    },
   };
 }

@@ -18,6 +18,8 @@ describe('openapi.yaml', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/admin/transfer-leadership',
       '/cluster',
+      '/cluster/members',
+      '/cluster/members/{id}',
       '/health',
       '/hello',
       '/metrics',

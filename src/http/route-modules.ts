@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { adminRoutes, type AdminRoutesOptions } from '../node/admin-routes.js';
+import { memberRoutes, type MemberRoutesOptions } from '../node/member-routes.js';
 import { pricesRoutes, type PricesRoutesOptions } from '../prices/prices-routes.js';
 import type { BazaarBackend } from './backend.js';
 import { registerBazaarRoutes } from './bazaar-routes.js';
@@ -17,6 +18,7 @@ export interface RouteDeps {
   readonly backend: BazaarBackend;
   readonly prices: PricesRoutesOptions;
   readonly admin: AdminRoutesOptions;
+  readonly members: MemberRoutesOptions;
 }
 
 /** RouteDeps plus what the app itself provides. */
@@ -33,4 +35,5 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   { name: 'bazaar', plugin: (c) => async (app) => registerBazaarRoutes(app, { backend: c.backend, metrics: c.metrics }) },
   { name: 'prices', plugin: (c) => async (app) => app.register(pricesRoutes, c.prices) },
   { name: 'admin', plugin: (c) => adminRoutes(c.admin) },
+  { name: 'members', plugin: (c) => memberRoutes(c.members) },
 ];

@@ -24,6 +24,8 @@ export interface NodeConfig {
   readonly tickMs: number;
   /** `lease`: leader reads within a clock-based lease; `read-index`: a heartbeat round per read batch. */
   readonly readMode: ReadMode;
+  /** Boot as a learner joining a running cluster (the leader adds it with `member add`). */
+  readonly join: boolean;
   /** Longest a write or a linearizable read may wait for a leader/quorum before a 503. */
   readonly requestTimeoutMs: number;
   /** Price refresh interval per tier (null: the pipeline's default). */
@@ -51,6 +53,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'log-level': NodeEnv.LOG_LEVEL,
   'tick-ms': NodeEnv.RAFT_TICK_MS,
   'read-mode': NodeEnv.RAFT_READ_MODE,
+  join: NodeEnv.RAFT_JOIN,
   'price-hot-interval-ms': NodeEnv.PRICE_HOT_INTERVAL_MS,
   'price-medium-interval-ms': NodeEnv.PRICE_MEDIUM_INTERVAL_MS,
   'price-cold-interval-ms': NodeEnv.PRICE_COLD_INTERVAL_MS,
@@ -125,7 +128,11 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
   if (!NODE_ID_PATTERN.test(nodeId)) throw new ConfigError(`NODE_ID must match ${NODE_ID_PATTERN}, got "${nodeId}"`);
   const peers = parseMemberList('PEERS', get('peers') ?? '', (v) => HOST_PORT.test(v));
   if (!peers.has(nodeId)) throw new ConfigError(`PEERS must list every member including this node ${nodeId}`);
-  if (peers.size !== 1 && peers.size < 3) throw new ConfigError(`PEERS must name 1 or at least 3 members, got ${peers.size}`);
+  const joinRaw = get('join') ?? 'false';
+  if (!['true', 'false', '1', '0'].includes(joinRaw)) throw new ConfigError(`RAFT_JOIN must be true or false, got "${joinRaw}"`);
+  const join = joinRaw === 'true' || joinRaw === '1';
+  if (join && peers.size < 2) throw new ConfigError('RAFT_JOIN needs PEERS to name the running cluster\'s voters as well as this node');
+  if (!join && peers.size !== 1 && peers.size < 3) throw new ConfigError(`PEERS must name 1 or at least 3 members, got ${peers.size}`);
   const peerHttp = parseMemberList('PEER_HTTP', get('peer-http') ?? '', isUrl);
   for (const id of peerHttp.keys()) {
     if (!peers.has(id)) throw new ConfigError(`PEER_HTTP names ${id}, which is not in PEERS`);
@@ -169,6 +176,7 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
     logLevel,
     tickMs,
     readMode,
+    join,
     requestTimeoutMs: REQUEST_TIMEOUT_MS_DEFAULT,
     priceIntervalsMs: {
       hot: optionalInt('PRICE_HOT_INTERVAL_MS', get('price-hot-interval-ms'), 50, 86_400_000),

@@ -20,6 +20,7 @@ import { registerEventLoopDelay } from './event-loop-delay.js';
 import { createRaftMetrics, registerCacheMetrics } from './node-metrics.js';
 import { RaftBackend } from './raft-backend.js';
 import { forwardingHandlers, routedRefresh } from './rpc-handlers.js';
+import { wireMembership } from './membership.js';
 
 /** A running node: Raft member + state machine + HTTP API (+ price pipeline when leader). */
 export interface RunningNode {
@@ -86,7 +87,9 @@ async function assemble(
   });
   cleanups.push(() => prices.close());
 
-  const auth = new RpcAuth(config.clusterId, config.clusterToken, config.nodeId, new Set(members));
+  // Membership changes update both (src/node/membership.ts).
+  const rpcMembers = new Set(members);
+  const auth = new RpcAuth(config.clusterId, config.clusterToken, config.nodeId, rpcMembers);
   const rpc = new BazaarRpcClients(auth, config.peers, config.nodeId);
   cleanups.push(() => rpc.close());
   const handlersRef: { current: ReturnType<typeof forwardingHandlers> | null } = { current: null };
@@ -113,7 +116,9 @@ async function assemble(
   const stateMachine = cache === null ? machine : withCachePublishing(machine, cache, () => isLeader);
   const raft = await RaftNode.start<ApplyResult>({
     id: config.nodeId,
-    voters: members,
+    // A joining node boots as a learner of the running cluster's voters (PEERS minus itself).
+    voters: config.join ? members.filter((id) => id !== config.nodeId) : members,
+    learners: config.join ? [config.nodeId] : [],
     dataDir: join(config.dataDir, 'raft'),
     transport,
     stateMachine,
@@ -160,6 +165,11 @@ async function assemble(
     backend,
     prices: { ...prices.routesOptions, refreshNow },
     admin: { clusterToken: config.clusterToken, members, transfer: transferTo },
+    members: wireMembership({
+      nodeId: config.nodeId, grpcAddress: `${config.grpcHost}:${config.grpcPort}`, clusterToken: config.clusterToken,
+      raft: raft as RaftNode<unknown>, transport, rpc, memberIds: members, rpcMembers, registry,
+      requestTimeoutMs: config.requestTimeoutMs, log,
+    }),
   };
   // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
   const app = await buildApp({ nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.roleInfo().term, routes });
