@@ -33,6 +33,8 @@ export interface NodeConfig {
   /** Idempotency key bounds (null: the state machine's default). */
   readonly idempotencyKeysMax: number | null;
   readonly idempotencyKeyTtlMs: number | null;
+  /** Log entries between compactions (null: the Raft core's default). */
+  readonly snapshotThresholdEntries: number | null;
 }
 
 const FLAG_OF: Readonly<Record<string, string>> = {
@@ -54,6 +56,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'tick-ms': NodeEnv.RAFT_TICK_MS,
   'read-mode': NodeEnv.RAFT_READ_MODE,
   join: NodeEnv.RAFT_JOIN,
+  'snapshot-threshold-entries': NodeEnv.RAFT_SNAPSHOT_THRESHOLD_ENTRIES,
   'price-hot-interval-ms': NodeEnv.PRICE_HOT_INTERVAL_MS,
   'price-medium-interval-ms': NodeEnv.PRICE_MEDIUM_INTERVAL_MS,
   'price-cold-interval-ms': NodeEnv.PRICE_COLD_INTERVAL_MS,
@@ -185,6 +188,7 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
     },
     idempotencyKeysMax: optionalInt('IDEMPOTENCY_KEYS_MAX', get('idempotency-keys-max'), 1, 10_000_000),
     idempotencyKeyTtlMs: optionalInt('IDEMPOTENCY_KEY_TTL_MS', get('idempotency-key-ttl-ms'), 1000, 365 * 86_400_000),
+    snapshotThresholdEntries: optionalInt('RAFT_SNAPSHOT_THRESHOLD_ENTRIES', get('snapshot-threshold-entries'), 1, 100_000_000),
   };
 }
 

@@ -60,7 +60,12 @@ function neverSent(err: unknown): boolean {
   return e.code === GrpcStatus.UNAVAILABLE && typeof e.details === 'string' && e.details.startsWith('No connection established');
 }
 
+/** Trades this node forwards to the leader at once; more get a 503 (not executed) at once. */
+export const FORWARDED_TRADES_IN_FLIGHT_MAX = 4096;
+
 export class RaftBackend implements BazaarBackend {
+  private forwardsInFlight = 0;
+
   constructor(private readonly o: RaftBackendOptions) {}
 
   async trade(request: TradeRequest, idempotencyKey: string | null): Promise<TradeOutcome> {
@@ -97,6 +102,18 @@ export class RaftBackend implements BazaarBackend {
 
   /** Returns null when the peer was not (or no longer) the leader: the caller retries. */
   private async forward(leader: string, request: TradeRequest, key: string | null, remainingMs: number): Promise<TradeOutcome | null> {
+    if (this.forwardsInFlight >= FORWARDED_TRADES_IN_FLIGHT_MAX) {
+      throw unavailable(`${this.forwardsInFlight} trades already forwarded to the leader from this node; the trade was not executed`, undefined, false);
+    }
+    this.forwardsInFlight += 1;
+    try {
+      return await this.forwardOnce(leader, request, key, remainingMs);
+    } finally {
+      this.forwardsInFlight -= 1;
+    }
+  }
+
+  private async forwardOnce(leader: string, request: TradeRequest, key: string | null, remainingMs: number): Promise<TradeOutcome | null> {
     let reply: ForwardTradeReply;
     try {
       reply = await this.o.rpc.forwardTrade(
