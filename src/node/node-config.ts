@@ -35,6 +35,7 @@ export interface NodeConfig {
   readonly idempotencyKeyTtlMs: number | null;
   /** Log entries between compactions (null: the Raft core's default). */
   readonly snapshotThresholdEntries: number | null;
+  readonly compactionKeepEntries: number | null;
 }
 
 const FLAG_OF: Readonly<Record<string, string>> = {
@@ -57,6 +58,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'read-mode': NodeEnv.RAFT_READ_MODE,
   join: NodeEnv.RAFT_JOIN,
   'snapshot-threshold-entries': NodeEnv.RAFT_SNAPSHOT_THRESHOLD_ENTRIES,
+  'compaction-keep-entries': NodeEnv.RAFT_COMPACTION_KEEP_ENTRIES,
   'price-hot-interval-ms': NodeEnv.PRICE_HOT_INTERVAL_MS,
   'price-medium-interval-ms': NodeEnv.PRICE_MEDIUM_INTERVAL_MS,
   'price-cold-interval-ms': NodeEnv.PRICE_COLD_INTERVAL_MS,
@@ -189,6 +191,7 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
     idempotencyKeysMax: optionalInt('IDEMPOTENCY_KEYS_MAX', get('idempotency-keys-max'), 1, 10_000_000),
     idempotencyKeyTtlMs: optionalInt('IDEMPOTENCY_KEY_TTL_MS', get('idempotency-key-ttl-ms'), 1000, 365 * 86_400_000),
     snapshotThresholdEntries: optionalInt('RAFT_SNAPSHOT_THRESHOLD_ENTRIES', get('snapshot-threshold-entries'), 1, 100_000_000),
+    compactionKeepEntries: optionalInt('RAFT_COMPACTION_KEEP_ENTRIES', get('compaction-keep-entries'), 0, 100_000_000),
   };
 }
 

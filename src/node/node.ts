@@ -134,6 +134,7 @@ async function assemble(
       leaseReads: config.readMode === 'lease',
       maxApplyEntriesPerReady: APPLY_ENTRIES_PER_READY_MAX,
       ...(config.snapshotThresholdEntries === null ? {} : { snapshotThresholdEntries: config.snapshotThresholdEntries }),
+      ...(config.compactionKeepEntries === null ? {} : { compactionKeepEntries: config.compactionKeepEntries }),
     },
     defaultTimeoutMs: config.requestTimeoutMs,
     metrics: createRaftMetrics(registry),
