@@ -99,6 +99,21 @@ describe('RaftNode membership changes (in-memory network, real LevelDB)', () => 
     expect(again.node.members().voters).toEqual(expected);
   });
 
+  it('removes the leader: the change resolves on it, it hands over and never campaigns again', async () => {
+    const boot = ['n1', 'n2', 'n3'];
+    for (const [i, id] of boot.entries()) await start(id, boot, [], 20 + i);
+    const lead = await waitFor('a leader', leader);
+    await lead.node.propose(encodePut('a', '1'));
+    const oldId = lead.node.status().id;
+    await lead.node.proposeConfChange({ type: ConfChangeType.Remove, node: oldId });
+    const next = await waitFor('a new leader', () => [...members.values()].find((m) => m !== lead && m.node.status().role === Role.Leader));
+    expect(next.node.members().voters).toEqual(boot.filter((id) => id !== oldId));
+    await next.node.propose(encodePut('b', '2'));
+    await new Promise((r) => setTimeout(r, 400)); // 40 ticks: several election timeouts
+    expect(lead.node.status().role).toBe(Role.Follower);
+    expect(next.node.status().role).toBe(Role.Leader);
+  });
+
   it('refuses a second change while one is uncommitted, and changes on a follower', async () => {
     const boot = ['n1', 'n2', 'n3'];
     for (const [i, id] of boot.entries()) await start(id, boot, [], 10 + i);
