@@ -60,6 +60,16 @@ export class ClusterControl {
     return new ClusterControl(info, new ControlClient(info.controlUrl, info.controlToken));
   }
 
+  /** The cluster token (admin routes of the nodes). */
+  clusterToken(): string {
+    return this.info.clusterToken;
+  }
+
+  /** Membership: the launcher starts node `id` joining as a learner (see member-ops.ts). */
+  addNodeProcess(id: string): Promise<NodeEntry> {
+    return this.ops.addNode(id);
+  }
+
   nodeIds(): string[] {
     return this.info.nodes.map((n) => n.id);
   }

@@ -1,13 +1,13 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { accessSync, constants as fsConstants } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { FaultLinks } from './fault-links.js';
 import { assertPortsFree, freePortPlan, freePorts } from './free-ports.js';
 import { redisUrl, writeRedisConfig } from '../src/cache/redis-server.js';
 import { checkPreviousLauncher, clusterToken, prepareDataDir, redisPassword } from './launcher-data-dir.js';
-import { writeLauncherFile, type LauncherFile, type ProxyEntry } from './launcher-file.js';
+import { writeLauncherFile, type LauncherFile, type NodeEntry, type ProxyEntry } from './launcher-file.js';
 import type { LauncherOptions } from './launcher-options.js';
 import { prepareCatalog } from './launcher-catalog.js';
 import { dynaliteSpec, exchangeSpec, LOOPBACK, nodeSpec, redisSpec, SYMBOLS_FILE, toxiproxySpec, type NodeWiring } from './launcher-services.js';
@@ -264,6 +264,39 @@ export class Launcher implements ProcessOps {
     void tailFile(logFile, CRASH_TAIL_LINES).then((tail) =>
       this.log(`${exit.name} (pid ${exit.pid}) CRASHED with ${how}; the others keep running. Last lines of ${logFile}:\n${indent(tail)}`),
     );
+  }
+
+  /**
+   * Membership (`npm run cluster -- member add <id>`): start node `id` on free ports with a fresh
+   * data dir, joining as a learner (RAFT_JOIN; PEERS: every launcher node, dialled directly). Its
+   * links are not behind fault proxies: members reach it at the address its configuration change
+   * carries. The leader still has to add it.
+   */
+  async addNode(id: string): Promise<NodeEntry> {
+    const info = this.info;
+    if (info === null || this.stopPromise !== null) throw new ProcessOpError('the launcher is not running', 409);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new ProcessOpError(`node id must match [A-Za-z0-9_-]{1,32}, got "${id}"`, 409);
+    if (this.children.has(id)) throw new ProcessOpError(`${id} already exists`, 409);
+    const dataDir = join(this.options.dataDir, id);
+    const existing = await readdir(dataDir).catch(() => []);
+    if (existing.length > 0) throw new ProcessOpError(`${dataDir} is not empty: a new member starts from an empty data dir (remove it first)`, 409);
+    const [httpPort, grpcPort] = await freePorts(2, LOOPBACK);
+    if (httpPort === undefined || grpcPort === undefined) throw new Error('no free ports for the new node');
+    const entry: NodeEntry = { id, httpUrl: `http://${LOOPBACK}:${httpPort}`, grpcAddress: `${LOOPBACK}:${grpcPort}` };
+    const peers = new Map([...info.nodes.map((n): [string, string] => [n.id, n.grpcAddress]), [id, entry.grpcAddress]]);
+    const wiring = {
+      id, httpPort, grpcPort, peers,
+      peerHttp: new Map([...info.nodes.map((n): [string, string] => [n.id, n.httpUrl]), [id, entry.httpUrl]]),
+      clusterId: CLUSTER_ID, clusterToken: info.clusterToken, dataDir, redisUrl: info.redis?.url ?? null,
+      dynamodbEndpoint: info.dynamodbEndpoint, exchangeUrls: info.exchanges.map((e) => e.url),
+      logLevel: this.options.logLevel, tickMs: this.options.tickMs, symbolsFile: this.catalogPath, extraEnv: { ...this.options.nodeEnv, RAFT_JOIN: 'true' },
+    };
+    const child = this.addChild(nodeSpec(wiring, this.logsDir), 'node');
+    this.info = { ...info, nodes: [...info.nodes, entry] };
+    await child.start();
+    await this.writeFile();
+    this.log(`${id}: started as a joining learner (http ${entry.httpUrl}, grpc ${entry.grpcAddress})`);
+    return entry;
   }
 
   private writeFile(): Promise<void> {

@@ -19,7 +19,15 @@ export {
   type ProposalOutcome,
   type RaftNodeEvents,
   type RaftNodeStatus,
+  type MembersView,
 } from './driver/raft-node.js';
+export {
+  ConfChangeType,
+  type ConfChange,
+  type ConfState,
+  confChangeProblem,
+  MAX_CONF_FIELD_BYTES,
+} from './core/conf-change.js';
 export { type RaftNodeOptions, defaultDriverOptions, resolveDriverOptions } from './driver/raft-node-options.js';
 export { RaftDriverErrorCode, RaftError, isRaftError } from './errors/raft-errors.js';
 export { type RaftLogger, createStderrLogger, silentLogger } from './driver/raft-logger.js';

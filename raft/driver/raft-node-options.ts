@@ -14,6 +14,11 @@ export interface RaftNodeOptions<Result = unknown> {
   readonly id: NodeId;
   /** All voting members including `id` (static membership). */
   readonly voters: readonly NodeId[];
+  /**
+   * Bootstrap learners. A node joining a running cluster boots with the cluster's voters and
+   * itself here, with an empty data dir; the leader adds it with a configuration change.
+   */
+  readonly learners?: readonly NodeId[];
   /** LevelDB directory for the Raft log (created if missing; locked while open). Required unless `storage` is given. */
   readonly dataDir?: string;
   /** The Raft log storage to use instead of LevelDB in `dataDir` (the simulator's in-memory disk). */
@@ -80,8 +85,9 @@ function intAtLeast(name: string, value: number, min: number): number {
 /** Validate once, up front; the core's config is validated by makeRaftConfig. */
 export function resolveDriverOptions(options: RaftNodeOptions<unknown>): ResolvedDriverOptions {
   if (typeof options.id !== 'string' || options.id.length === 0) throw invalid('id must be a non-empty string');
-  if (!Array.isArray(options.voters) || !options.voters.includes(options.id)) {
-    throw invalid(`voters must be an array including id ${options.id}`);
+  const learners = options.learners ?? [];
+  if (!Array.isArray(options.voters) || !Array.isArray(learners) || !(options.voters.includes(options.id) || learners.includes(options.id))) {
+    throw invalid(`voters (or learners, for a node joining a running cluster) must be an array including id ${options.id}`);
   }
   if (options.storage === undefined && (typeof options.dataDir !== 'string' || options.dataDir.length === 0)) {
     throw invalid('dataDir must be a non-empty path (or give storage)');

@@ -10,7 +10,9 @@ import { RaftErrorCode } from '../core/types.js';
 import { LevelLogStorage } from '../storage/level-log-storage.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import type { TransportHooks } from '../transport/transport.js';
+import type { ConfChange } from '../core/conf-change.js';
 import { LeaseClock } from './lease-clock.js';
+import { MemberSync, type MembersView } from './member-sync.js';
 import { PendingProposals, type ProposalOutcome } from './pending-proposals.js';
 import { PendingReads } from './pending-reads.js';
 import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
@@ -21,6 +23,7 @@ import { type RaftRuntime, type TimerHandle, processRuntime } from './raft-runti
 import { DiskSnapshotSpool, type SnapshotSpoolStore } from './snapshot-spool.js';
 
 export type { ProposalOutcome } from './pending-proposals.js';
+export type { MembersView } from './member-sync.js';
 
 export interface LeaderChangeEvent {
   readonly role: Role;
@@ -43,6 +46,8 @@ export interface RaftNodeStatus extends Status {
 export interface RaftNodeEvents {
   'leader-change': [LeaderChangeEvent];
   applied: [{ readonly index: number }];
+  /** The configuration in effect changed (a change was appended, truncated or came with a snapshot). */
+  'members-change': [MembersView];
 }
 
 /**
@@ -76,6 +81,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly counters = { snapshotsTaken: 0, snapshotsRestored: 0, fsyncs: 0, entriesPersisted: 0 };
   /** Lease reads (config.leaseReads): tick times on the monotonic clock; null when off. */
   private readonly leaseClock: LeaseClock | null;
+  private readonly memberSync: MemberSync;
 
   private constructor(
     private readonly options: RaftNodeOptions<Result>,
@@ -95,6 +101,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.reads = new PendingReads(options.id, resolved.maxPendingReads, this.runtime);
     this.applied = applied;
     this.snapshotIndex = snapshotIndex;
+    this.memberSync = new MemberSync(options.id, options.transport);
     this.leaseClock = config.leaseReads
       ? new LeaseClock(config.electionTimeoutTicks, resolved.tickMs, resolved.leaseDriftFraction, this.runtime.now())
       : null;
@@ -108,7 +115,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   /** Validate options, open (or take) and load the log, bring the state machine up to date, start ticking. */
   static async start<R>(options: RaftNodeOptions<R>): Promise<RaftNode<R>> {
     const resolved = resolveDriverOptions(options);
-    const config = makeRaftConfig(options.id, options.voters, options.raft ?? {});
+    const config = makeRaftConfig(options.id, options.voters, { ...options.raft, learners: options.learners ?? [] });
     const logger = options.logger ?? createStderrLogger(`raft-${options.id}`);
     const seed = options.seed ?? randomInt(0, 2 ** 31);
     let node: RaftNode<R> | null = null;
@@ -128,6 +135,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
         { id: options.id, seed, term: restored.hardState.term, commit: restored.hardState.commit, applied, entries: restored.entries.length },
         'raft node starting',
       );
+      node.memberSync.sync(core.status());
       await options.transport.start(node.transportHooks());
     } catch (error) {
       await storage.close();
@@ -153,6 +161,32 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.options.metrics?.onProposalsPending?.(this.proposals.size);
     this.wake();
     return promise;
+  }
+
+  /**
+   * Propose one membership change (leader only; raft/core/conf-change.ts). Resolves with the
+   * change's log index once it is committed and applied here.
+   */
+  async proposeConfChange(change: ConfChange, timeoutMs?: number): Promise<{ index: number }> {
+    const waitMs = validTimeoutMs(timeoutMs, this.resolved.defaultTimeoutMs);
+    if (this.stopping) throw this.stoppedError();
+    if (this.proposals.isFull()) {
+      throw new RaftError(RaftDriverErrorCode.ProposalQueueFull, `${this.proposals.size} proposals already pending on ${this.options.id}`);
+    }
+    const outcome = this.core.proposeConfChange(change);
+    if (!outcome.ok) {
+      throw new RaftError(outcome.code as RaftDriverErrorCode, `${outcome.code}: ${outcome.reason}`, { leader: outcome.leader });
+    }
+    const promise = this.proposals.add(outcome.index, outcome.term, waitMs);
+    this.wake();
+    await promise;
+    return { index: outcome.index };
+  }
+
+  /** The configuration in effect on this node. */
+  members(): MembersView {
+    const st = this.core.status();
+    return { voters: st.voters, learners: st.learners, addresses: st.addresses, confIndex: st.confIndex };
   }
 
   /** Linearizable read barrier: resolves with the read index once this node has applied it. */
@@ -295,6 +329,12 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // recomputed after a crash) holds no message that depends on its write, so its messages
     // (commit updates, heartbeat answers, read confirmations) leave before the write instead of
     // waiting for a LevelDB round trip. Otherwise: persist (synced), then send.
+    // Membership first: messages of this Ready may go to a member its entries just added.
+    const members = this.memberSync.sync(this.core.status());
+    if (members !== null) {
+      this.logger.info({ id: this.options.id, voters: members.voters, learners: members.learners }, 'raft configuration changed');
+      this.emit('members-change', members);
+    }
     const sendFirst = !ready.mustSync; // @mutant:send-before-synced-vote
     if (sendFirst) this.send(ready.messages);
     await this.storage.persistReady(ready); // @mutant:apply-before-persist

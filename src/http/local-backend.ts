@@ -85,6 +85,8 @@ export class LocalBackend implements BazaarBackend {
       commitIndex: applied,
       appliedIndex: applied,
       peers: [],
+      voters: [this.options.nodeId],
+      learners: [],
     });
   }
 
