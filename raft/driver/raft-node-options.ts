@@ -5,6 +5,7 @@ import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
 import { LEASE_DRIFT_FRACTION_DEFAULT } from './lease-clock.js';
 import type { RaftLogger } from './raft-logger.js';
 import type { RaftMetricsHooks } from './raft-metrics.js';
+import type { SnapshotSpoolStore } from './snapshot-spool.js';
 import type { StateMachine } from './state-machine.js';
 
 export interface RaftNodeOptions<Result = unknown> {
@@ -15,6 +16,8 @@ export interface RaftNodeOptions<Result = unknown> {
   readonly dataDir: string;
   /** Where incoming InstallSnapshot data is spooled until restored. Default: `<dataDir>.snapshots`. */
   readonly snapshotSpoolDir?: string;
+  /** The spool itself (in-memory drivers: `MemorySnapshotSpool`); overrides snapshotSpoolDir. */
+  readonly snapshotSpool?: SnapshotSpoolStore;
   readonly transport: RaftTransport;
   readonly stateMachine: StateMachine<Result>;
   /** Overrides of the core's bounds (electionTimeoutTicks, snapshotThresholdEntries, ...). */

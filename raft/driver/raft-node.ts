@@ -16,7 +16,7 @@ import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
 import { type RaftLogger, createStderrLogger } from './raft-logger.js';
 import type { StateMachine } from './state-machine.js';
 import { type RaftNodeOptions, type ResolvedDriverOptions, resolveDriverOptions, validTimeoutMs } from './raft-node-options.js';
-import { SnapshotSpool } from './snapshot-spool.js';
+import { SnapshotSpool, type SnapshotSpoolStore } from './snapshot-spool.js';
 
 export type { ProposalOutcome } from './pending-proposals.js';
 
@@ -80,7 +80,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     private readonly storage: LevelLogStorage,
     applied: number,
     snapshotIndex: number,
-    private readonly spool: SnapshotSpool,
+    private readonly spool: SnapshotSpoolStore,
   ) {
     super();
     this.snapshotViewStale = snapshotIndex > 0;
@@ -111,7 +111,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     });
     try {
       const loaded = await storage.load();
-      const spool = new SnapshotSpool(options.snapshotSpoolDir ?? `${resolve(options.dataDir)}.snapshots`);
+      const spool = options.snapshotSpool ?? new SnapshotSpool(options.snapshotSpoolDir ?? `${resolve(options.dataDir)}.snapshots`);
       const applied = await recoverStateMachine(options, loaded, spool);
       const restored = withCommitAtLeast(loaded, applied);
       const core = new RaftCore(config, createRng(seed), restored);
@@ -401,7 +401,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
  * without fsync, so a power loss can lose the newest one) but never beyond the stored log: it
  * only ever applied committed entries, and those were synced to the log before being applied.
  */
-async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: RestoredState, spool: SnapshotSpool): Promise<number> {
+async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: RestoredState, spool: SnapshotSpoolStore): Promise<number> {
   const machineApplied = await options.stateMachine.appliedIndex();
   await spool.open(machineApplied);
   const snapshot = restored.snapshot;
@@ -428,7 +428,7 @@ const EMPTY_DATA = new Uint8Array(0);
  * spooled snapshots are removed then; this one stays until a local compaction passes it (an
  * in-memory state machine needs it again after a restart).
  */
-async function restoreFrom<R>(machine: StateMachine<R>, snapshot: Snapshot, spool: SnapshotSpool): Promise<void> {
+async function restoreFrom<R>(machine: StateMachine<R>, snapshot: Snapshot, spool: SnapshotSpoolStore): Promise<void> {
   const { meta, data } = snapshot;
   const chunks = data.byteLength > 0 ? oneChunk(data) : await spool.read(meta);
   if (chunks === null) {
