@@ -35,6 +35,7 @@ export type { RaftMetricsHooks } from './driver/raft-metrics.js';
 export type { Checkpoint, StateMachine } from './driver/state-machine.js';
 /** In-process network for tests of code built on RaftNode (not for production). */
 export { MemoryNetwork } from './driver/memory-transport.js';
+export { MemorySnapshotSpool, SnapshotSpool, type SnapshotSpoolStore } from './driver/snapshot-spool.js';
 
 export { type LogStorage, type ReadyWrite, readyNeedsSync } from './storage/log-storage.js';
 export { type FsyncSample, type LevelLogStorageOptions, LevelLogStorage } from './storage/level-log-storage.js';

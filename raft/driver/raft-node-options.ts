@@ -27,7 +27,7 @@ export interface RaftNodeOptions<Result = unknown> {
   readonly runtime?: RaftRuntime;
   /** Directory where incoming InstallSnapshot data is spooled until restored. Default: `<dataDir>.snapshots`. */
   readonly snapshotSpoolDir?: string;
-  /** The spool to use instead of one on disk (the simulator's in-memory disk). Required without `dataDir`. */
+  /** The spool itself (in-memory drivers: `MemorySnapshotSpool`); overrides snapshotSpoolDir. */
   readonly snapshotSpool?: SnapshotSpoolStore;
   readonly transport: RaftTransport;
   readonly stateMachine: StateMachine<Result>;

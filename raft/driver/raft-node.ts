@@ -20,7 +20,7 @@ import { type RaftLogger, createStderrLogger } from './raft-logger.js';
 import type { StateMachine } from './state-machine.js';
 import { type RaftNodeOptions, type ResolvedDriverOptions, resolveDriverOptions, validTimeoutMs } from './raft-node-options.js';
 import { type RaftRuntime, type TimerHandle, processRuntime } from './raft-runtime.js';
-import { DiskSnapshotSpool, type SnapshotSpoolStore } from './snapshot-spool.js';
+import { SnapshotSpool, type SnapshotSpoolStore } from './snapshot-spool.js';
 
 export type { ProposalOutcome } from './pending-proposals.js';
 export type { MembersView } from './member-sync.js';
@@ -126,7 +126,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       }));
     try {
       const loaded = await storage.load();
-      const spool = options.snapshotSpool ?? new DiskSnapshotSpool(options.snapshotSpoolDir ?? `${resolve(options.dataDir ?? '')}.snapshots`);
+      const spool = options.snapshotSpool ?? new SnapshotSpool(options.snapshotSpoolDir ?? `${resolve(options.dataDir ?? '')}.snapshots`);
       const applied = await recoverStateMachine(options, loaded, spool);
       const restored = withCommitAtLeast(loaded, applied);
       const core = new RaftCore(config, createRng(seedForNode(seed, options.id)), restored);
@@ -491,7 +491,7 @@ async function restoreFrom<R>(machine: StateMachine<R>, snapshot: Snapshot, spoo
   if (chunks === null) {
     throw new RaftError(
       RaftDriverErrorCode.StorageCorrupt,
-      `snapshot at ${meta.index} (term ${meta.term}) is newer than the state machine and its spooled data is missing from ${spool.where}`,
+      `snapshot at ${meta.index} (term ${meta.term}) is newer than the state machine and its spooled data is missing from ${spool.dir}`,
     );
   }
   await machine.restore(meta, chunks);
