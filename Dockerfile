@@ -30,6 +30,8 @@ COPY --chown=node:node package.json symbols.csv ./
 # Code finds proto files relative to itself (../../proto from dist/raft/transport/).
 COPY --chown=node:node proto ./proto
 COPY --chown=node:node proto ./dist/proto
+# The web view's static files (src/web/web-assets.ts reads them next to its compiled module).
+COPY --chown=node:node src/web/public ./dist/src/web/public
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

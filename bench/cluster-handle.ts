@@ -42,6 +42,8 @@ export interface ClusterHandle {
   restartNode(nodeId: string): Promise<void>;
   /** Restart the cluster with the cache on or off (managed clusters only); resolves when ready. */
   setCache(enabled: boolean): Promise<void>;
+  /** Pids of the request path's processes (nodes, fault proxy, Redis) for CPU figures; [] when unknown (attached). */
+  serverPids(): number[];
   /** Empty the Redis cache; false when this handle cannot (attached, or no Redis). */
   flushCache(): Promise<boolean>;
   stop(): Promise<void>;
@@ -116,6 +118,10 @@ class AttachedCluster implements ClusterHandle {
     return Promise.resolve(false);
   }
 
+  serverPids(): number[] {
+    return [];
+  }
+
   async stop(): Promise<void> {}
 }
 
@@ -160,6 +166,7 @@ async function startManagedCluster(options: ClusterOptions): Promise<ClusterHand
       return { nodeId: node.id, url, killedAtMs };
     },
     restartNode: (nodeId) => cluster.restartNode(nodeId),
+    serverPids: () => requestPathPids(cluster.launcher.describe().pids),
     async setCache(enabled) {
       if (enabled === cacheEnabled) return;
       await cluster.stop();
@@ -173,6 +180,13 @@ async function startManagedCluster(options: ClusterOptions): Promise<ClusterHand
     },
     stop: () => cluster.stop(),
   };
+}
+
+/** Nodes (n1..n5), the fault proxy and Redis: the processes a request's work runs in. */
+export function requestPathPids(pids: Readonly<Record<string, number>>): number[] {
+  return Object.entries(pids)
+    .filter(([name]) => /^n\d+$/.test(name) || name === 'toxiproxy' || name === 'redis')
+    .map(([, pid]) => pid);
 }
 
 /** Poll GET /cluster on every node until one says it is the leader. */

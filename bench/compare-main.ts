@@ -15,6 +15,7 @@ import { ETCD_MISSING_MESSAGE, etcdPutRequests, findEtcd, startEtcdCluster } fro
 import { seedBaselineData } from './baselines/fastify-redis-server.js';
 import { openCluster, type ClusterHandle } from './cluster-handle.js';
 import { formatComparisonTable, type Comparison } from './compare-table.js';
+import { cpuMsPerThousand, processesCpuMs } from './load/proc-cpu.js';
 import { machineInfo, rowsOfGroup, type ResultRow } from './load/report.js';
 import type { GroupSpec, RequestSpec } from './load/types.js';
 import { parseBenchArgs, type BenchOptions } from './options.js';
@@ -63,10 +64,23 @@ async function main(): Promise<void> {
   }));
   const machine = machineInfo();
   const command = `npm run bench:compare -- ${process.argv.slice(2).join(' ')}`.trim();
-  const summary = ['## Ratios (Bazaar / baseline)', '', formatComparisonTable(comparisons), '', ...notes.map((n) => `- ${n}`)].join('\n');
+  const cpuColumns = ['baseline', ...results.keys()];
+  const summary = [
+    '## Ratios (Bazaar / baseline)',
+    '',
+    formatComparisonTable(comparisons),
+    '',
+    '## Server CPU ms per 1,000 requests',
+    '',
+    'User + system CPU of the serving processes during each measured phase (baseline reads: Fastify + Redis; etcd: its 3 members; Bazaar: 3 nodes, the fault proxy, Redis), per 1,000 completed requests; for Bazaar, in parentheses, the same less its idle background CPU over the phase. Less sensitive to other load on the machine than req/s.',
+    '',
+    cpuTable(loads, cpuColumns),
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ].join('\n');
   const markdown = renderReport('Bazaar vs baselines', command, machine, options.seed, sections, summary);
   process.stdout.write(`${markdown}\n`);
-  await saveReport(options, markdown, { kind: 'compare', command, machine, options, comparisons, sections, notes });
+  await saveReport(options, markdown, { kind: 'compare', command, machine, options, comparisons, serverCpuMsPerThousand: Object.fromEntries(serverCpu), sections, notes });
 }
 
 function variantsOf(options: BenchOptions): Variant[] {
@@ -90,22 +104,58 @@ function compareLoads(ctx: ScenarioContext): Load[] {
 
 function detachedHandle(): ClusterHandle {
   const no = (): Promise<never> => Promise.reject(new Error('no Bazaar cluster'));
-  return { managed: false, cacheEnabled: null, nodeUrls: () => [], exchangeUrls: () => [], leaderUrl: no, killLeader: no, restartNode: no, setCache: no, flushCache: () => Promise.resolve(false), stop: () => Promise.resolve() };
+  return { managed: false, cacheEnabled: null, nodeUrls: () => [], exchangeUrls: () => [], leaderUrl: no, killLeader: no, restartNode: no, setCache: no, flushCache: () => Promise.resolve(false), serverPids: () => [], stop: () => Promise.resolve() };
 }
 
-async function measure(ctx: ScenarioContext, scenario: string, group: GroupSpec, durationMs: number): Promise<ResultRow> {
+/** Server CPU ms per 1,000 requests, by column ('baseline', 'proxy', 'no-proxy') and load name. */
+const serverCpu = new Map<string, string>();
+
+interface CpuProbe {
+  readonly column: string;
+  readonly pids: readonly number[];
+  /** CPU ms per second the processes burn with no requests (sampled before the loads); null: not sampled. */
+  readonly idleMsPerSec?: number | null;
+}
+
+async function measure(ctx: ScenarioContext, scenario: string, group: GroupSpec, durationMs: number, cpu: CpuProbe): Promise<ResultRow> {
+  const before = processesCpuMs(cpu.pids);
+  const startedMs = Date.now();
   const result = await ctx.runLoad({ ...baseSpec(ctx, durationMs), groups: [group] });
+  const after = processesCpuMs(cpu.pids);
+  const elapsedMs = Date.now() - startedMs;
   const g = result.groups[0];
   if (g === undefined) throw new Error('load returned no group');
   const row = rowsOfGroup(scenario, g, result.generatorCpu)[0];
   if (row === undefined) throw new Error('no result row');
+  const total = cpuMsPerThousand(before, after, g.completed);
+  const idle = cpu.idleMsPerSec ?? null;
+  const marginal = idle === null ? null : cpuMsPerThousand(before, after, g.completed, (idle * elapsedMs) / 1000);
+  serverCpu.set(`${cpu.column}|${group.name}`, total === null ? '-' : marginal === null ? String(total) : `${total} (${marginal})`);
   return row;
 }
 
-async function measureLoad(ctx: ScenarioContext, scenario: string, origin: string, load: Load, phase: number): Promise<ResultRow> {
+/** How long the idle cluster's background CPU is sampled before the loads. */
+export const IDLE_SAMPLE_MS = 3000;
+
+/** CPU ms per second the processes use with no requests. */
+async function idleCpuMsPerSec(pids: readonly number[]): Promise<number | null> {
+  const before = processesCpuMs(pids);
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+  const after = processesCpuMs(pids);
+  return before === null || after === null ? null : ((after - before) * 1000) / IDLE_SAMPLE_MS;
+}
+
+function cpuTable(loads: readonly Load[], columns: readonly string[]): string {
+  const cell = (column: string, load: string): string => serverCpu.get(`${column}|${load}`) ?? '-';
+  const lines = [`| load | ${columns.join(' | ')} |`, '|' + ' --- |'.repeat(columns.length + 1)];
+  for (const l of loads) lines.push(`| ${l.name} | ${columns.map((c) => cell(c, l.name)).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+async function measureLoad(ctx: ScenarioContext, scenario: string, origin: string, load: Load, phase: number, cpu: { column: string; pids: readonly number[] }): Promise<ResultRow> {
   if (load.warm) await warmUp(ctx, [origin], { kind: 'pick', requests: load.requests });
   ctx.log(`compare: ${scenario} ${load.name}`);
-  return measure(ctx, scenario, loadGroup(load.name, [origin], load.connections, load.kind === 'read' ? ctx.options.rate : null, load.requests), phase);
+  return measure(ctx, scenario, loadGroup(load.name, [origin], load.connections, load.kind === 'read' ? ctx.options.rate : null, load.requests), phase, cpu);
 }
 
 async function measureReadBaselines(ctx: ScenarioContext, loads: readonly Load[], phase: number, into: Map<string, ResultRow>): Promise<ResultRow[]> {
@@ -118,7 +168,7 @@ async function measureReadBaselines(ctx: ScenarioContext, loads: readonly Load[]
     const server = await startBaselineServer(redis.url);
     try {
       for (const l of loads.filter((x) => x.kind === 'read')) {
-        const row = await measureLoad(ctx, 'baseline fastify+ioredis', server.url, l, phase);
+        const row = await measureLoad(ctx, 'baseline fastify+ioredis', server.url, l, phase, { column: 'baseline', pids: [server.pid, ...(redis.pid === undefined ? [] : [redis.pid])] });
         into.set(l.name, row);
         rows.push(row);
       }
@@ -145,7 +195,7 @@ async function measureEtcd(ctx: ScenarioContext, loads: readonly Load[], phase: 
     notes.push(`trade baseline: ${etcd.version}, 3 members on loopback (fsync on), puts through the leader's JSON gateway`);
     for (const l of loads.filter((x) => x.kind === 'trade')) {
       ctx.log(`compare: etcd put, ${l.name}`);
-      const row = await measure(ctx, 'baseline etcd', loadGroup(l.name, [leader], l.connections, null, etcdPutRequests(ETCD_KEYS)), phase);
+      const row = await measure(ctx, 'baseline etcd', loadGroup(l.name, [leader], l.connections, null, etcdPutRequests(ETCD_KEYS)), phase, { column: 'baseline', pids: etcd.pids });
       into.set(l.name, row);
       rows.push(row);
     }
@@ -174,8 +224,12 @@ async function measureBazaar(ctx: ScenarioContext, variant: Variant, loads: read
     // `npm run bench -- stocks-read` and `-- trades` measure followers too).
     const leader = await cluster.leaderUrl(LEADER_WAIT_MS);
     const scenario = `bazaar ${variant.label}`;
+    const pids = cluster.serverPids();
+    const idleMsPerSec = await idleCpuMsPerSec(pids);
+    const cpu = { column: variant.label, pids, idleMsPerSec };
+    if (idleMsPerSec !== null) notes.push(`Bazaar (${variant.label}) idle before the loads: ${(idleMsPerSec / 10).toFixed(0)}% of one core over ${IDLE_SAMPLE_MS / 1000} s (heartbeats, price refresh, history writes); in parentheses: its CPU per 1,000 requests with that background subtracted`);
     for (const l of loads) {
-      const row = await measureLoad(ctx, scenario, leader, l, phase);
+      const row = await measureLoad(ctx, scenario, leader, l, phase, cpu);
       byLoad.set(l.name, row);
       rows.push(row);
     }

@@ -48,7 +48,10 @@ export class NodeSampler {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
 
-  constructor(private readonly urls: readonly string[]) {
+  constructor(
+    private readonly urls: readonly string[],
+    private readonly intervalMs = SOAK_SAMPLE_INTERVAL_MS,
+  ) {
     for (const url of urls) this.samples.set(url, []);
   }
 
@@ -59,7 +62,7 @@ export class NodeSampler {
       });
     };
     tick();
-    this.timer = setInterval(tick, SOAK_SAMPLE_INTERVAL_MS);
+    this.timer = setInterval(tick, this.intervalMs);
   }
 
   async stop(): Promise<void> {

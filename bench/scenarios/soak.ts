@@ -2,7 +2,7 @@ import { rowsOfGroup } from '../load/report.js';
 import { TRADE_TAG } from '../load/workload.js';
 import type { GroupResult, LoadResult } from '../load/types.js';
 import { baseSpec, type Scenario, type ScenarioContext, type ScenarioOutcome } from './scenario.js';
-import { minuteFigures, NodeSampler, perSecondCounts, type MinuteNodeFigures } from './soak-metrics.js';
+import { minuteFigures, NodeSampler, perSecondCounts, SOAK_SAMPLE_INTERVAL_MS, type MinuteNodeFigures } from './soak-metrics.js';
 import { LEADER_WAIT_MS } from './trades.js';
 import { loadGroup, stockLookups, tierSymbols, tradeMix } from './workloads.js';
 
@@ -12,6 +12,7 @@ export const SOAK_TRADE_CLIENTS = 64;
 export const SOAK_READ_CLIENTS = 16;
 export const SOAK_WINDOW_MS = 60_000;
 export const SOAK_SMOKE_WINDOW_MS = 5000;
+export const SOAK_SMOKE_SAMPLE_INTERVAL_MS = 1000;
 /** Acknowledged requests whose times one window keeps (64 clients at ~3,000/s for 60 s fit). */
 export const SOAK_TIMELINE_MAX = 400_000;
 
@@ -32,7 +33,7 @@ export const soak: Scenario = {
     const urls = [leader, ...ctx.cluster.nodeUrls().filter((u) => u !== leader)];
     const windowMs = ctx.options.smoke ? SOAK_SMOKE_WINDOW_MS : Math.min(SOAK_WINDOW_MS, ctx.options.durationS * 1000);
     const totalMs = ctx.options.smoke ? 2 * SOAK_SMOKE_WINDOW_MS : ctx.options.durationS * 1000;
-    const sampler = new NodeSampler(urls);
+    const sampler = new NodeSampler(urls, ctx.options.smoke ? SOAK_SMOKE_SAMPLE_INTERVAL_MS : SOAK_SAMPLE_INTERVAL_MS);
     sampler.start();
     const rows: WindowRow[] = [];
     const outcomeRows: ScenarioOutcome['rows'] = [];

@@ -1,8 +1,8 @@
 /**
  * `tsx bench/support/profile-summary.ts <file.cpuprofile>... [--top N]`: the top self-time
  * frames of V8 CPU profiles (as written by `--cpu-prof-dir`), each as a share of one core over
- * the profile's wall time, plus self time grouped by package (node_modules/<pkg>, node:internal,
- * project directory). Prints markdown tables.
+ * the profile's wall time, plus self time grouped by hot-path cost centre (share of busy time)
+ * and by package (node_modules/<pkg>, node:internal, project directory). Prints markdown tables.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -73,6 +73,28 @@ export function packageKey(frame: CallFrame): string {
   return dir.length > 1 ? `${dir[0] ?? ''}/${dir[1] ?? ''}` : url;
 }
 
+/** Hot-path cost centres (first match wins), as bench/README.md's profile summary reports them. */
+export const CATEGORIES: readonly (readonly [string, (frame: CallFrame) => boolean])[] = [
+  ['logging (pino, sonic-boom)', (f) => /pino|sonic-boom/.test(f.url) || f.functionName === 'writeString'],
+  ['order-cache scan (lru-cache)', (f) => /lru-cache/.test(f.url)],
+  ['Raft status()', (f) => f.functionName === 'status' && /\/raft\//.test(f.url)],
+  ['LevelDB', (f) => /classic-level|abstract-level|level-transcoder/.test(f.url)],
+  ['gRPC + protobuf', (f) => /grpc-js|protobufjs|@grpc/.test(f.url)],
+  ['Fastify (+ router, ajv)', (f) => /fastify|find-my-way|ajv|fast-json/.test(f.url)],
+  ['ioredis', (f) => /ioredis|redis-parser/.test(f.url)],
+  ['AWS SDK (price history)', (f) => /@aws-sdk|@smithy/.test(f.url)],
+  ['prom-client', (f) => /prom-client/.test(f.url)],
+  ['module loading (tsx, loaders)', (f) => /tsx\/|modules\/(cjs|esm)|package_json_reader/.test(f.url) || ['wrapSafe', 'compileSourceTextModule', 'readFileUtf8', 'internalModuleStat'].includes(f.functionName)],
+  ['socket writes', (f) => ['writev', 'writeUtf8String', 'writeLatin1String', 'writeBuffer'].includes(f.functionName)],
+  ['garbage collector', (f) => f.functionName === '(garbage collector)'],
+  ['project code (raft/, src/)', (f) => /\/(raft|src)\//.test(f.url)],
+];
+
+export function categoryKey(frame: CallFrame): string {
+  if (frame.functionName === '(idle)') return '(idle)';
+  return CATEGORIES.find(([, matches]) => matches(frame))?.[0] ?? 'other';
+}
+
 function table(totals: Map<string, number>, wallUs: number, top: number): string {
   const rows = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   const lines = ['| frame | self ms | % of one core |', '| --- | --- | --- |'];
@@ -90,6 +112,9 @@ function main(): void {
     const wallUs = profile.endTime - profile.startTime;
     const busy = [...selfTimes(profile, packageKey).entries()].filter(([k]) => k !== '(idle)').reduce((s, [, v]) => s + v, 0);
     process.stdout.write(`### ${basename(file)}: ${(wallUs / 1e6).toFixed(1)} s wall, busy ${((100 * busy) / wallUs).toFixed(0)}% of one core\n\n`);
+    const byCategory = selfTimes(profile, categoryKey);
+    byCategory.delete('(idle)');
+    process.stdout.write(`${table(byCategory, busy, CATEGORIES.length + 1).replace('% of one core', '% of busy time').replace('| frame |', '| cost centre |')}\n\n`);
     process.stdout.write(`${table(selfTimes(profile, packageKey), wallUs, 15)}\n\n${table(selfTimes(profile, frameKey), wallUs, top)}\n\n`);
   }
 }

@@ -199,7 +199,7 @@ export class RaftCore implements RaftCoreApi {
 
   /** Term handling for a message from a higher term. Returns false when it is ignored. */
   private acceptHigherTerm(m: Message): boolean {
-    if (m.type === MessageType.Vote || m.type === MessageType.PreVote) {
+    if (m.type === MessageType.Vote || m.type === MessageType.PreVote) { // @mutant:lease-stickiness-prevote-only
       const inLease =
         (this.config.checkQuorum && this.leader !== null && this.electionElapsed < this.config.electionTimeoutTicks) ||
         // A restarted node may have confirmed a leader's lease just before it crashed.
@@ -280,7 +280,7 @@ export class RaftCore implements RaftCoreApi {
     this.transferee = to;
     this.transferStartedInTerm = true;
     this.electionElapsed = 0; // the transfer must finish within one election timeout
-    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to); // @mutant:timeout-now-early
     else this.sendAppend(to);
     return { ok: true };
   }
@@ -911,7 +911,7 @@ export class RaftCore implements RaftCoreApi {
       messages: this.msgs,
       readStates: this.readStates,
       readFailures: this.readFailures,
-      mustSync: snapshot !== null || entries.length > 0 || hs.term !== prev.term || hs.vote !== prev.vote,
+      mustSync: snapshot !== null || entries.length > 0 || hs.term !== prev.term || hs.vote !== prev.vote, // @mutant:must-sync-ignores-vote
     };
     this.msgs = [];
     this.readStates = [];

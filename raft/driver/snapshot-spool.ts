@@ -2,6 +2,9 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SnapshotMeta } from '../core/types.js';
+import type { SnapshotSpoolStore } from '../storage/snapshot-spool-store.js';
+
+export type { SnapshotSpoolStore } from '../storage/snapshot-spool-store.js';
 
 /** Spooled snapshots kept at once (received but not yet restored, or refused by the core). */
 export const SNAPSHOT_SPOOL_FILES_MAX = 4;
@@ -17,10 +20,14 @@ const TEMP_SUFFIX = '.partial';
  * (and persisted the meta of) can be restored again after a crash until the state machine
  * holds it durably. File per snapshot: `snapshot-<index>-<term>.bin` in `dir`.
  */
-export class SnapshotSpool {
+export class DiskSnapshotSpool implements SnapshotSpoolStore {
   private tempSeq = 0;
 
   constructor(readonly dir: string) {}
+
+  get where(): string {
+    return this.dir;
+  }
 
   /** Create the directory and drop partial files and snapshots the state machine already holds. */
   async open(appliedIndex: number): Promise<void> {

@@ -144,6 +144,11 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
     return Promise.resolve(this.meta.applied);
   }
 
+  /** Highest transaction number executed so far (0: none), as of `lastApplied`. */
+  get lastTransactionNumber(): number {
+    return this.meta.nextTx - 1;
+  }
+
   /** Stock by normalized name, as of `lastApplied`. */
   getStock(name: string): StockState | null {
     return this.stocks.get(name) ?? null;

@@ -35,6 +35,8 @@ export const NodeEnv = {
    * (every read waits for a heartbeat round, no clock assumption).
    */
   RAFT_READ_MODE: 'RAFT_READ_MODE',
+  /** Raft log entries between compactions (a compaction is a checkpoint: one synced write). Default 10,000. */
+  RAFT_SNAPSHOT_THRESHOLD_ENTRIES: 'RAFT_SNAPSHOT_THRESHOLD_ENTRIES',
   /** Price refresh interval of each tier (Redis TTL = 3 x interval). */
   PRICE_HOT_INTERVAL_MS: 'PRICE_HOT_INTERVAL_MS',
   PRICE_MEDIUM_INTERVAL_MS: 'PRICE_MEDIUM_INTERVAL_MS',

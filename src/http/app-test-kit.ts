@@ -6,7 +6,10 @@ import type { BazaarStateMachine } from '../bazaar/state-machine.js';
 import { makeTempDir, openMachine } from '../bazaar/test-support.js';
 import type { AdminRoutesOptions } from '../node/admin-routes.js';
 import { ExchangesUnavailableError } from '../prices/price-errors.js';
+import type { MarketRoutesOptions } from '../prices/market-routes.js';
+import { PriceStreamHub } from '../prices/price-stream-hub.js';
 import type { PricesRoutesOptions } from '../prices/prices-routes.js';
+import type { WebRoutesOptions } from '../web/web-routes.js';
 import { buildTierMap, tierConfig } from '../prices/tiers.js';
 import { buildApp } from './app.js';
 import type { BazaarBackend } from './backend.js';
@@ -33,6 +36,8 @@ export interface TestAppOptions {
   readonly backend?: (local: LocalBackend) => BazaarBackend;
   readonly prices?: Partial<PricesRoutesOptions>;
   readonly admin?: Partial<AdminRoutesOptions>;
+  readonly market?: Partial<MarketRoutesOptions>;
+  readonly web?: Partial<WebRoutesOptions>;
   readonly logger?: Logger;
   readonly limits?: Partial<HttpLimits>;
   readonly symbols?: readonly string[];
@@ -50,6 +55,18 @@ function testPrices(symbols: readonly string[], overrides: Partial<PricesRoutesO
   };
 }
 
+function testMarket(prices: PricesRoutesOptions, overrides: Partial<MarketRoutesOptions>): MarketRoutesOptions {
+  return {
+    tierMap: prices.tierMap,
+    tiers: prices.tiers,
+    latestStore: prices.latestStore,
+    historyStore: prices.historyStore,
+    hub: new PriceStreamHub({ windowEventsMax: 100, streamsMax: 10, clientBufferBytesMax: 64 * 1024 }),
+    keepAliveMs: 10_000,
+    ...overrides,
+  };
+}
+
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const symbols = options.symbols ?? TEST_SYMBOLS;
   const temp = await makeTempDir('http');
@@ -57,15 +74,19 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const registry = new Registry();
   const local = new LocalBackend({ machine, registry, nodeId: 'n1', priceOf: (name) => (name === 'btcusdt' ? 42.5 : null) });
   const adminToken = randomBytes(16).toString('hex');
+  const backend = options.backend?.(local) ?? local;
+  const prices = testPrices(symbols, options.prices ?? {});
   const app = await buildApp({
     nodeId: 'n1',
     logger: options.logger ?? pino({ level: 'silent' }),
     registry,
     currentTerm: () => 7,
     routes: {
-      backend: options.backend?.(local) ?? local,
-      prices: testPrices(symbols, options.prices ?? {}),
+      backend,
+      prices,
+      market: testMarket(prices, options.market ?? {}),
       admin: { clusterToken: adminToken, members: ['n1'], transfer: () => Promise.resolve(), ...options.admin },
+      web: { nodeId: 'n1', hotAssets: [...symbols], clusterStatus: () => backend.clusterStatus(), peerHttp: new Map(), ...options.web },
     },
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });

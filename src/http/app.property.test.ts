@@ -12,6 +12,8 @@ import { startTestApp, TEST_SYMBOLS, type TestApp } from './app-test-kit.js';
 
 const SEED = Number(process.env['BAZAAR_TEST_SEED'] ?? Date.now() % 1_000_000);
 const TEXT_ROUTES = new Set(['/hello', '/health', '/metrics']);
+/** The web view's page and files, swagger-ui's (paths like `/.` normalize to `/`); errors stay JSON. */
+const WEB_CONTENT_TYPE = /^text\/(html|javascript|css)/;
 
 let t: TestApp;
 beforeAll(async () => {
@@ -106,7 +108,7 @@ describe('HTTP layer under generated requests', () => {
         if (r.method !== 'GET' && r.method !== 'OPTIONS') options.payload = r.payload;
         const res = await t.app.inject(options);
         expect(res.statusCode).toBeLessThan(500);
-        const isText = res.statusCode === 200 && TEXT_ROUTES.has(r.path);
+        const isText = (res.statusCode === 200 && TEXT_ROUTES.has(r.path)) || (res.statusCode < 400 && WEB_CONTENT_TYPE.test(String(res.headers['content-type'])));
         if (isText) return;
         const body = res.json() as Record<string, unknown>;
         if (res.statusCode >= 400) {

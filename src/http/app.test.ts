@@ -110,7 +110,7 @@ describe('request validation', () => {
     const longKey = await order({ name: 'aapl', quantity: 1, type: 'BUY' }, { 'idempotency-key': 'k'.repeat(129) });
     expect(longKey.statusCode).toBe(400);
     expect(longKey.json()).toMatchObject({ error: { message: /idempotency-key must be 1..128 printable/ } });
-    for (const url of ['/orders?order-number=abc', '/orders?order-number=0', '/orders?order-number=1e3', '/orders?order-number=1&order-number=2', '/orders']) {
+    for (const url of ['/orders?order-number=abc', '/orders?order-number=0', '/orders?order-number=1e3', '/orders?order-number=1&order-number=2', '/orders?order-number=1&limit=2', '/orders?limit=0', '/orders?limit=501', '/orders?after=1&before=5']) {
       expect((await t.app.inject({ url })).statusCode, url).toBe(400);
     }
     expect((await t.app.inject({ url: '/stocks?stockname=aapl&extra=1' })).statusCode).toBe(400);
@@ -124,7 +124,7 @@ describe('request validation', () => {
     const wrong = await t.app.inject({ method: 'DELETE', url: '/orders?order-number=1' });
     expect(wrong.statusCode).toBe(405);
     expect(wrong.headers['allow']).toBe('GET, POST');
-    for (const url of ['/stocks/../orders', '//stocks?stockname=aapl', '/%zz', '/stocks%2f']) {
+    for (const url of ['/stocks/../hello', '//stocks?stockname=aapl', '/%zz', '/stocks%2f']) {
       const res = await t.app.inject({ url });
       expect([400, 404]).toContain(res.statusCode);
       expect(res.json()).toHaveProperty('error.code', res.statusCode);
@@ -145,6 +145,8 @@ describe('unavailability and plugins', () => {
         metricsText: () => local.metricsText(),
         clusterStatus: () => local.clusterStatus(),
         readOrder: (n) => local.readOrder(n),
+        listOrders: (q) => local.listOrders(q),
+        listStocks: (q) => local.listStocks(q),
         readStock: () => Promise.reject(new RaftError(RaftDriverErrorCode.NoLeader, 'no leader')),
         trade: () => Promise.reject(new RaftError(RaftDriverErrorCode.Timeout, 'timed out')),
       }),
@@ -170,6 +172,8 @@ describe('unavailability and plugins', () => {
         metricsText: () => local.metricsText(),
         clusterStatus: () => local.clusterStatus(),
         readOrder: (n) => local.readOrder(n),
+        listOrders: (q) => local.listOrders(q),
+        listStocks: (q) => local.listStocks(q),
         readStock: (name, c) => local.readStock(name, c),
         trade: () =>
           Promise.reject(
@@ -226,5 +230,26 @@ describe('logging', () => {
     expect(requestLines.length).toBeGreaterThan(0);
     for (const line of requestLines) expect(line).toMatchObject({ nodeId: 'n1', term: 7 });
     expect(requestLines.some((line) => line['msg'] === 'stock nosuch not found')).toBe(true);
+  });
+
+  it('logs each request\'s start and completion only at debug level', async () => {
+    for (const level of ['info', 'debug'] as const) {
+      const lines: Record<string, unknown>[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+          done();
+        },
+      });
+      const logged = await startTestApp({ logger: pino({ level }, sink) });
+      try {
+        const res = await logged.app.inject({ url: '/stocks?stockname=aapl', headers: { 'x-request-id': 'req-7' } });
+        expect(res.statusCode).toBe(200);
+      } finally {
+        await logged.close();
+      }
+      const messages = lines.filter((line) => line['reqId'] === 'req-7').map((line) => line['msg']);
+      expect(messages).toEqual(level === 'debug' ? ['incoming request', 'request completed'] : []);
+    }
   });
 });

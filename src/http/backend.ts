@@ -37,6 +37,43 @@ export interface OrderView {
   readonly price: number | null;
 }
 
+export interface OrderListItem {
+  readonly number: number;
+  readonly name: string;
+  readonly type: TradeType;
+  readonly quantity: number;
+  readonly price: number | null;
+  /** When the leader proposed the trade, ms since the epoch. */
+  readonly executed_at: number;
+}
+
+/** `after` (ascending from after+1) or newest first (below `before`, if set); `limit` 1..LIST_LIMIT_MAX. */
+export interface OrderListQuery {
+  readonly after: number | null;
+  readonly before: number | null;
+  readonly limit: number;
+}
+
+export interface OrderPage {
+  readonly orders: readonly OrderListItem[];
+  /** Highest transaction number at the read (the newest order). */
+  readonly lastTransactionNumber: number;
+  /** Cursor for the next page in the same direction, null at the end. */
+  readonly next: number | null;
+}
+
+export interface StockListQuery {
+  readonly prefix: string;
+  readonly after: string | null;
+  readonly limit: number;
+}
+
+export interface StockPage {
+  readonly stocks: readonly StockView[];
+  /** `after` for the next page, null at the end. */
+  readonly next: string | null;
+}
+
 export interface PeerView {
   readonly id: string;
   /** Leader only: highest log index known replicated on the peer; null elsewhere. */
@@ -60,6 +97,10 @@ export interface BazaarBackend {
   readStock(name: string, consistency: ReadConsistency): Promise<StockView | null>;
   /** Linearizable; null: no such order (or pruned). */
   readOrder(number: number): Promise<OrderView | null>;
+  /** Linearizable page of orders (see listing.ts). */
+  listOrders(query: OrderListQuery): Promise<OrderPage>;
+  /** Linearizable page of stocks by name (see listing.ts). */
+  listStocks(query: StockListQuery): Promise<StockPage>;
   clusterStatus(): Promise<ClusterStatusView>;
   /** Prometheus text exposition of every metric of the node (the app's registry included). */
   metricsText(): Promise<string>;

@@ -3,11 +3,11 @@ import { parseTradeType, TradeFailureCode } from '../bazaar/model.js';
 import { normalizeSymbol } from '../catalog/symbols.js';
 import { assert, BazaarError, BazaarErrorCode, describeError } from '../errors.js';
 import type { BazaarBackend, ReadConsistency, TradeOutcome } from './backend.js';
+import { checkNotMixed, listOrdersHandler, listStocksHandler, type OrdersQuery, type StocksQuery } from './listing-handlers.js';
+import { ordersSchema, stocksSchema } from './listing-schemas.js';
 import { type HttpMetrics, TradeOutcomeLabel } from './metrics.js';
 import {
   clusterSchema,
-  getOrderSchema,
-  getStockSchema,
   healthSchema,
   helloSchema,
   metricsSchema,
@@ -51,12 +51,15 @@ export function registerBazaarRoutes(app: FastifyInstance, options: BazaarRoutes
     reply.type('text/plain; charset=utf-8').send(`Hello, ${request.query.name}!`),
   );
 
-  app.get<{ Querystring: { stockname: string; consistency?: ReadConsistency } }>(
+  app.get<{ Querystring: StocksQuery }>(
     '/stocks',
-    { schema: getStockSchema },
+    { schema: stocksSchema },
     async (request) => {
-      const name = normalizeSymbol(request.query.stockname);
-      const stock = await backend.readStock(name, request.query.consistency ?? 'linearizable');
+      const single = request.query.stockname;
+      checkNotMixed('stockname', single !== undefined, request.query, ['prefix', 'after', 'limit']);
+      if (single === undefined) return listStocksHandler(backend, request.query);
+      const name = normalizeSymbol(single);
+      const stock = await backend.readStock(name, (request.query.consistency as ReadConsistency | undefined) ?? 'linearizable');
       if (stock === null) throw new BazaarError(BazaarErrorCode.UnknownStock, `stock ${name} not found`);
       return { data: { name: stock.name, price: stock.price, quantity: stock.quantity, volume: stock.volume } };
     },
@@ -83,8 +86,11 @@ export function registerBazaarRoutes(app: FastifyInstance, options: BazaarRoutes
     },
   );
 
-  app.get<{ Querystring: { 'order-number': string } }>('/orders', { schema: getOrderSchema }, async (request) => {
-    const number = Number(request.query['order-number']);
+  app.get<{ Querystring: OrdersQuery }>('/orders', { schema: ordersSchema }, async (request) => {
+    const single = request.query['order-number'];
+    checkNotMixed('order-number', single !== undefined, request.query, ['after', 'before', 'limit']);
+    if (single === undefined) return listOrdersHandler(backend, request.query);
+    const number = Number(single);
     const order = await backend.readOrder(number);
     if (order === null) throw new BazaarError(BazaarErrorCode.OrderNotFound, `order ${number} not found`);
     return { data: { number: order.number, name: order.name, type: order.type, quantity: order.quantity, price: order.price } };

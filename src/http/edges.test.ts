@@ -130,7 +130,7 @@ describe('finding 4: timeouts and a connection limit', () => {
   });
 
   it('an idle keep-alive connection is closed after the keep-alive timeout', async () => {
-    const res = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n', 10_000);
+    const res = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n', 10_000, { untilClose: true });
     expect(res.status).toBe(200);
     expect(res.elapsedMs).toBeLessThan(LIMITS.keepAliveTimeoutMs + 2_000);
   });
@@ -167,6 +167,14 @@ describe('finding 4: timeouts and a connection limit', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(log.lines.length).toBeGreaterThan(linesBefore); // the requests were seen
     expect(errorLines(log.lines.slice(linesBefore))).toEqual([]);
+  });
+});
+
+describe('framework messages', () => {
+  it('quote at most a bounded part of a long URL', async () => {
+    const res = await t.app.inject({ url: `/prices/${'a'.repeat(5_000)}` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message.length).toBeLessThanOrEqual(210);
   });
 });
 

@@ -4,7 +4,20 @@ import { encodeCommand, tradeCommandFor } from '../bazaar/commands.js';
 import { SerialQueue } from '../bazaar/serial.js';
 import type { BazaarStateMachine } from '../bazaar/state-machine.js';
 import { assert } from '../errors.js';
-import type { BazaarBackend, ClusterStatusView, OrderView, ReadConsistency, StockView, TradeOutcome, TradeRequest } from './backend.js';
+import type {
+  BazaarBackend,
+  ClusterStatusView,
+  OrderListQuery,
+  OrderPage,
+  OrderView,
+  ReadConsistency,
+  StockListQuery,
+  StockPage,
+  StockView,
+  TradeOutcome,
+  TradeRequest,
+} from './backend.js';
+import { listOrders, listStocks } from './listing.js';
 
 /**
  * A single-process BazaarBackend on the real state machine, without Raft: each trade becomes the
@@ -52,6 +65,14 @@ export class LocalBackend implements BazaarBackend {
     const order = await this.options.machine.getOrder(number);
     if (order === null) return null;
     return { number: order.number, name: order.name, type: order.type, quantity: order.quantity, price: order.price };
+  }
+
+  listOrders(query: OrderListQuery): Promise<OrderPage> {
+    return listOrders(this.options.machine, query);
+  }
+
+  listStocks(query: StockListQuery): Promise<StockPage> {
+    return listStocks(this.options.machine, query, (names) => Promise.resolve(new Map(names.map((n) => [n, this.priceOf(n)]))));
   }
 
   clusterStatus(): Promise<ClusterStatusView> {

@@ -1,3 +1,4 @@
+import { PriceStreamHub } from '../prices/price-stream-hub.js';
 import { buildTierMap, tierConfig } from '../prices/tiers.js';
 import type { BazaarBackend } from './backend.js';
 import type { RouteDeps } from './route-modules.js';
@@ -13,6 +14,8 @@ export function documentationRouteDeps(): RouteDeps {
     trade: notCalled,
     readStock: notCalled,
     readOrder: notCalled,
+    listOrders: notCalled,
+    listStocks: notCalled,
     clusterStatus: notCalled,
     metricsText: notCalled,
   };
@@ -26,6 +29,15 @@ export function documentationRouteDeps(): RouteDeps {
       refreshNow: notCalled,
       lookupsInFlightMax: 1,
     },
+    market: {
+      tierMap: buildTierMap(['btcusdt']),
+      tiers: tierConfig(),
+      latestStore: null,
+      historyStore: null,
+      hub: new PriceStreamHub({ windowEventsMax: 1, streamsMax: 1, clientBufferBytesMax: 1, epoch: 'doc' }),
+      keepAliveMs: 60_000,
+    },
+    web: { nodeId: 'n1', hotAssets: ['btcusdt'], clusterStatus: notCalled, peerHttp: new Map() },
     admin: { clusterToken: 'documentation stub, never compared', members: ['n1'], transfer: notCalled },
   };
 }

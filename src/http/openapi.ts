@@ -84,6 +84,7 @@ export function buildOpenApiDocument(routes: readonly RegisteredRoute[]): JsonOb
   const paths: Record<string, JsonObject> = {};
   for (const route of sorted) {
     if (route.method === 'HEAD') continue;
+    if (isObject(route.schema) && (route.schema as JsonObject)['hide'] === true) continue; // e.g. swagger-ui's own files
     const path = toOpenApiPath(route.url);
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operationOf(route) };
   }

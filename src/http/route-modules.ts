@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { adminRoutes, type AdminRoutesOptions } from '../node/admin-routes.js';
+import { marketRoutes, type MarketRoutesOptions } from '../prices/market-routes.js';
 import { pricesRoutes, type PricesRoutesOptions } from '../prices/prices-routes.js';
+import { webRoutes, type WebRoutesOptions } from '../web/web-routes.js';
 import type { BazaarBackend } from './backend.js';
 import { registerBazaarRoutes } from './bazaar-routes.js';
 import type { HttpMetrics } from './metrics.js';
@@ -16,7 +18,9 @@ import type { HttpMetrics } from './metrics.js';
 export interface RouteDeps {
   readonly backend: BazaarBackend;
   readonly prices: PricesRoutesOptions;
+  readonly market: MarketRoutesOptions;
   readonly admin: AdminRoutesOptions;
+  readonly web: WebRoutesOptions;
 }
 
 /** RouteDeps plus what the app itself provides. */
@@ -32,5 +36,8 @@ export interface RouteModule {
 export const ROUTE_MODULES: readonly RouteModule[] = [
   { name: 'bazaar', plugin: (c) => async (app) => registerBazaarRoutes(app, { backend: c.backend, metrics: c.metrics }) },
   { name: 'prices', plugin: (c) => async (app) => app.register(pricesRoutes, c.prices) },
+  { name: 'market', plugin: (c) => async (app) => app.register(marketRoutes, c.market) },
   { name: 'admin', plugin: (c) => adminRoutes(c.admin) },
+  // Last: its /docs document is built from the routes registered before it.
+  { name: 'web', plugin: (c) => async (app) => app.register(webRoutes, c.web) },
 ];

@@ -10,12 +10,17 @@ import { BazaarError, BazaarErrorCode, assert } from '../errors.js';
 import type {
   BazaarBackend,
   ClusterStatusView,
+  OrderListQuery,
+  OrderPage,
   OrderView,
   ReadConsistency,
+  StockListQuery,
+  StockPage,
   StockView,
   TradeOutcome,
   TradeRequest,
 } from '../http/backend.js';
+import { listOrders, listStocks } from '../http/listing.js';
 import type { BazaarRpcClients, ForwardTradeReply } from './bazaar-rpc.js';
 
 /**
@@ -39,6 +44,8 @@ export interface RaftBackendOptions {
    * leader published to Redis (null when none or Redis is unavailable).
    */
   readonly displayPriceOf?: (name: string) => Promise<number | null>;
+  /** Resolves once the leader's cache publish of the entry at `index` settled (absent: no cache). */
+  readonly published?: (index: number) => Promise<void>;
 }
 
 /** While no leader is known, re-check this often (bounded by requestTimeoutMs overall). */
@@ -60,7 +67,12 @@ function neverSent(err: unknown): boolean {
   return e.code === GrpcStatus.UNAVAILABLE && typeof e.details === 'string' && e.details.startsWith('No connection established');
 }
 
+/** Trades this node forwards to the leader at once; more get a 503 (not executed) at once. */
+export const FORWARDED_TRADES_IN_FLIGHT_MAX = 4096;
+
 export class RaftBackend implements BazaarBackend {
+  private forwardsInFlight = 0;
+
   constructor(private readonly o: RaftBackendOptions) {}
 
   async trade(request: TradeRequest, idempotencyKey: string | null): Promise<TradeOutcome> {
@@ -88,6 +100,7 @@ export class RaftBackend implements BazaarBackend {
   async executeHere(request: TradeRequest, idempotencyKey: string | null, timeoutMs: number): Promise<TradeOutcome> {
     const command = tradeCommandFor(request, idempotencyKey, { price: this.o.priceOf(request.name), executedAtMs: Date.now() });
     const outcome = await this.o.raft.propose(encodeCommand(command), timeoutMs);
+    await this.o.published?.(outcome.index);
     const result = outcome.result;
     assert(result !== null && result !== undefined, 'a trade entry yields a trade result');
     return result.ok
@@ -97,6 +110,18 @@ export class RaftBackend implements BazaarBackend {
 
   /** Returns null when the peer was not (or no longer) the leader: the caller retries. */
   private async forward(leader: string, request: TradeRequest, key: string | null, remainingMs: number): Promise<TradeOutcome | null> {
+    if (this.forwardsInFlight >= FORWARDED_TRADES_IN_FLIGHT_MAX) {
+      throw unavailable(`${this.forwardsInFlight} trades already forwarded to the leader from this node; the trade was not executed`, undefined, false);
+    }
+    this.forwardsInFlight += 1;
+    try {
+      return await this.forwardOnce(leader, request, key, remainingMs);
+    } finally {
+      this.forwardsInFlight -= 1;
+    }
+  }
+
+  private async forwardOnce(leader: string, request: TradeRequest, key: string | null, remainingMs: number): Promise<TradeOutcome | null> {
     let reply: ForwardTradeReply;
     try {
       reply = await this.o.rpc.forwardTrade(
@@ -152,6 +177,19 @@ export class RaftBackend implements BazaarBackend {
     const order = await this.o.machine.getOrder(number);
     if (order === null) return null;
     return { number: order.number, name: order.name, type: order.type, quantity: order.quantity, price: order.price };
+  }
+
+  async listOrders(query: OrderListQuery): Promise<OrderPage> {
+    await this.o.raft.readIndex(this.o.requestTimeoutMs);
+    return listOrders(this.o.machine, query);
+  }
+
+  async listStocks(query: StockListQuery): Promise<StockPage> {
+    await this.o.raft.readIndex(this.o.requestTimeoutMs);
+    return listStocks(this.o.machine, query, async (names) => {
+      const prices = await Promise.all(names.map(async (n) => [n, this.o.priceOf(n) ?? (await this.o.displayPriceOf?.(n)) ?? null] as const));
+      return new Map(prices);
+    });
   }
 
   clusterStatus(): Promise<ClusterStatusView> {

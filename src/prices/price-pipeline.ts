@@ -16,6 +16,7 @@ import { ExchangesUnavailableError, FencedError, NoPriceError, NotLeaderError } 
 import type { PriceMetrics } from './price-metrics.js';
 import type { AggregatedPrice, ExcludedSource } from './price-types.js';
 import type { FetchResult } from './quote-fetcher.js';
+import type { PricePublisher } from './price-channel.js';
 import type { LatestPriceStore } from './redis-price-store.js';
 import { SingleFlight } from './single-flight.js';
 import type { TierConfig } from './tiers.js';
@@ -43,6 +44,8 @@ export interface PricePipelineOptions {
   /** Assets refreshed on demand at once (single-flight keys). */
   onDemandInFlightMax: number;
   logger: PipelineLogger;
+  /** Told every batch of fresh prices once stored (the price stream's channel). */
+  publisher?: PricePublisher;
   /** Called once when a history write is refused by the fence (this node is deposed). */
   onFenced?: (term: number) => void;
   nowMs?: () => number;
@@ -169,6 +172,7 @@ export class PricePipeline {
     await this.writeHistory(prices.map(pointFromPrice), term);
     if (this.term !== term) throw new NotLeaderError();
     await this.writeLatest(prices);
+    this.options.publisher?.publish(prices);
     const publishedMs = this.nowMs();
     for (const price of prices) {
       this.memory.set(price.asset, price);

@@ -10,6 +10,7 @@ import { DEFAULT_AGGREGATION, type AggregationOptions } from './aggregate.js';
 import { createDynamoClient } from './dynamo-client.js';
 import { DynamoHistoryStore } from './dynamo-history-store.js';
 import { createPriceMetrics, type PriceMetrics } from './price-metrics.js';
+import type { PricePublisher } from './price-channel.js';
 import { PricePipeline } from './price-pipeline.js';
 import type { PricesRoutesOptions } from './prices-routes.js';
 import { DEFAULT_BREAKER, QuoteFetcher, type BreakerOptions } from './quote-fetcher.js';
@@ -35,6 +36,8 @@ export interface PriceServiceOptions {
   slotSpacingMinMs?: number;
   logger: { warn(message: string): void; info(message: string): void };
   onFenced?: (term: number) => void;
+  /** Where fresh prices are published for the price streams (price-channel.ts). */
+  publisher?: PricePublisher;
   /** Stored as `writer` on every history item (the node id); default `pid-<process id>`. */
   writerId?: string;
 }
@@ -98,6 +101,7 @@ export async function createPriceService(options: PriceServiceOptions): Promise<
     onDemandInFlightMax: SERVICE_DEFAULTS.onDemandInFlightMax,
     logger: options.logger,
     ...(options.onFenced === undefined ? {} : { onFenced: options.onFenced }),
+    ...(options.publisher === undefined ? {} : { publisher: options.publisher }),
   });
   const refresher = new TieredRefresher({
     pipeline,

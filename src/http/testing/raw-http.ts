@@ -27,22 +27,38 @@ export function parseRawResponse(text: string, elapsedMs: number): RawResponse {
   return { status: Number(statusLine?.split(' ')[1]), headers, body: Number.isFinite(length) ? rest.slice(0, length) : rest, elapsedMs };
 }
 
+/** A whole response with a Content-Length body has arrived. */
+function isComplete(text: string): boolean {
+  const parsed = parseRawResponse(text, 0);
+  const length = Number(parsed.headers['content-length'] ?? NaN);
+  return parsed.status !== null && Number.isFinite(length) && Buffer.byteLength(text.slice(text.indexOf('\r\n\r\n') + 4)) >= length;
+}
+
 /**
- * Connect, write `request` (string as latin1 bytes, or a Buffer), and collect until the server
- * closes or `waitMs` passes (then the socket is destroyed). `keepOpen`: do not end our side.
+ * Connect, write `request` (string as latin1 bytes, or a Buffer), and collect until a whole
+ * response arrived (or, with `untilClose`, until the server closes), or `waitMs` passes; the
+ * socket is destroyed then.
  */
-export function rawRequest(port: number, request: string | Buffer, waitMs = 5_000): Promise<RawResponse> {
+export function rawRequest(port: number, request: string | Buffer, waitMs = 5_000, options: { untilClose?: boolean } = {}): Promise<RawResponse> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket: Socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => socket.destroy(), waitMs);
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
+      socket.destroy();
       resolve(parseRawResponse(Buffer.concat(chunks).toString('utf8'), Date.now() - started));
+    };
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (options.untilClose !== true && isComplete(Buffer.concat(chunks).toString('utf8'))) finish();
     });
+    socket.on('error', () => undefined);
+    socket.on('close', finish);
     socket.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request);
   });
 }
