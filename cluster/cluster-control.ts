@@ -47,7 +47,7 @@ export class ClusterControl {
     private readonly info: LauncherFile,
     private readonly ops: ProcessOps,
   ) {
-    this.links = new FaultLinks(info.toxiproxyUrl, info.proxies);
+    this.links = new FaultLinks(info.toxiproxyUrl, info.proxies, info.clusterToken);
   }
 
   /** Attach to the launcher whose data dir is `dataDir` (default ./data). */

@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { FaultLinks } from './fault-links.js';
 import { assertPortsFree, freePortPlan, freePorts } from './free-ports.js';
-import { redisUrl, writeRedisConfig } from '../src/cache/redis-server.js';
+import { REDIS_MISSING_MESSAGE, REDIS_SERVER_COMMAND, redisUrl, writeRedisConfig } from '../src/cache/redis-server.js';
 import { checkPreviousLauncher, clusterToken, prepareDataDir, redisPassword } from './launcher-data-dir.js';
 import { writeLauncherFile, type LauncherFile, type NodeEntry, type ProxyEntry } from './launcher-file.js';
 import type { LauncherOptions } from './launcher-options.js';
@@ -135,8 +135,8 @@ export class Launcher implements ProcessOps {
     const toxiproxyUrl = await this.startServices(plan, redis, token);
     this.assertRunning();
     const nodes = plan.nodes.map((n) => ({ id: n.id, grpcAddress: `${LOOPBACK}:${n.grpcPort}`, httpUrl: `http://${LOOPBACK}:${n.httpPort}` }));
-    const proxies = toxiproxyUrl === '' ? [] : await FaultLinks.create(toxiproxyUrl, nodes, LOOPBACK);
-    this.links = new FaultLinks(toxiproxyUrl, proxies);
+    const proxies = toxiproxyUrl === '' ? [] : await FaultLinks.create(toxiproxyUrl, nodes, LOOPBACK, token);
+    this.links = new FaultLinks(toxiproxyUrl, proxies, token);
     const controlToken = randomBytes(24).toString('hex');
     this.controlServer = await startControlServer(this, controlToken, LOOPBACK);
     this.info = {
@@ -164,7 +164,7 @@ export class Launcher implements ProcessOps {
   }
 
   /** The fault proxy to use: '' with --no-proxy, TOXIPROXY_URL, else a spec for the built-in one. */
-  private toxiproxyChoice(plan: PortPlan): { url: string; spec: ChildSpec | null } {
+  private toxiproxyChoice(plan: PortPlan, token: string): { url: string; spec: ChildSpec | null } {
     if (this.options.noProxy) {
       this.log('toxiproxy: none (--no-proxy): nodes dial each other directly; partitions and toxics are unavailable');
       return { url: '', spec: null };
@@ -177,7 +177,7 @@ export class Launcher implements ProcessOps {
     const seed = fromEnv !== undefined && /^\d+$/.test(fromEnv) ? Number(fromEnv) : randomInt(2 ** 31);
     const url = `http://${LOOPBACK}:${plan.toxiproxyPort}`;
     this.log(`toxiproxy: built-in, own process, API on ${url}, seed ${seed}${fromEnv === undefined ? '' : ' (TOXIPROXY_SEED)'}`);
-    return { url, spec: toxiproxySpec(plan.toxiproxyPort, seed, this.logsDir) };
+    return { url, spec: toxiproxySpec(plan.toxiproxyPort, seed, this.logsDir, token) };
   }
 
   private async resolveRedis(): Promise<ResolvedRedis | null> {
@@ -187,8 +187,8 @@ export class Launcher implements ProcessOps {
       this.log('redis: none (--redis none): nodes run without the Redis cache');
       return null;
     }
-    if (!onPath('redis-server')) {
-      this.log('redis: no REDIS_URL and no redis-server on PATH: nodes run WITHOUT the Redis cache');
+    if (!onPath(REDIS_SERVER_COMMAND)) {
+      this.log(`redis: no REDIS_URL and no ${REDIS_SERVER_COMMAND} on PATH: nodes run WITHOUT the Redis cache (${REDIS_MISSING_MESSAGE})`);
       return null;
     }
     const [port] = await freePorts(1, LOOPBACK);
@@ -202,7 +202,7 @@ export class Launcher implements ProcessOps {
     const dynamoDir = join(this.options.dataDir, 'dynamodb');
     const redisDir = join(this.options.dataDir, 'redis');
     await mkdir(dynamoDir, { recursive: true });
-    const toxiproxy = this.toxiproxyChoice(plan);
+    const toxiproxy = this.toxiproxyChoice(plan, token);
     const specs: ChildSpec[] = [dynaliteSpec(plan.dynamodbPort, dynamoDir, this.logsDir)];
     if (toxiproxy.spec !== null) specs.push(toxiproxy.spec);
     if (redis !== null && redis.port !== null && redis.password !== null) {
