@@ -31,6 +31,7 @@ export function renderReport(title: string, command: string, machine: MachineInf
   for (const s of sections) {
     parts.push(`## ${s.title}`, '');
     if (s.outcome.rows.length > 0) parts.push(formatResultTable(s.outcome.rows), '');
+    if (s.outcome.markdown !== undefined) parts.push(s.outcome.markdown, '');
     for (const note of s.outcome.notes) parts.push(`- ${note}`);
     parts.push('');
   }

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     return;
   }
   const scenario = scenarioByName(options.scenario);
+  if (options.proxy === 'both') throw new Error('--proxy both is for bench:compare; a scenario runs with --proxy on (default) or off');
   process.stderr.write(`[bench] ${scenario.name}: seed ${options.seed}${options.smoke ? ' (smoke)' : ''}; ${options.attach ? `attached to ${options.targets.join(', ')}` : `starting a cluster (${options.basePort === null ? 'free ports' : `base port ${options.basePort}`})`}\n`);
   const cluster = await openCluster({
     attach: options.attach,
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     basePort: options.basePort,
     cacheEnabled: options.cache,
     cpuProfDir: options.cpuProfDir,
+    noProxy: options.proxy === 'off',
   });
   try {
     const ctx = await scenarioContext(options, cluster);

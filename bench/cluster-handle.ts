@@ -42,6 +42,8 @@ export interface ClusterHandle {
   restartNode(nodeId: string): Promise<void>;
   /** Restart the cluster with the cache on or off (managed clusters only); resolves when ready. */
   setCache(enabled: boolean): Promise<void>;
+  /** Pids of the request path's processes (nodes, fault proxy, Redis) for CPU figures; [] when unknown (attached). */
+  serverPids(): number[];
   /** Empty the Redis cache; false when this handle cannot (attached, or no Redis). */
   flushCache(): Promise<boolean>;
   stop(): Promise<void>;
@@ -57,6 +59,8 @@ export interface ClusterOptions {
   cacheEnabled: boolean | null;
   /** Managed: nodes run with `--cpu-prof` and write their profiles here on stop. */
   cpuProfDir?: string | null;
+  /** Managed: the nodes dial each other directly (`npm start -- --no-proxy`). */
+  noProxy?: boolean;
 }
 
 /** Node 20 refuses --cpu-prof in NODE_OPTIONS; this preload profiles through the inspector instead. */
@@ -114,6 +118,10 @@ class AttachedCluster implements ClusterHandle {
     return Promise.resolve(false);
   }
 
+  serverPids(): number[] {
+    return [];
+  }
+
   async stop(): Promise<void> {}
 }
 
@@ -123,7 +131,7 @@ export function notManaged(what: string): string {
 
 /** Start (or restart) the launcher with the cache on or off; a cache-on cluster without Redis is refused. */
 async function launch(options: ClusterOptions, cacheEnabled: boolean): Promise<RunningCluster> {
-  const cluster = await startCluster({ ...(options.basePort === null ? {} : { basePort: options.basePort }), cacheEnabled, env: nodeEnv(options) });
+  const cluster = await startCluster({ ...(options.basePort === null ? {} : { basePort: options.basePort }), cacheEnabled, env: nodeEnv(options), noProxy: options.noProxy ?? false });
   if (cacheEnabled && cluster.flushCache === undefined) {
     await cluster.stop();
     throw new Error('the cluster started without Redis (no REDIS_URL, no redis-server on PATH): cache-on runs need one');
@@ -158,6 +166,7 @@ async function startManagedCluster(options: ClusterOptions): Promise<ClusterHand
       return { nodeId: node.id, url, killedAtMs };
     },
     restartNode: (nodeId) => cluster.restartNode(nodeId),
+    serverPids: () => requestPathPids(cluster.launcher.describe().pids),
     async setCache(enabled) {
       if (enabled === cacheEnabled) return;
       await cluster.stop();
@@ -171,6 +180,13 @@ async function startManagedCluster(options: ClusterOptions): Promise<ClusterHand
     },
     stop: () => cluster.stop(),
   };
+}
+
+/** Nodes (n1..n5), the fault proxy and Redis: the processes a request's work runs in. */
+export function requestPathPids(pids: Readonly<Record<string, number>>): number[] {
+  return Object.entries(pids)
+    .filter(([name]) => /^n\d+$/.test(name) || name === 'toxiproxy' || name === 'redis')
+    .map(([, pid]) => pid);
 }
 
 /** Poll GET /cluster on every node until one says it is the leader. */

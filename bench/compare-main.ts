@@ -2,8 +2,12 @@
  * `npm run bench:compare [-- options]`: baselines and the matching Bazaar loads in one run.
  * Reads: bare Fastify + ioredis (one Redis GET per request) vs Bazaar, loaded like stocks-read
  * and prices-tiers' hot group. Trades: a 3-member etcd (when `etcd` is on PATH) vs Bazaar's
- * POST /orders at 1, 16 and 64 clients. Writes bench/results/<time>/report.{md,json}.
+ * POST /orders at 1, 16 and 64 clients. Bazaar runs as `npm start` does (fault proxies) and,
+ * with `--proxy both` (the default), again without them (`--no-proxy`) on a fresh cluster.
+ * Writes bench/results/<time>/report.{md,json}.
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { renderReport, saveReport, scenarioContext, type ReportSection } from './bench-context.js';
 import { startBaselineServer } from './baselines/baseline-process.js';
@@ -11,152 +15,228 @@ import { ETCD_MISSING_MESSAGE, etcdPutRequests, findEtcd, startEtcdCluster } fro
 import { seedBaselineData } from './baselines/fastify-redis-server.js';
 import { openCluster, type ClusterHandle } from './cluster-handle.js';
 import { formatComparisonTable, type Comparison } from './compare-table.js';
+import { cpuMsPerThousand, processesCpuMs } from './load/proc-cpu.js';
 import { machineInfo, rowsOfGroup, type ResultRow } from './load/report.js';
-import type { GroupSpec } from './load/types.js';
+import type { GroupSpec, RequestSpec } from './load/types.js';
 import { parseBenchArgs, type BenchOptions } from './options.js';
 import { baseSpec, warmUp, type ScenarioContext } from './scenarios/scenario.js';
 import { loadGroup, priceGets, stockLookups, STOCKS_READ_CONNECTIONS, TRADE_CLIENT_COUNTS, tierSymbols, tradeMix } from './scenarios/workloads.js';
-import { startRedis } from './support/redis-server.js';
+import { RedisServer } from '../src/cache/redis-server.js';
 
 export const ETCD_KEYS = 1000;
 const LEADER_WAIT_MS = 10_000;
 
-async function main(): Promise<void> {
-  const options = parseBenchArgs(process.argv.slice(2));
-  const cluster = await tryOpenCluster(options);
-  const ctx = await scenarioContext(options, cluster.handle ?? detachedHandle());
-  const comparisons: Comparison[] = [];
-  const sections: ReportSection[] = [];
-  const notes: string[] = cluster.problem === null ? [] : [`Bazaar not measured: ${cluster.problem}`];
-  try {
-    const reads = await compareReads(ctx, cluster.handle, notes);
-    comparisons.push(...reads.comparisons);
-    sections.push({ title: 'reads (raw)', outcome: { rows: reads.rows, notes: [] } });
-    const writes = await compareTrades(ctx, cluster.handle, notes);
-    comparisons.push(...writes.comparisons);
-    sections.push({ title: 'trades (raw)', outcome: { rows: writes.rows, notes: [] } });
-  } finally {
-    await cluster.handle?.stop();
-  }
-  const machine = machineInfo();
-  const command = `npm run bench:compare -- ${process.argv.slice(2).join(' ')}`.trim();
-  const summary = ['## Ratios (Bazaar / baseline)', '', formatComparisonTable(comparisons), '', ...notes.map((n) => `- ${n}`)].join('\n');
-  const markdown = renderReport('Bazaar vs baselines', command, machine, options.seed, sections, summary);
-  process.stdout.write(`${markdown}\n`);
-  await saveReport(options, markdown, { kind: 'compare', command, machine, options, comparisons, sections, notes });
+interface Load {
+  readonly name: string;
+  readonly kind: 'read' | 'trade';
+  readonly connections: number;
+  readonly requests: RequestSpec[];
+  readonly warm: boolean;
 }
 
-async function tryOpenCluster(options: BenchOptions): Promise<{ handle: ClusterHandle | null; problem: string | null }> {
-  try {
-    const handle = await openCluster({ attach: options.attach, targets: options.targets, exchangeUrls: options.exchangeUrls, basePort: options.basePort, cacheEnabled: options.cache ?? true, cpuProfDir: options.cpuProfDir });
-    const first = handle.nodeUrls()[0];
-    const res = await fetch(`${first}/health`, { signal: AbortSignal.timeout(2000) });
-    if (!res.ok) throw new Error(`${first}/health answered ${res.status}`);
-    return { handle, problem: null };
-  } catch (err) {
-    return { handle: null, problem: (err as Error).message };
+interface Variant {
+  readonly label: 'proxy' | 'no-proxy';
+  readonly noProxy: boolean;
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchArgs(process.argv.slice(2));
+  const ctx = await scenarioContext(options, detachedHandle());
+  const loads = compareLoads(ctx);
+  const notes: string[] = [];
+  const phase = ctx.phaseMs(loads.length * 3);
+  const baselines = new Map<string, ResultRow>();
+  const baselineRows = [...(await measureReadBaselines(ctx, loads, phase, baselines)), ...(await measureEtcd(ctx, loads, phase, baselines, notes))];
+  const sections: ReportSection[] = [{ title: 'baselines (raw)', outcome: { rows: baselineRows, notes: [] } }];
+  const results = new Map<Variant['label'], Map<string, ResultRow>>();
+  for (const variant of variantsOf(options)) {
+    const measured = await measureBazaar(ctx, variant, loads, phase, notes);
+    if (measured === null) continue;
+    results.set(variant.label, measured.byLoad);
+    sections.push({ title: `Bazaar, ${variant.noProxy ? 'no fault proxies (--no-proxy)' : 'fault proxies on every Raft link (npm start default)'} (raw)`, outcome: { rows: measured.rows, notes: [] } });
   }
+  const comparisons: Comparison[] = loads.map((l) => ({
+    name: l.name,
+    baselineName: l.kind === 'read' ? 'Fastify + ioredis' : 'etcd 3-member put',
+    baseline: baselines.get(l.name) ?? null,
+    bazaar: results.get('proxy')?.get(l.name) ?? null,
+    ...(results.has('no-proxy') ? { bazaarNoProxy: results.get('no-proxy')?.get(l.name) ?? null } : {}),
+  }));
+  const machine = machineInfo();
+  const command = `npm run bench:compare -- ${process.argv.slice(2).join(' ')}`.trim();
+  const cpuColumns = ['baseline', ...results.keys()];
+  const summary = [
+    '## Ratios (Bazaar / baseline)',
+    '',
+    formatComparisonTable(comparisons),
+    '',
+    '## Server CPU ms per 1,000 requests',
+    '',
+    'User + system CPU of the serving processes during each measured phase (baseline reads: Fastify + Redis; etcd: its 3 members; Bazaar: 3 nodes, the fault proxy, Redis), per 1,000 completed requests; for Bazaar, in parentheses, the same less its idle background CPU over the phase. Less sensitive to other load on the machine than req/s.',
+    '',
+    cpuTable(loads, cpuColumns),
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ].join('\n');
+  const markdown = renderReport('Bazaar vs baselines', command, machine, options.seed, sections, summary);
+  process.stdout.write(`${markdown}\n`);
+  await saveReport(options, markdown, { kind: 'compare', command, machine, options, comparisons, serverCpuMsPerThousand: Object.fromEntries(serverCpu), sections, notes });
+}
+
+function variantsOf(options: BenchOptions): Variant[] {
+  const proxy: Variant = { label: 'proxy', noProxy: false };
+  if (options.attach) return [proxy]; // the user's cluster, as it runs
+  const choice = options.proxy ?? 'both';
+  if (choice === 'on') return [proxy];
+  if (choice === 'off') return [{ label: 'no-proxy', noProxy: true }];
+  return [proxy, { label: 'no-proxy', noProxy: true }];
+}
+
+function compareLoads(ctx: ScenarioContext): Load[] {
+  const hot = tierSymbols(ctx.symbols).hot;
+  const conns = ctx.options.connections ?? (ctx.options.smoke ? 10 : STOCKS_READ_CONNECTIONS);
+  return [
+    { name: `stocks-read, ${conns} conns`, kind: 'read', connections: conns, requests: stockLookups(hot), warm: true },
+    { name: `prices hot, ${conns} conns`, kind: 'read', connections: conns, requests: priceGets(hot, 'hot'), warm: true },
+    ...TRADE_CLIENT_COUNTS.map((clients): Load => ({ name: `trades, ${clients} clients`, kind: 'trade', connections: clients, requests: tradeMix(ctx.symbols), warm: false })),
+  ];
 }
 
 function detachedHandle(): ClusterHandle {
   const no = (): Promise<never> => Promise.reject(new Error('no Bazaar cluster'));
-  return { managed: false, cacheEnabled: null, nodeUrls: () => [], exchangeUrls: () => [], leaderUrl: no, killLeader: no, restartNode: no, setCache: no, flushCache: () => Promise.resolve(false), stop: () => Promise.resolve() };
+  return { managed: false, cacheEnabled: null, nodeUrls: () => [], exchangeUrls: () => [], leaderUrl: no, killLeader: no, restartNode: no, setCache: no, flushCache: () => Promise.resolve(false), serverPids: () => [], stop: () => Promise.resolve() };
 }
 
-async function measure(ctx: ScenarioContext, scenario: string, group: GroupSpec, durationMs: number): Promise<ResultRow> {
+/** Server CPU ms per 1,000 requests, by column ('baseline', 'proxy', 'no-proxy') and load name. */
+const serverCpu = new Map<string, string>();
+
+interface CpuProbe {
+  readonly column: string;
+  readonly pids: readonly number[];
+  /** CPU ms per second the processes burn with no requests (sampled before the loads); null: not sampled. */
+  readonly idleMsPerSec?: number | null;
+}
+
+async function measure(ctx: ScenarioContext, scenario: string, group: GroupSpec, durationMs: number, cpu: CpuProbe): Promise<ResultRow> {
+  const before = processesCpuMs(cpu.pids);
+  const startedMs = Date.now();
   const result = await ctx.runLoad({ ...baseSpec(ctx, durationMs), groups: [group] });
+  const after = processesCpuMs(cpu.pids);
+  const elapsedMs = Date.now() - startedMs;
   const g = result.groups[0];
   if (g === undefined) throw new Error('load returned no group');
   const row = rowsOfGroup(scenario, g, result.generatorCpu)[0];
   if (row === undefined) throw new Error('no result row');
+  const total = cpuMsPerThousand(before, after, g.completed);
+  const idle = cpu.idleMsPerSec ?? null;
+  const marginal = idle === null ? null : cpuMsPerThousand(before, after, g.completed, (idle * elapsedMs) / 1000);
+  serverCpu.set(`${cpu.column}|${group.name}`, total === null ? '-' : marginal === null ? String(total) : `${total} (${marginal})`);
   return row;
 }
 
-async function compareReads(ctx: ScenarioContext, cluster: ClusterHandle | null, notes: string[]): Promise<{ comparisons: Comparison[]; rows: ResultRow[] }> {
-  const hot = tierSymbols(ctx.symbols).hot;
-  const conns = ctx.options.connections ?? (ctx.options.smoke ? 10 : STOCKS_READ_CONNECTIONS);
-  const loads = [
-    { name: `stocks-read, ${conns} conns`, requests: stockLookups(hot) },
-    { name: `prices hot, ${conns} conns`, requests: priceGets(hot, 'hot') },
-  ];
-  const phaseMs = ctx.phaseMs(loads.length * 2);
-  const redis = await startRedis();
+/** How long the idle cluster's background CPU is sampled before the loads. */
+export const IDLE_SAMPLE_MS = 3000;
+
+/** CPU ms per second the processes use with no requests. */
+async function idleCpuMsPerSec(pids: readonly number[]): Promise<number | null> {
+  const before = processesCpuMs(pids);
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+  const after = processesCpuMs(pids);
+  return before === null || after === null ? null : ((after - before) * 1000) / IDLE_SAMPLE_MS;
+}
+
+function cpuTable(loads: readonly Load[], columns: readonly string[]): string {
+  const cell = (column: string, load: string): string => serverCpu.get(`${column}|${load}`) ?? '-';
+  const lines = [`| load | ${columns.join(' | ')} |`, '|' + ' --- |'.repeat(columns.length + 1)];
+  for (const l of loads) lines.push(`| ${l.name} | ${columns.map((c) => cell(c, l.name)).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+async function measureLoad(ctx: ScenarioContext, scenario: string, origin: string, load: Load, phase: number, cpu: { column: string; pids: readonly number[] }): Promise<ResultRow> {
+  if (load.warm) await warmUp(ctx, [origin], { kind: 'pick', requests: load.requests });
+  ctx.log(`compare: ${scenario} ${load.name}`);
+  return measure(ctx, scenario, loadGroup(load.name, [origin], load.connections, load.kind === 'read' ? ctx.options.rate : null, load.requests), phase, cpu);
+}
+
+async function measureReadBaselines(ctx: ScenarioContext, loads: readonly Load[], phase: number, into: Map<string, ResultRow>): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
-  const baselineRows: ResultRow[] = [];
+  const redis = await RedisServer.start();
   try {
     const client = new Redis(redis.url);
     await seedBaselineData(client, ctx.symbols);
     await client.quit();
     const server = await startBaselineServer(redis.url);
     try {
-      for (const l of loads) {
-        await warmUp(ctx, [server.url], { kind: 'pick', requests: l.requests });
-        ctx.log(`compare: baseline ${l.name}`);
-        baselineRows.push(await measure(ctx, 'baseline fastify+ioredis', loadGroup(l.name, [server.url], conns, ctx.options.rate, l.requests), phaseMs));
+      for (const l of loads.filter((x) => x.kind === 'read')) {
+        const row = await measureLoad(ctx, 'baseline fastify+ioredis', server.url, l, phase, { column: 'baseline', pids: [server.pid, ...(redis.pid === undefined ? [] : [redis.pid])] });
+        into.set(l.name, row);
+        rows.push(row);
       }
     } finally {
       await server.stop();
     }
   } finally {
-    await redis.stop();
+    await redis.destroy();
   }
-  rows.push(...baselineRows);
-  // Reads go to the leader (a follower adds a hop to the leader per read batch; `npm run bench --
-  // stocks-read` measures both).
-  const origin = cluster === null ? undefined : await cluster.leaderUrl(READ_LEADER_WAIT_MS).catch(() => cluster.nodeUrls()[0]);
-  const comparisons: Comparison[] = [];
-  for (const [i, l] of loads.entries()) {
-    let bazaar: ResultRow | null = null;
-    if (origin !== undefined) {
-      await warmUp(ctx, [origin], { kind: 'pick', requests: l.requests });
-      ctx.log(`compare: Bazaar ${l.name}`);
-      bazaar = await measure(ctx, 'bazaar', loadGroup(l.name, [origin], conns, ctx.options.rate, l.requests), phaseMs);
-      rows.push(bazaar);
-    }
-    comparisons.push({ name: l.name, baselineName: 'Fastify + ioredis', baseline: baselineRows[i] ?? null, bazaar });
-  }
-  if (origin === undefined) notes.push('reads: baseline only');
-  return { comparisons, rows };
+  return rows;
 }
 
-const READ_LEADER_WAIT_MS = 10_000;
-
-async function compareTrades(ctx: ScenarioContext, cluster: ClusterHandle | null, notes: string[]): Promise<{ comparisons: Comparison[]; rows: ResultRow[] }> {
-  const clientCounts = [...TRADE_CLIENT_COUNTS];
-  const phaseMs = ctx.phaseMs(clientCounts.length * 2);
-  const rows: ResultRow[] = [];
-  const etcdRows = new Map<number, ResultRow>();
+async function measureEtcd(ctx: ScenarioContext, loads: readonly Load[], phase: number, into: Map<string, ResultRow>, notes: string[]): Promise<ResultRow[]> {
   const etcdPath = findEtcd();
   if (etcdPath === null) {
     notes.push(ETCD_MISSING_MESSAGE);
     process.stderr.write(`[bench] ${ETCD_MISSING_MESSAGE}\n`);
-  } else {
-    const etcd = await startEtcdCluster(etcdPath);
-    try {
-      const leader = await etcd.leaderUrl();
-      notes.push(`trade baseline: ${etcd.version}, 3 members on loopback (fsync on), puts through the leader's JSON gateway`);
-      for (const clients of clientCounts) {
-        ctx.log(`compare: etcd put, ${clients} clients`);
-        const row = await measure(ctx, 'baseline etcd', loadGroup(`put, ${clients} clients`, [leader], clients, null, etcdPutRequests(ETCD_KEYS)), phaseMs);
-        etcdRows.set(clients, row);
-        rows.push(row);
-      }
-    } finally {
-      await etcd.stop();
-    }
+    return [];
   }
-  const comparisons: Comparison[] = [];
-  const leader = cluster === null ? null : await cluster.leaderUrl(LEADER_WAIT_MS);
-  for (const clients of clientCounts) {
-    let bazaar: ResultRow | null = null;
-    if (leader !== null) {
-      ctx.log(`compare: Bazaar trades, ${clients} clients`);
-      bazaar = await measure(ctx, 'bazaar', loadGroup(`trades, ${clients} clients`, [leader], clients, null, tradeMix(ctx.symbols)), phaseMs);
-      rows.push(bazaar);
+  const rows: ResultRow[] = [];
+  const etcd = await startEtcdCluster(etcdPath);
+  try {
+    const leader = await etcd.leaderUrl();
+    notes.push(`trade baseline: ${etcd.version}, 3 members on loopback (fsync on), puts through the leader's JSON gateway`);
+    for (const l of loads.filter((x) => x.kind === 'trade')) {
+      ctx.log(`compare: etcd put, ${l.name}`);
+      const row = await measure(ctx, 'baseline etcd', loadGroup(l.name, [leader], l.connections, null, etcdPutRequests(ETCD_KEYS)), phase, { column: 'baseline', pids: etcd.pids });
+      into.set(l.name, row);
+      rows.push(row);
     }
-    comparisons.push({ name: `trades, ${clients} clients`, baselineName: 'etcd 3-member put', baseline: etcdRows.get(clients) ?? null, bazaar });
+  } finally {
+    await etcd.stop();
   }
-  return { comparisons, rows };
+  return rows;
+}
+
+/** One Bazaar cluster (started for this variant, or attached), every load through its leader. */
+async function measureBazaar(ctx: ScenarioContext, variant: Variant, loads: readonly Load[], phase: number, notes: string[]): Promise<{ rows: ResultRow[]; byLoad: Map<string, ResultRow> } | null> {
+  const o = ctx.options;
+  const cpuProfDir = o.cpuProfDir === null ? null : join(o.cpuProfDir, variant.label);
+  if (cpuProfDir !== null) await mkdir(cpuProfDir, { recursive: true });
+  let cluster: ClusterHandle;
+  try {
+    cluster = await openCluster({ attach: o.attach, targets: o.targets, exchangeUrls: o.exchangeUrls, basePort: o.basePort, cacheEnabled: o.cache ?? true, cpuProfDir, noProxy: variant.noProxy });
+  } catch (err) {
+    notes.push(`Bazaar (${variant.label}) not measured: ${(err as Error).message}`);
+    return null;
+  }
+  const rows: ResultRow[] = [];
+  const byLoad = new Map<string, ResultRow>();
+  try {
+    // Reads and trades go to the leader (a follower adds a hop per read batch and per trade;
+    // `npm run bench -- stocks-read` and `-- trades` measure followers too).
+    const leader = await cluster.leaderUrl(LEADER_WAIT_MS);
+    const scenario = `bazaar ${variant.label}`;
+    const pids = cluster.serverPids();
+    const idleMsPerSec = await idleCpuMsPerSec(pids);
+    const cpu = { column: variant.label, pids, idleMsPerSec };
+    if (idleMsPerSec !== null) notes.push(`Bazaar (${variant.label}) idle before the loads: ${(idleMsPerSec / 10).toFixed(0)}% of one core over ${IDLE_SAMPLE_MS / 1000} s (heartbeats, price refresh, history writes); in parentheses: its CPU per 1,000 requests with that background subtracted`);
+    for (const l of loads) {
+      const row = await measureLoad(ctx, scenario, leader, l, phase, cpu);
+      byLoad.set(l.name, row);
+      rows.push(row);
+    }
+  } finally {
+    await cluster.stop();
+  }
+  return { rows, byLoad };
 }
 
 main().catch((err: unknown) => {

@@ -18,12 +18,15 @@ describe('bench options', () => {
     expect(o.cache).toBe(false);
     expect(parseBenchArgs(['x', '--attach', '--base-port', '10080']).targets[2]).toBe('http://127.0.0.1:10280');
     expect(parseBenchArgs(['x', '--base-port', '10080']).basePort).toBe(10080);
+    expect(parseBenchArgs(['x', '--proxy', 'off']).proxy).toBe('off');
+    expect(parseBenchArgs(['x']).proxy).toBe(null);
   });
 
   it('rejects bad values with precise messages', () => {
     expect(() => parseBenchArgs(['x', '--duration-s', '0'])).toThrow('--duration-s must be an integer in 1..1800, got "0"');
     expect(() => parseBenchArgs(['x', '--connections', '2.5'])).toThrow(/--connections must be an integer/);
     expect(() => parseBenchArgs(['x', '--cache', 'maybe'])).toThrow(/--cache must be "on" or "off"/);
+    expect(() => parseBenchArgs(['x', '--proxy', 'maybe'])).toThrow('--proxy must be one of on, off, both, got "maybe"');
     expect(() => parseBenchArgs(['x', '--target', 'http://10.0.0.5:8080'])).toThrow(/not a loopback address/);
     expect(() => parseBenchArgs(['x', '--bogus'])).toThrow(/bogus/);
     expect(() => parseBenchArgs(['a', 'b'])).toThrow(/one scenario at a time/);

@@ -29,8 +29,13 @@ export interface BenchOptions {
   resultsRoot: string;
   /** Managed cluster: each node writes a V8 CPU profile here when it stops (node --cpu-prof). */
   cpuProfDir: string | null;
+  /** Managed cluster: with fault proxies (on), without (off, `npm start -- --no-proxy`), or both (bench:compare); null: the command's default. */
+  proxy: ProxyChoice | null;
   list: boolean;
 }
+
+export const PROXY_CHOICES = ['on', 'off', 'both'] as const;
+export type ProxyChoice = (typeof PROXY_CHOICES)[number];
 
 export const BENCH_USAGE = `usage: npm run bench -- <scenario> [options]
   --duration-s N        seconds per measured phase (default 10; --smoke: 10 s for the whole scenario)
@@ -46,6 +51,7 @@ export const BENCH_USAGE = `usage: npm run bench -- <scenario> [options]
   --request-timeout-ms N  per-request timeout (default 5000)
   --results DIR         results root (default bench/results)
   --cpu-prof-dir DIR    managed cluster: every node is CPU-profiled (inspector) and writes a .cpuprofile to DIR on stop
+  --proxy on|off|both   managed cluster with the fault proxies (on), without them (off), or both in turn (bench:compare; its default)
   --list                list scenarios`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -67,6 +73,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'request-timeout-ms': { type: 'string' },
       results: { type: 'string' },
       'cpu-prof-dir': { type: 'string' },
+      proxy: { type: 'string' },
       list: { type: 'boolean', default: false },
     },
   });
@@ -90,6 +97,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     requestTimeoutMs: intOption('--request-timeout-ms', values['request-timeout-ms'], 5000, 1, 600_000),
     resultsRoot: values.results ?? 'bench/results',
     cpuProfDir: values['cpu-prof-dir'] === undefined ? null : resolve(values['cpu-prof-dir']),
+    proxy: parseProxy(values.proxy),
     list: values.list,
   };
 }
@@ -107,6 +115,12 @@ export function phaseMs(options: Pick<BenchOptions, 'smoke' | 'durationS'>, phas
   if (!Number.isInteger(phaseCount) || phaseCount < 1) throw new Error(`phaseCount must be an integer >= 1, got ${phaseCount}`);
   if (options.smoke) return Math.max(500, Math.floor(SMOKE_TOTAL_MS / phaseCount));
   return options.durationS * 1000;
+}
+
+function parseProxy(raw: string | undefined): ProxyChoice | null {
+  if (raw === undefined) return null;
+  if ((PROXY_CHOICES as readonly string[]).includes(raw)) return raw as ProxyChoice;
+  throw new Error(`--proxy must be one of ${PROXY_CHOICES.join(', ')}, got "${raw}"`);
 }
 
 function parseCache(raw: string | undefined): boolean | null {

@@ -11,7 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { exchangeStats, startDynaliteProcess, startExchangeProcess, startRedisProcess, type ChildHandle } from '../src/prices/local-processes.js';
+import { RedisServer } from '../src/cache/redis-server.js';
+import { exchangeStats, startDynaliteProcess, startExchangeProcess, type ChildHandle } from '../src/prices/local-processes.js';
 import { quantileSorted } from '../src/prices/price-metrics.js';
 import { createPriceService } from '../src/prices/price-service.js';
 
@@ -42,10 +43,12 @@ async function main(): Promise<void> {
   console.log(`bench:refresh symbols=${options.symbols} duration=${options.durationS}s seed=${options.seed}`);
   const dir = await mkdtemp(join(tmpdir(), 'bazaar-bench-refresh-'));
   const children: ChildHandle[] = [];
+  let redisServer: RedisServer | null = null;
   let redis: Redis | null = null;
   const cleanup = async (): Promise<void> => {
     redis?.disconnect();
     await Promise.all(children.map((c) => c.stop()));
+    await redisServer?.destroy();
     await rm(dir, { recursive: true, force: true });
   };
   const onSignal = (): void => {
@@ -58,13 +61,13 @@ async function main(): Promise<void> {
     const symbolsFile = join(dir, 'symbols.csv');
     await writeFile(symbolsFile, `symbol\n${symbols.join('\n')}\n`);
     const started = await Promise.all([
-      startRedisProcess(dir),
       startDynaliteProcess(join(dir, 'dynamodb')),
       ...[1, 2, 3].map((i) => startExchangeProcess({ id: `ex${i}`, symbolsFile, seed: options.seed })),
     ]);
     children.push(...started);
-    const [redisProc, dynalite, ...exchanges] = started as [ChildHandle, ChildHandle, ...ChildHandle[]];
-    redis = new Redis(redisProc.url, { maxRetriesPerRequest: 1 });
+    const [dynalite, ...exchanges] = started as [ChildHandle, ...ChildHandle[]];
+    redisServer = await RedisServer.start();
+    redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
     await run(options, symbols, redis, dynalite, exchanges);
   } finally {
     await cleanup();

@@ -14,6 +14,7 @@ import type { ColdBurstDetails } from './scenarios/cold-burst.js';
 import type { KillRecovery } from './scenarios/failover-analysis.js';
 import { scenarioByName } from './scenarios/index.js';
 import type { ScenarioOutcome } from './scenarios/scenario.js';
+import type { MinuteNodeFigures } from './scenarios/soak-metrics.js';
 
 const SEED = Number(process.env['BENCH_SMOKE_SEED'] ?? 20_261_122);
 const SCENARIO_TIMEOUT_MS = 120_000;
@@ -100,5 +101,21 @@ describe('bench scenarios, --smoke, one managed cluster', () => {
     const o = await runSmoke('bazaar-session');
     expectStructure(o, [...ps.map((p) => `cache off, p=${p}`), ...ps.map((p) => `cache on, p=${p}`)]);
     for (const p of ps.slice(1)) expect(o.rows.some((r) => r.label === `cache on, p=${p} / trade` && r.counts.ok > 0)).toBe(true);
+  }, SCENARIO_TIMEOUT_MS);
+
+  it('soak: two 5-s windows of trades and reads, every node sampled in every window', async () => {
+    const o = await runSmoke('soak');
+    expectStructure(o, [1, 2].flatMap((w) => [`window ${w} trades 64 clients`, `window ${w} reads 16 clients`]));
+    const windows = (o.details?.['windows'] ?? []) as { nodes: MinuteNodeFigures[] }[];
+    expect(windows).toHaveLength(2);
+    for (const w of windows) {
+      expect(w.nodes).toHaveLength(3);
+      for (const n of w.nodes) {
+        expect(n.term).toBeGreaterThanOrEqual(1);
+        expect(n.rssMiB).toBeGreaterThan(0);
+        expect(n.loopDelayMaxMs).not.toBeNull();
+      }
+    }
+    expect(o.markdown).toContain('| 2 |');
   }, SCENARIO_TIMEOUT_MS);
 });

@@ -16,6 +16,7 @@ describe('cluster CLI arguments', () => {
     expect(parse('leader').command).toEqual({ kind: 'leader', waitMs: LEADER_WAIT_MS_DEFAULT });
     expect(parse('leader', '--wait-ms', '0').command).toEqual({ kind: 'leader', waitMs: 0 });
     expect(parse('exchange', '2', '{"down":true}').command).toEqual({ kind: 'exchange', exchange: 2, faults: { down: true } });
+    expect(parse('exchange', '3', 'reset').command).toEqual({ kind: 'exchange', exchange: 3, faults: 'reset' });
     expect(parse('redis-kill').command).toEqual({ kind: 'redis-kill' });
     expect(parse('--help').command).toEqual({ kind: 'help' });
   });

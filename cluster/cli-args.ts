@@ -9,7 +9,7 @@ export type CliCommand =
   | { readonly kind: 'cut'; readonly from: string; readonly to: string }
   | { readonly kind: 'heal' | 'redis-kill' | 'redis-restart' }
   | { readonly kind: 'leader'; readonly waitMs: number }
-  | { readonly kind: 'exchange'; readonly exchange: number; readonly faults: Record<string, unknown> }
+  | { readonly kind: 'exchange'; readonly exchange: number; readonly faults: Record<string, unknown> | 'reset' }
   | { readonly kind: 'help' };
 
 export interface CliInvocation {
@@ -24,10 +24,11 @@ export const CLI_USAGE = `Usage: npm run cluster -- [--data-dir <dir>] <command>
   pause <node> / resume <node>   SIGSTOP / SIGCONT
   partition <groups>         e.g. "n1|n2,n3" (unnamed nodes form one more group) or isolate-leader
   cut <from> <to>            one-way: <from>'s messages to <to> are lost
-  heal                       every link back, toxics removed
+  heal                       every link back, toxics removed, every exchange's faults off
   leader [--wait-ms <ms>]    print the leader id (waits up to 3000 ms by default)
   transfer <node>            hand leadership to <node>
-  exchange <n> <fault-json>  e.g. exchange 2 '{"down":true}' (POST /mock/faults on exchange n)
+  exchange <n> <fault-json>  e.g. exchange 2 '{"down":true}' (POST /mock/faults on exchange n; faults merge)
+  exchange <n> reset         every fault of exchange n off (also done by heal)
   redis-kill / redis-restart the launcher's redis-server
 --data-dir defaults to ./data (where npm start keeps launcher.json).`;
 
@@ -46,7 +47,7 @@ function expectArgs(args: readonly string[], count: number, command: string): vo
 }
 
 function parseFaults(raw: string | undefined): Record<string, unknown> {
-  if (raw === undefined) throw new Error(`exchange needs fault JSON, e.g. exchange 1 '{"down":true}'`);
+  if (raw === undefined) throw new Error(`exchange needs fault JSON or reset, e.g. exchange 1 '{"down":true}'`);
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -96,7 +97,7 @@ function parseCommand(positionals: readonly string[], json: boolean, waitMsRaw: 
       expectArgs(args, 2, name);
       const exchange = Number(args[0]);
       if (args[0] === undefined || !/^\d+$/.test(args[0]) || exchange < 1) throw new Error(`exchange needs an exchange number 1..3, got "${args[0] ?? ''}"`);
-      return { kind: 'exchange', exchange, faults: parseFaults(args[1]) };
+      return { kind: 'exchange', exchange, faults: args[1] === 'reset' ? 'reset' : parseFaults(args[1]) };
     }
     default:
       throw new Error(`unknown command "${name}"`);

@@ -39,13 +39,13 @@ async function run(control: ClusterControl, command: Exclude<CliCommand, { kind:
       return;
     case 'heal':
       await control.heal();
-      say('healed: every link enabled, toxics removed');
+      say('healed: every link enabled, toxics removed, exchange faults off');
       return;
     case 'leader':
       say(await control.leader(command.waitMs));
       return;
     case 'exchange':
-      say(JSON.stringify(await control.exchangeFaults(command.exchange, command.faults)));
+      say(JSON.stringify(command.faults === 'reset' ? await control.exchangeReset(command.exchange) : await control.exchangeFaults(command.exchange, command.faults)));
       return;
     case 'redis-kill':
       await control.redisKill();

@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import { ControlClient } from './control-client.js';
 import { FaultLinks, type LinkState } from './fault-links.js';
 import { isAlive } from './launcher-data-dir.js';
-import { readLauncherFile, type LauncherFile, type NodeEntry } from './launcher-file.js';
+import { redactRedisUrl } from '../src/cache/redis-server.js';
+import { FAULT_TOKEN_HEADER } from '../src/exchange/exchange-server.js';
+import { readLauncherFile, type ExchangeEntry, type LauncherFile, type NodeEntry } from './launcher-file.js';
 import { fetchClusterInfo, pickLeader, requestTransfer, type ClusterInfo } from './node-api.js';
 import { completeGroups, ISOLATE_LEADER, linksBetweenGroups, parseGroups } from './partition.js';
 import type { ProcessOp, ProcessOps } from './process-ops.js';
@@ -36,6 +38,7 @@ export interface ClusterStatus {
 
 const LEADER_POLL_MS = 50;
 export const TRANSFER_WAIT_MS = 5_000;
+const EXCHANGE_TIMEOUT_MS = 5_000;
 
 export class ClusterControl {
   private readonly links: FaultLinks;
@@ -169,11 +172,6 @@ export class ClusterControl {
     await this.links.cut([{ from, to }]);
   }
 
-  /** Every link back: proxies enabled, toxics removed. */
-  heal(): Promise<void> {
-    return this.links.heal();
-  }
-
   /** The current leader's id; waits up to `waitMs` for one; throws when there is none. */
   async leader(waitMs = 0): Promise<string> {
     const deadline = Date.now() + waitMs;
@@ -212,18 +210,42 @@ export class ClusterControl {
     }
   }
 
-  /** POST /mock/faults on exchange `n` (1-based index or id such as exchange2). */
-  async exchangeFaults(n: number | string, faults: Record<string, unknown>): Promise<unknown> {
+  /** POST /mock/faults on exchange `n` (1-based index or id such as exchange2): faults merge. */
+  exchangeFaults(n: number | string, faults: Record<string, unknown>): Promise<unknown> {
+    return this.exchangePost(this.exchange(n), '/mock/faults', faults);
+  }
+
+  /** POST /mock/faults/reset on exchange `n`: every fault off. */
+  exchangeReset(n: number | string): Promise<unknown> {
+    return this.exchangePost(this.exchange(n), '/mock/faults/reset', {});
+  }
+
+  /** Every link back: proxies enabled, toxics removed (exchange faults stay). */
+  healLinks(): Promise<void> {
+    return this.links.heal();
+  }
+
+  /** Every link back (proxies enabled, toxics removed) and every exchange's faults off. */
+  async heal(): Promise<void> {
+    await this.links.heal();
+    await Promise.all(this.info.exchanges.map((exchange) => this.exchangePost(exchange, '/mock/faults/reset', {})));
+  }
+
+  private exchange(n: number | string): ExchangeEntry {
     const exchange = typeof n === 'number' ? this.info.exchanges[n - 1] : this.info.exchanges.find((e) => e.id === n || e.id === `exchange${n}`);
     if (exchange === undefined) throw new Error(`unknown exchange ${n} (have 1..${this.info.exchanges.length})`);
-    const response = await fetch(`${exchange.url}/mock/faults`, {
+    return exchange;
+  }
+
+  private async exchangePost(exchange: ExchangeEntry, path: string, body: Record<string, unknown>): Promise<unknown> {
+    const response = await fetch(`${exchange.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(faults),
-      signal: AbortSignal.timeout(5_000),
+      headers: { 'content-type': 'application/json', [FAULT_TOKEN_HEADER]: this.info.clusterToken },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS),
     });
     const text = await response.text();
-    if (!response.ok) throw new Error(`${exchange.id} refused the faults (${response.status}): ${text}`);
+    if (!response.ok) throw new Error(`${exchange.id} refused ${path} (${response.status}): ${text}`);
     return JSON.parse(text) as unknown;
   }
 
@@ -240,7 +262,7 @@ export class ClusterControl {
 
   private requireManagedRedis(): void {
     if (this.info.redis === null) throw new Error('this cluster runs without Redis');
-    if (!this.info.redis.managed) throw new Error(`Redis at ${this.info.redis.url} is not started by the launcher (REDIS_URL): cannot kill or restart it`);
+    if (!this.info.redis.managed) throw new Error(`Redis at ${redactRedisUrl(this.info.redis.url)} is not started by the launcher (REDIS_URL): cannot kill or restart it`);
   }
 
   private async probeAll(): Promise<ClusterInfo[]> {

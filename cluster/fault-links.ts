@@ -56,6 +56,7 @@ export class FaultLinks {
 
   /** Disable the proxies of `links` (idempotent). */
   async cut(links: readonly Link[]): Promise<void> {
+    if (this.proxies.length === 0 && links.length > 0) throw new Error('the cluster runs without fault proxies (npm start -- --no-proxy): links cannot be cut');
     for (const link of links) {
       const entry = this.entry(link);
       const proxy = await this.client.get(entry.name);
@@ -65,6 +66,7 @@ export class FaultLinks {
 
   /** Enable every launcher proxy and remove every toxic on them. */
   async heal(): Promise<void> {
+    if (this.proxies.length === 0) return;
     const raw = await this.rawProxies();
     for (const entry of this.proxies) {
       const proxy = raw.get(entry.name);
@@ -80,6 +82,7 @@ export class FaultLinks {
   }
 
   async states(): Promise<LinkState[]> {
+    if (this.proxies.length === 0) return [];
     const raw = await this.rawProxies();
     return this.proxies.map((entry) => {
       const proxy = raw.get(entry.name);
@@ -91,6 +94,7 @@ export class FaultLinks {
 
   /** Remove the launcher's proxies (external Toxiproxy at shutdown); best effort. */
   async removeAll(): Promise<void> {
+    if (this.proxies.length === 0) return;
     await Promise.allSettled(this.proxies.map((entry) => this.client.getApi().delete(`${this.url}/proxies/${encodeURIComponent(entry.name)}`)));
   }
 

@@ -6,12 +6,13 @@ import { readLauncherFile } from './launcher-file.js';
 
 /**
  * The launcher's data dir: one marker file says it is ours (so --fresh never wipes a
- * directory it did not create), the cluster token persists across restarts, and leftovers
+ * directory it did not create), the cluster token and Redis password persist across restarts, and leftovers
  * of a launcher that died without stopping its children are found and reaped.
  */
 export const DATA_DIR_MARKER = '.bazaar-data';
 const CLUSTER_TOKEN_FILE = 'cluster-token';
-const CLUSTER_TOKEN_BYTES = 24;
+const REDIS_PASSWORD_FILE = 'redis-password';
+const SECRET_BYTES = 24;
 /** Command-line fragments of the launcher's children, to recognise leftovers by /proc/<pid>/cmdline. */
 const REAP_WAIT_MS = 5_000;
 const REAP_POLL_MS = 50;
@@ -31,15 +32,25 @@ export async function prepareDataDir(dataDir: string, fresh: boolean): Promise<v
 }
 
 /** The cluster token of this data dir, created on first use. */
-export async function clusterToken(dataDir: string): Promise<string> {
-  const path = join(dataDir, CLUSTER_TOKEN_FILE);
+export function clusterToken(dataDir: string): Promise<string> {
+  return dataDirSecret(dataDir, CLUSTER_TOKEN_FILE);
+}
+
+/** The password of the launcher's redis-server for this data dir, created on first use. */
+export function redisPassword(dataDir: string): Promise<string> {
+  return dataDirSecret(dataDir, REDIS_PASSWORD_FILE);
+}
+
+/** A random hex secret kept in `<dataDir>/<file>` (mode 0600), generated on first use. */
+async function dataDirSecret(dataDir: string, file: string): Promise<string> {
+  const path = join(dataDir, file);
   if (existsSync(path)) {
-    const token = (await readFile(path, 'utf8')).trim();
-    if (token.length > 0) return token;
+    const secret = (await readFile(path, 'utf8')).trim();
+    if (secret.length > 0) return secret;
   }
-  const token = randomBytes(CLUSTER_TOKEN_BYTES).toString('hex');
-  await writeFile(path, `${token}\n`, { mode: 0o600 });
-  return token;
+  const secret = randomBytes(SECRET_BYTES).toString('hex');
+  await writeFile(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 export function isAlive(pid: number): boolean {

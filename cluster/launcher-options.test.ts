@@ -14,14 +14,17 @@ describe('launcher arguments', () => {
       tickMs: null,
       logLevel: 'info',
       toxiproxyUrl: null,
+      noProxy: false,
       nodeEnv: {},
+      symbolsFile: null,
     });
   });
 
   it('reads every flag', () => {
-    const options = parse(['--data-dir', 'state', '--fresh', '--base-port', '20080', '--nodes', '5', '--redis', 'none', '--tick-ms', '20', '--log-level', 'warn']);
-    expect(options).toMatchObject({ dataDir: '/repo/state', fresh: true, basePort: 20080, nodes: 5, redis: { kind: 'none' }, tickMs: 20, logLevel: 'warn' });
+    const options = parse(['--data-dir', 'state', '--fresh', '--base-port', '20080', '--nodes', '5', '--redis', 'none', '--tick-ms', '20', '--log-level', 'warn', '--no-proxy']);
+    expect(options).toMatchObject({ dataDir: '/repo/state', fresh: true, basePort: 20080, nodes: 5, redis: { kind: 'none' }, tickMs: 20, logLevel: 'warn', noProxy: true });
     expect(parse(['--data-dir', '/abs/dir'])?.dataDir).toBe('/abs/dir');
+    expect(parse(['--symbols', 'stocks.csv'])?.symbolsFile).toBe('/repo/stocks.csv');
   });
 
   it('REDIS_URL wins in auto mode; --redis URL and none override it', () => {

@@ -22,8 +22,12 @@ export interface LauncherOptions {
   readonly logLevel: string;
   /** A Toxiproxy server to use instead of the built-in one (TOXIPROXY_URL). */
   readonly toxiproxyUrl: string | null;
+  /** --no-proxy: nodes dial each other directly (no fault proxies; partitions and toxics unavailable). */
+  readonly noProxy: boolean;
   /** Extra environment for every node (overrides the launcher's). */
   readonly nodeEnv: Readonly<Record<string, string>>;
+  /** `--symbols FILE`: the catalog (any CSV with a `symbol` column); null: the data dir's, else symbols.csv. */
+  readonly symbolsFile: string | null;
 }
 
 export const LAUNCHER_USAGE = `Usage: npm start -- [options]
@@ -34,6 +38,8 @@ export const LAUNCHER_USAGE = `Usage: npm start -- [options]
   --redis <auto|none|redis://...>   cache: auto = REDIS_URL, else redis-server from PATH, else none
   --tick-ms <ms>       Raft tick for the nodes (RAFT_TICK_MS; default: the node's)
   --log-level <level>  nodes' LOG_LEVEL (default info)
+  --symbols <file>     catalog: any CSV with a \`symbol\` column (default: the data dir's, else symbols.csv)
+  --no-proxy           nodes dial each other directly: no fault proxies, so no partitions or toxics
 Environment: REDIS_URL (cache server), TOXIPROXY_URL (use a real Toxiproxy instead of the built-in one).`;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -92,6 +98,8 @@ export function parseLauncherArgs(argv: readonly string[], env: NodeJS.ProcessEn
       redis: { type: 'string' },
       'tick-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      symbols: { type: 'string' },
+      'no-proxy': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -113,6 +121,8 @@ export function parseLauncherArgs(argv: readonly string[], env: NodeJS.ProcessEn
     tickMs: values['tick-ms'] === undefined ? null : parseIntStrict('--tick-ms', values['tick-ms'], 1, TICK_MS_MAX),
     logLevel,
     toxiproxyUrl: parseToxiproxyUrl(env['TOXIPROXY_URL']),
+    noProxy: values['no-proxy'] === true,
     nodeEnv: {},
+    symbolsFile: values.symbols === undefined ? null : resolve(cwd, values.symbols),
   };
 }

@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NodeEnv } from '../src/config/env-names.js';
+import { REDIS_SERVER_COMMAND, redisAnswers, redisServerArgs } from '../src/cache/redis-server.js';
+import { ExchangeEnv, NodeEnv } from '../src/config/env-names.js';
 import type { ChildSpec } from './supervised-child.js';
 
 /**
@@ -41,13 +42,14 @@ function tsxArgs(script: string, args: readonly string[]): string[] {
   return ['--import', 'tsx', script, ...args];
 }
 
-export function exchangeSpec(index: number, port: number, logsDir: string): ChildSpec {
+/** `faultToken`: what `POST /mock/faults` needs (the launcher passes the cluster token). */
+export function exchangeSpec(index: number, port: number, logsDir: string, faultToken: string, symbolsFile: string): ChildSpec {
   const id = `exchange${index + 1}`;
   return {
     name: id,
     command: process.execPath,
-    args: tsxArgs('src/exchange/exchange-main.ts', ['--id', id, '--host', LOOPBACK, '--port', String(port), '--symbols-file', SYMBOLS_FILE]),
-    env: { ...process.env },
+    args: tsxArgs('src/exchange/exchange-main.ts', ['--id', id, '--host', LOOPBACK, '--port', String(port), '--symbols-file', symbolsFile]),
+    env: { ...process.env, [ExchangeEnv.EXCHANGE_FAULT_TOKEN]: faultToken },
     cwd: REPO_ROOT,
     logFile: join(logsDir, `${id}.log`),
     ready: () => httpOk(`http://${LOOPBACK}:${port}/health`),
@@ -68,16 +70,33 @@ export function dynaliteSpec(port: number, dir: string, logsDir: string): ChildS
   };
 }
 
-export function redisSpec(port: number, dir: string, logsDir: string): ChildSpec {
+/** `configFile`: from writeRedisConfig (holds the password); arguments as every Bazaar redis-server. */
+export function redisSpec(port: number, dir: string, logsDir: string, configFile: string, password: string): ChildSpec {
   return {
     name: 'redis',
-    command: 'redis-server',
-    // A cache only: no persistence, so a restart never serves entries older than the Raft state.
-    args: ['--port', String(port), '--bind', LOOPBACK, '--dir', dir, '--save', '', '--appendonly', 'no'],
+    command: REDIS_SERVER_COMMAND,
+    args: redisServerArgs(configFile, port, dir),
     env: { ...process.env },
     cwd: dir,
     logFile: join(logsDir, 'redis.log'),
-    ready: () => tcpOpen(LOOPBACK, port),
+    ready: () => redisAnswers(LOOPBACK, port, password),
+    readyTimeoutMs: SERVICE_READY_TIMEOUT_MS,
+  };
+}
+
+/**
+ * The built-in fault proxy in its own process, off the launcher's event loop: the proxies'
+ * sockets get a core of their own instead of sharing the launcher's loop (control API, probes).
+ */
+export function toxiproxySpec(port: number, seed: number, logsDir: string): ChildSpec {
+  return {
+    name: 'toxiproxy',
+    command: process.execPath,
+    args: tsxArgs('cluster/toxiproxy/toxiproxy-main.ts', ['--host', LOOPBACK, '--port', String(port), '--seed', String(seed)]),
+    env: { ...process.env },
+    cwd: REPO_ROOT,
+    logFile: join(logsDir, 'toxiproxy.log'),
+    ready: () => httpOk(`http://${LOOPBACK}:${port}/version`),
     readyTimeoutMs: SERVICE_READY_TIMEOUT_MS,
   };
 }
@@ -95,6 +114,7 @@ export interface NodeWiring {
   readonly redisUrl: string | null;
   readonly dynamodbEndpoint: string;
   readonly exchangeUrls: readonly string[];
+  readonly symbolsFile: string;
   readonly logLevel: string;
   readonly tickMs: number | null;
   readonly extraEnv: Readonly<Record<string, string>>;
@@ -121,7 +141,7 @@ export function nodeEnvironment(wiring: NodeWiring, base: NodeJS.ProcessEnv): No
     [NodeEnv.DYNAMODB_ENDPOINT]: wiring.dynamodbEndpoint,
     [NodeEnv.AWS_REGION]: base[NodeEnv.AWS_REGION] ?? 'us-east-1',
     [NodeEnv.EXCHANGE_URLS]: wiring.exchangeUrls.join(','),
-    [NodeEnv.SYMBOLS_FILE]: SYMBOLS_FILE,
+    [NodeEnv.SYMBOLS_FILE]: wiring.symbolsFile,
     [NodeEnv.LOG_LEVEL]: wiring.logLevel,
   };
   if (wiring.tickMs !== null) env[NodeEnv.RAFT_TICK_MS] = String(wiring.tickMs);

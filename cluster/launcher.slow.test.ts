@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisAnswers } from '../src/cache/redis-server.js';
 import { ClusterControl } from './cluster-control.js';
 import { assertPortsFree } from './free-ports.js';
 import { isAlive } from './launcher-data-dir.js';
@@ -212,6 +213,34 @@ describe('npm start (launcher) end to end', () => {
     trades += 1;
     expect(await trade(control.nodeUrl(old))).toBe(trades);
     expect(await stock(control.nodeUrl(old))).toMatchObject({ quantity: 100 - trades, volume: trades });
+  });
+
+  it('exchange faults: token needed, `exchange N reset` and `heal` clear them', async () => {
+    const [first, second] = control.exchangeUrls();
+    if (first === undefined || second === undefined) throw new Error('expected 3 exchanges');
+    const anonymous = await fetch(`${first}/mock/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"down":true}' });
+    expect(anonymous.status).toBe(401);
+    const faultsOf = async (url: string): Promise<Record<string, unknown>> => (await (await fetch(`${url}/mock/faults`)).json()) as Record<string, unknown>;
+    expect(await faultsOf(first)).toMatchObject({ down: false });
+    expect(JSON.parse(await cli('exchange', '1', '{"latencyMs":5}'))).toMatchObject({ latencyMs: 5 });
+    expect(JSON.parse(await cli('exchange', '1', '{"errorRate":0.5}'))).toMatchObject({ latencyMs: 5, errorRate: 0.5 });
+    expect(JSON.parse(await cli('exchange', '1', 'reset'))).toMatchObject({ latencyMs: 0, errorRate: 0 });
+    await cli('exchange', '2', '{"frozen":true,"latencyMs":7}');
+    expect(await faultsOf(second)).toMatchObject({ frozen: true, latencyMs: 7 });
+    expect(await cli('heal')).toContain('exchange faults off');
+    expect(await faultsOf(second)).toMatchObject({ frozen: false, latencyMs: 0 });
+  });
+
+  it('Redis needs the generated password (0600 file): an anonymous client cannot SET a price', async () => {
+    const file = await readLauncherFile(dataDir);
+    if (file.redis === null) throw new Error('launcher started no Redis (redis-server missing?)');
+    const url = new URL(file.redis.url);
+    const password = (await readFile(join(dataDir, 'redis-password'), 'utf8')).trim();
+    expect(decodeURIComponent(url.password)).toBe(password);
+    expect((await stat(join(dataDir, 'redis-password'))).mode & 0o777).toBe(0o600);
+    expect(await redisAnswers(url.hostname, Number(url.port), null)).toBe(false);
+    expect(await redisAnswers(url.hostname, Number(url.port), password)).toBe(true);
+    expect(output).not.toContain(password);
   });
 
   it('reports a crashed child with its exit and log tail, keeps the rest running; CLI errors exit non-zero', async () => {

@@ -1,19 +1,28 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { startToxiproxyServer, type ToxiproxyServerHandle } from './toxiproxy/server.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { FaultLinks } from './fault-links.js';
 import { assertPortsFree, freePortPlan, freePorts } from './free-ports.js';
-import { checkPreviousLauncher, clusterToken, prepareDataDir } from './launcher-data-dir.js';
+import { redisUrl, writeRedisConfig } from '../src/cache/redis-server.js';
+import { checkPreviousLauncher, clusterToken, prepareDataDir, redisPassword } from './launcher-data-dir.js';
 import { writeLauncherFile, type LauncherFile, type ProxyEntry } from './launcher-file.js';
 import type { LauncherOptions } from './launcher-options.js';
-import { dynaliteSpec, exchangeSpec, LOOPBACK, nodeSpec, redisSpec, type NodeWiring } from './launcher-services.js';
+import { prepareCatalog } from './launcher-catalog.js';
+import { dynaliteSpec, exchangeSpec, LOOPBACK, nodeSpec, redisSpec, SYMBOLS_FILE, toxiproxySpec, type NodeWiring } from './launcher-services.js';
 import { tailFile } from './log-tail.js';
 import { planPortList, planPorts, type PortPlan } from './port-plan.js';
 import { ProcessOpError, type ProcessOp, type ProcessOps } from './process-ops.js';
 import { SupervisedChild, type ChildExit, type ChildSpec, type ChildView } from './supervised-child.js';
+
+/** The Redis the nodes use: the launcher's own (`managed`, with its password) or REDIS_URL's. */
+interface ResolvedRedis {
+  readonly url: string;
+  readonly managed: boolean;
+  readonly port: number | null;
+  readonly password: string | null;
+}
 
 /**
  * The local cluster: three (or five) Bazaar nodes, three mock exchanges, dynalite, Redis and
@@ -51,9 +60,10 @@ export class Launcher implements ProcessOps {
   private fileChain: Promise<void> = Promise.resolve();
   private stopPromise: Promise<void> | null = null;
   private bootPromise: Promise<void> | null = null;
-  private toxiproxyServer: ToxiproxyServerHandle | null = null;
   private controlServer: ControlServer | null = null;
   private links: FaultLinks | null = null;
+  /** `<data>/catalog.csv`, the catalog nodes and exchanges read (set in boot). */
+  private catalogPath = '';
   private info: Omit<LauncherFile, 'pids' | 'running'> | null = null;
   private readonly exitHook = (): void => this.killAllNow();
   readonly logsDir: string;
@@ -112,17 +122,20 @@ export class Launcher implements ProcessOps {
     await prepareDataDir(options.dataDir, options.fresh);
     for (const line of await checkPreviousLauncher(options.dataDir)) this.log(line);
     await mkdir(this.logsDir, { recursive: true });
+    const catalog = await prepareCatalog(options.dataDir, options.symbolsFile, SYMBOLS_FILE);
+    this.catalogPath = catalog.path;
+    this.log(`catalog: ${catalog.count} symbols (${catalog.path})`);
     const plan = options.basePort === null ? await freePortPlan(options.nodes, LOOPBACK) : planPorts(options.basePort, options.nodes);
-    await assertPortsFree(planPortList(plan).filter((p) => options.toxiproxyUrl === null || p.what !== 'Toxiproxy API'), LOOPBACK);
+    const builtInProxy = options.toxiproxyUrl === null && !options.noProxy;
+    await assertPortsFree(planPortList(plan).filter((p) => builtInProxy || p.what !== 'Toxiproxy API'), LOOPBACK);
     const token = await clusterToken(options.dataDir);
     this.assertRunning();
-    const toxiproxyUrl = await this.startToxiproxy(plan);
     const redis = await this.resolveRedis();
     this.assertRunning();
-    await this.startServices(plan, redis);
+    const toxiproxyUrl = await this.startServices(plan, redis, token);
     this.assertRunning();
     const nodes = plan.nodes.map((n) => ({ id: n.id, grpcAddress: `${LOOPBACK}:${n.grpcPort}`, httpUrl: `http://${LOOPBACK}:${n.httpPort}` }));
-    const proxies = await FaultLinks.create(toxiproxyUrl, nodes, LOOPBACK);
+    const proxies = toxiproxyUrl === '' ? [] : await FaultLinks.create(toxiproxyUrl, nodes, LOOPBACK);
     this.links = new FaultLinks(toxiproxyUrl, proxies);
     const controlToken = randomBytes(24).toString('hex');
     this.controlServer = await startControlServer(this, controlToken, LOOPBACK);
@@ -150,18 +163,26 @@ export class Launcher implements ProcessOps {
     await this.writeFile();
   }
 
-  private async startToxiproxy(plan: PortPlan): Promise<string> {
+  /** The fault proxy to use: '' with --no-proxy, TOXIPROXY_URL, else a spec for the built-in one. */
+  private toxiproxyChoice(plan: PortPlan): { url: string; spec: ChildSpec | null } {
+    if (this.options.noProxy) {
+      this.log('toxiproxy: none (--no-proxy): nodes dial each other directly; partitions and toxics are unavailable');
+      return { url: '', spec: null };
+    }
     if (this.options.toxiproxyUrl !== null) {
       this.log(`toxiproxy: using TOXIPROXY_URL ${this.options.toxiproxyUrl}`);
-      return this.options.toxiproxyUrl;
+      return { url: this.options.toxiproxyUrl, spec: null };
     }
-    this.toxiproxyServer = await startToxiproxyServer({ host: LOOPBACK, port: plan.toxiproxyPort, log: this.log });
-    return this.toxiproxyServer.url;
+    const fromEnv = process.env['TOXIPROXY_SEED'];
+    const seed = fromEnv !== undefined && /^\d+$/.test(fromEnv) ? Number(fromEnv) : randomInt(2 ** 31);
+    const url = `http://${LOOPBACK}:${plan.toxiproxyPort}`;
+    this.log(`toxiproxy: built-in, own process, API on ${url}, seed ${seed}${fromEnv === undefined ? '' : ' (TOXIPROXY_SEED)'}`);
+    return { url, spec: toxiproxySpec(plan.toxiproxyPort, seed, this.logsDir) };
   }
 
-  private async resolveRedis(): Promise<{ url: string; managed: boolean; port: number | null } | null> {
+  private async resolveRedis(): Promise<ResolvedRedis | null> {
     const choice = this.options.redis;
-    if (choice.kind === 'url') return { url: choice.url, managed: false, port: null };
+    if (choice.kind === 'url') return { url: choice.url, managed: false, port: null, password: null };
     if (choice.kind === 'none') {
       this.log('redis: none (--redis none): nodes run without the Redis cache');
       return null;
@@ -172,21 +193,26 @@ export class Launcher implements ProcessOps {
     }
     const [port] = await freePorts(1, LOOPBACK);
     if (port === undefined) throw new Error('no free port for redis-server');
-    return { url: `redis://${LOOPBACK}:${port}`, managed: true, port };
+    const password = await redisPassword(this.options.dataDir);
+    return { url: redisUrl(LOOPBACK, port, password), managed: true, port, password };
   }
 
-  private async startServices(plan: PortPlan, redis: { port: number | null } | null): Promise<void> {
+  /** Starts the services (and the built-in fault proxy); returns the Toxiproxy URL ('' for none). */
+  private async startServices(plan: PortPlan, redis: ResolvedRedis | null, token: string): Promise<string> {
     const dynamoDir = join(this.options.dataDir, 'dynamodb');
     const redisDir = join(this.options.dataDir, 'redis');
     await mkdir(dynamoDir, { recursive: true });
+    const toxiproxy = this.toxiproxyChoice(plan);
     const specs: ChildSpec[] = [dynaliteSpec(plan.dynamodbPort, dynamoDir, this.logsDir)];
-    if (redis !== null && redis.port !== null) {
+    if (toxiproxy.spec !== null) specs.push(toxiproxy.spec);
+    if (redis !== null && redis.port !== null && redis.password !== null) {
       await mkdir(redisDir, { recursive: true });
-      specs.push(redisSpec(redis.port, redisDir, this.logsDir));
+      specs.push(redisSpec(redis.port, redisDir, this.logsDir, await writeRedisConfig(redisDir, redis.password), redis.password));
     }
-    specs.push(...plan.exchangePorts.map((port, i) => exchangeSpec(i, port, this.logsDir)));
+    specs.push(...plan.exchangePorts.map((port, i) => exchangeSpec(i, port, this.logsDir, token, this.catalogPath)));
     const children = specs.map((spec) => this.addChild(spec, 'service'));
     await Promise.all(children.map((child) => child.start()));
+    return toxiproxy.url;
   }
 
   private wiring(id: string, plan: PortPlan, proxies: readonly ProxyEntry[], token: string, redisUrl: string | null): NodeWiring {
@@ -194,7 +220,7 @@ export class Launcher implements ProcessOps {
     if (self === undefined) throw new Error(`node ${id} is not in the plan`);
     const peers = new Map(
       plan.nodes.map((n) => {
-        if (n.id === id) return [n.id, `${LOOPBACK}:${n.grpcPort}`];
+        if (n.id === id || this.options.noProxy) return [n.id, `${LOOPBACK}:${n.grpcPort}`];
         const proxy = proxies.find((p) => p.from === id && p.to === n.id);
         if (proxy === undefined) throw new Error(`no fault proxy ${id}_to_${n.id}`);
         return [n.id, proxy.listen];
@@ -212,6 +238,7 @@ export class Launcher implements ProcessOps {
       redisUrl,
       dynamodbEndpoint: `http://${LOOPBACK}:${plan.dynamodbPort}`,
       exchangeUrls: plan.exchangePorts.map((port) => `http://${LOOPBACK}:${port}`),
+      symbolsFile: this.catalogPath,
       logLevel: this.options.logLevel,
       tickMs: this.options.tickMs,
       extraEnv: this.options.nodeEnv,
@@ -303,8 +330,8 @@ export class Launcher implements ProcessOps {
     await this.bootPromise?.catch(() => undefined);
     await this.stopChildren();
     await this.controlServer?.close();
-    if (this.toxiproxyServer !== null) await this.toxiproxyServer.close();
-    else await this.links?.removeAll();
+    // The built-in proxy stopped with the services; an external one keeps running without ours.
+    if (this.options.toxiproxyUrl !== null) await this.links?.removeAll();
     if (this.info !== null) await this.writeFile().catch(() => undefined);
     process.off('exit', this.exitHook);
   }

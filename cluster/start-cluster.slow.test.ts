@@ -78,7 +78,8 @@ describe('startCluster', () => {
     expect(await buy(url)).toBe(1);
     expect(await quantity(url)).toBe(97);
     const pids = Object.values(first.launcher.describe().pids);
-    expect(pids.length).toBe(3 + 3 + 1); // nodes, exchanges, dynalite
+    expect(pids.length).toBe(3 + 3 + 1 + 1); // nodes, exchanges, dynalite, the fault proxy (own process)
+    expect(Object.keys(first.launcher.describe().pids)).toContain('toxiproxy');
     await first.stop();
     expect(pids.filter(isAlive)).toEqual([]);
     expect(existsSync(join(dataDir, 'n1'))).toBe(true);
@@ -94,6 +95,21 @@ describe('startCluster', () => {
     await third.control.leader(30_000);
     expect(await quantity(third.nodes[2]?.httpUrl ?? '')).toBe(100);
     await third.stop();
+  });
+
+  it('runs without fault proxies (--no-proxy): nodes dial each other, cutting links is refused', async () => {
+    const lines: string[] = [];
+    const cluster = await startCluster({ redis: 'none', noProxy: true, log: (line) => lines.push(line) });
+    started.push(cluster);
+    expect(lines.join('\n')).toContain('toxiproxy: none (--no-proxy)');
+    const info = cluster.launcher.describe();
+    expect(info.proxies).toEqual([]);
+    expect(Object.keys(info.pids)).not.toContain('toxiproxy');
+    await cluster.control.leader(30_000);
+    expect(await buy(cluster.nodes[0]?.httpUrl ?? '')).toBe(1);
+    await expect(cluster.control.partition('n1|n2,n3')).rejects.toThrow(/without fault proxies/);
+    await cluster.control.heal(); // nothing to heal: succeeds
+    await cluster.stop();
   });
 
   it('kills and restarts a node through the bench-facing API', async () => {

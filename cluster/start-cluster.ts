@@ -28,8 +28,12 @@ export interface StartClusterOptions {
   readonly logLevel?: string;
   /** Extra environment for every node. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Catalog CSV (a `symbol` column); default symbols.csv. */
+  readonly symbolsFile?: string;
   /** Use this Toxiproxy (default: TOXIPROXY_URL, else the built-in server). */
   readonly toxiproxyUrl?: string;
+  /** Nodes dial each other directly, without fault proxies (default false). */
+  readonly noProxy?: boolean;
   /** Launcher lines (crashes, redis choice); default stderr with a `[cluster]` prefix. */
   readonly log?: LogLine;
 }
@@ -64,7 +68,9 @@ function launcherOptions(options: StartClusterOptions, dataDir: string): Launche
     tickMs: options.tickMs ?? null,
     logLevel: options.logLevel ?? 'info',
     toxiproxyUrl: options.toxiproxyUrl ?? (process.env['TOXIPROXY_URL'] || null),
+    noProxy: options.noProxy ?? false,
     nodeEnv: options.env ?? {},
+    symbolsFile: options.symbolsFile ?? null,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ClusterStatus } from './cluster-control.js';
 import type { LauncherFile } from './launcher-file.js';
 import { formatLink } from './partition.js';
+import { redactRedisUrl } from '../src/cache/redis-server.js';
 
 /** Plain-text tables for the launcher's endpoint list and the CLI's status (pure). */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -13,12 +14,14 @@ export function endpointsTable(file: LauncherFile): string {
   const rows: string[][] = [];
   for (const node of file.nodes) {
     rows.push([`${node.id} HTTP`, node.httpUrl, `pid ${file.pids[node.id] ?? '-'}`]);
-    rows.push([`${node.id} gRPC`, node.grpcAddress, 'peers reach it through the fault proxies']);
+    rows.push([`${node.id} gRPC`, node.grpcAddress, file.proxies.length === 0 ? 'peers dial it directly (--no-proxy)' : 'peers reach it through the fault proxies']);
   }
   for (const exchange of file.exchanges) rows.push([exchange.id, exchange.url, `pid ${file.pids[exchange.id] ?? '-'}`]);
-  rows.push(['Redis', file.redis?.url ?? 'none', file.redis === null ? 'nodes run without the cache' : file.redis.managed ? `redis-server pid ${file.pids['redis'] ?? '-'}` : 'REDIS_URL']);
+  const redisNote = file.redis === null ? 'nodes run without the cache' : file.redis.managed ? `redis-server pid ${file.pids['redis'] ?? '-'}, password in <data dir>/redis-password` : 'REDIS_URL';
+  rows.push(['Redis', file.redis === null ? 'none' : redactRedisUrl(file.redis.url), redisNote]);
   rows.push(['DynamoDB', file.dynamodbEndpoint, `dynalite pid ${file.pids['dynamodb'] ?? '-'}`]);
-  rows.push(['Toxiproxy API', file.toxiproxyUrl, `${file.proxies.length} proxies (${file.proxies[0]?.name ?? ''} ...)`]);
+  if (file.proxies.length === 0) rows.push(['Toxiproxy API', 'none', 'started with --no-proxy: no partitions or toxics']);
+  else rows.push(['Toxiproxy API', file.toxiproxyUrl, `${file.proxies.length} proxies (${file.proxies[0]?.name ?? ''} ...), pid ${file.pids['toxiproxy'] ?? '-'}`]);
   rows.push(['control API', file.controlUrl, 'npm run cluster -- status']);
   rows.push(['data dir', file.dataDir, `logs in ${file.logsDir}`]);
   return formatTable(['service', 'endpoint', 'notes'], rows);

@@ -40,7 +40,7 @@ export class ClusterNemesis implements Nemesis {
       case 'partition': {
         const leader = await this.control.leader().catch(() => null);
         const plan = planPartition(fault.shape, this.control.nodeIds(), leader, createRng(fault.seed));
-        await this.control.heal();
+        await this.control.healLinks();
         for (const link of plan.cut) await this.control.cutOneWay(link.from, link.to);
         return { f: 'partition', detail: { shape: plan.shape, plan: plan.description } };
       }
@@ -69,7 +69,7 @@ export class ClusterNemesis implements Nemesis {
     this.targets.delete(fault);
     switch (fault.kind) {
       case 'partition':
-        await this.control.heal();
+        await this.control.healLinks();
         return { f: 'partition', detail: {} };
       case 'kill':
       case 'pause': {

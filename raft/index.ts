@@ -22,7 +22,7 @@ export { type RaftNodeOptions, defaultDriverOptions, resolveDriverOptions } from
 export { RaftDriverErrorCode, RaftError, isRaftError } from './driver/raft-errors.js';
 export { type RaftLogger, createStderrLogger, silentLogger } from './driver/raft-logger.js';
 export type { RaftMetricsHooks } from './driver/raft-metrics.js';
-export type { StateMachine } from './driver/state-machine.js';
+export type { Checkpoint, StateMachine } from './driver/state-machine.js';
 /** In-process network for tests of code built on RaftNode (not for production). */
 export { MemoryNetwork } from './driver/memory-transport.js';
 
@@ -35,6 +35,9 @@ export {
   GrpcTransport,
   type ExtraService,
   type GrpcTransportOptions,
+  HeaderAuthenticator,
+  type PeerHeader,
+  TransportRejection,
   type TransportLogger,
   type TransportStats,
   transportDefaults,

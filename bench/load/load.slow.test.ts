@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBaselineServer, type BaselineServer } from '../baselines/baseline-process.js';
 import { seedBaselineData } from '../baselines/fastify-redis-server.js';
-import { startRedis, type RedisProcess } from '../support/redis-server.js';
+import { RedisServer } from '../../src/cache/redis-server.js';
 import { OUTSTANDING_CAP_CODE } from './recorder.js';
 import { runLoadInChild } from './run-in-child.js';
 import { HttpMethod, LoadMode, type GroupResult, type LoadSpec, type RequestSpec, type TagResult } from './types.js';
@@ -11,11 +11,11 @@ const SEED = 20_251_122;
 const RUN_MS = 3000;
 const SYMBOLS = ['btcusdt', 'ethusdt', 'solusdt'];
 
-let redis: RedisProcess;
+let redis: RedisServer;
 let server: BaselineServer;
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = await RedisServer.start();
   const client = new Redis(redis.url);
   await seedBaselineData(client, SYMBOLS);
   await client.quit();
@@ -24,7 +24,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  await redis?.stop();
+  await redis?.destroy();
 });
 
 const get = (path: string, tag: string): RequestSpec => ({ method: HttpMethod.Get, path, tag });

@@ -50,6 +50,10 @@ describe('report formatting', () => {
     ]);
     expect(text).toContain('| reads | fastify | 9 | 3.25 | 18 | 1.625 | 2.00 | 0.50 |');
     expect(text).toContain('| trades | etcd | - | - | not measured | - | - | - |');
+    expect(text).not.toContain('no-proxy');
+    const both = formatComparisonTable([{ name: 'reads', baselineName: 'fastify', baseline: row, bazaar: row, bazaarNoProxy: faster }]);
+    expect(both).toContain('| no-proxy req/s | no-proxy p99 ms | no-proxy throughput ratio | no-proxy p99 ratio |');
+    expect(both).toContain('| reads | fastify | 9 | 3.25 | 9 | 3.25 | 1.00 | 1.00 | 18 | 1.625 | 2.00 | 0.50 |');
   });
 
   it('names results directories by time and writes md + json with machine info', async () => {

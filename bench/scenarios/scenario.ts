@@ -19,6 +19,8 @@ export interface ScenarioOutcome {
   rows: ResultRow[];
   /** Skipped parts, caveats, derived figures (printed under the table). */
   notes: string[];
+  /** A table of the scenario's own (printed after the result table). */
+  markdown?: string;
   /** Scenario-specific figures for the JSON report. */
   details?: Record<string, unknown>;
 }

@@ -5,6 +5,7 @@
  * (deploy/METRICS.md). If `docker-compose` is on PATH, `docker-compose config -q` must pass.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +35,23 @@ interface ToxiproxyEntry {
   enabled?: boolean;
 }
 
-const compose = parse(read('docker-compose.yml'), { merge: true }) as ComposeFile;
+/** Generated per run: compose must take its secrets from the environment, never carry its own. */
+const secrets = { CLUSTER_TOKEN: randomBytes(24).toString('hex'), REDIS_PASSWORD: randomBytes(24).toString('hex') } as const;
+
+/** docker-compose's `${VAR}`, `${VAR:-default}`, `${VAR:?message}` and `$$` (enough for this file). */
+function interpolate(text: string, env: Readonly<Record<string, string>>): string {
+  return text.replace(/\$\$|\$\{([A-Z_][A-Z0-9_]*)(?:(:-|:\?)([^}]*))?\}/g, (whole, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+    if (name === undefined) return whole;
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    if (op === ':-') return arg ?? '';
+    if (op === ':?') throw new Error(`${name}: ${arg ?? ''}`);
+    return '';
+  });
+}
+
+const composeText = read('docker-compose.yml');
+const compose = parse(interpolate(composeText, secrets), { merge: true }) as ComposeFile;
 const toxiproxyConfig = JSON.parse(read('deploy/toxiproxy.json')) as ToxiproxyEntry[];
 
 /** DESIGN §7. */
@@ -100,17 +117,35 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('uses the ports of DESIGN §7, published on the same numbers', () => {
+  it('uses the ports of DESIGN §7 and publishes only node HTTP and Grafana, on 127.0.0.1', () => {
     for (const id of nodeIds) {
       expect(Number(envValue(id, NodeEnv.HTTP_PORT))).toBe(nodes[id].http);
       expect(Number(envValue(id, NodeEnv.GRPC_PORT))).toBe(nodes[id].grpc);
-      expect(service(id).ports).toEqual([`${nodes[id].http}:${nodes[id].http}`, `${nodes[id].grpc}:${nodes[id].grpc}`]);
+      expect(service(id).ports).toEqual([`127.0.0.1:${nodes[id].http}:${nodes[id].http}`]);
     }
-    for (const [id, port] of Object.entries(exchanges)) {
-      expect(Number(envValue(id, ExchangeEnv.EXCHANGE_PORT))).toBe(port);
-      expect(service(id).ports).toEqual([`${port}:${port}`]);
+    for (const [id, port] of Object.entries(exchanges)) expect(Number(envValue(id, ExchangeEnv.EXCHANGE_PORT))).toBe(port);
+    const published = Object.entries(compose.services).filter(([, svc]) => (svc.ports ?? []).length > 0);
+    expect(published.map(([name]) => name).sort()).toEqual([...nodeIds, 'grafana'].sort());
+    for (const [name, svc] of published) for (const port of svc.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
+  });
+
+  it('has no fixed secret: token and Redis password come from the environment, Redis requires it', () => {
+    for (const name of Object.keys(secrets)) {
+      const uses = [...composeText.matchAll(new RegExp(`\\$\\{${name}(:[-?][^}]*)?\\}`, 'g'))].map((match) => match[1] ?? '');
+      expect(uses.length, name).toBeGreaterThan(0);
+      expect(uses.every((op) => op.startsWith(':?')), `${name} must be required (\${${name}:?...}), never defaulted`).toBe(true);
     }
-    for (const [id, port] of Object.entries(infrastructure)) expect(service(id).ports).toEqual([`${port}:${port}`]);
+    expect(() => interpolate(composeText, { CLUSTER_TOKEN: secrets.CLUSTER_TOKEN })).toThrow(/REDIS_PASSWORD/);
+    for (const id of nodeIds) {
+      expect(envValue(id, NodeEnv.CLUSTER_TOKEN)).toBe(secrets.CLUSTER_TOKEN);
+      expect(decodeURIComponent(new URL(envValue(id, NodeEnv.REDIS_URL)).password)).toBe(secrets.REDIS_PASSWORD);
+    }
+    for (const id of Object.keys(exchanges)) expect(envValue(id, ExchangeEnv.EXCHANGE_FAULT_TOKEN)).toBe(secrets.CLUSTER_TOKEN);
+    const redis = service('redis');
+    expect(redis.environment?.['REDIS_PASSWORD']).toBe(secrets.REDIS_PASSWORD);
+    expect(redis.command?.join(' ')).toMatch(/requirepass/);
+    expect(JSON.stringify(redis.healthcheck)).toContain('REDISCLI_AUTH');
+    expect(service('grafana').environment?.['GF_AUTH_DISABLE_LOGIN_FORM']).toBe('true');
   });
 
   it('points every node at the exchanges, Redis and DynamoDB services', () => {
@@ -182,13 +217,21 @@ describe('docker-compose.yml', () => {
     expect([...used].filter((name) => !listed.has(name))).toEqual([]);
   });
 
-  it('passes `docker-compose config -q` when docker-compose is installed', () => {
+  it('passes `docker-compose config -q` with the secrets set, and refuses to start without them', () => {
     const probe = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
     if (probe.error !== undefined) {
       console.log('docker-compose not on PATH: skipped `docker-compose config -q` (CI installs it)');
       return;
     }
-    const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const config = (env: NodeJS.ProcessEnv) =>
+      spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, encoding: 'utf8', timeout: 60_000, env });
+    const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !(key in secrets)));
+    const result = config({ ...base, ...secrets });
     expect(result.status, `docker-compose config -q: ${result.stderr}`).toBe(0);
+    for (const missing of Object.keys(secrets)) {
+      const refused = config({ ...base, ...secrets, [missing]: '' });
+      expect(refused.status, `without ${missing}`).not.toBe(0);
+      expect(refused.stderr).toContain(`set ${missing} first`);
+    }
   });
 });

@@ -72,6 +72,19 @@ describe('toxiproxy API through toxiproxy-node-client', () => {
     expect(await response.json()).toEqual({ error: 'proxy not found', status: 404 });
   });
 
+  it('answers 400, never 500, for a listen address that cannot be bound', async () => {
+    for (const listen of ['999.1.1.1:0', 'no-such-host.invalid:0', '192.0.2.1:0']) {
+      const response = await fetch(`${server.url}/proxies`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'badlisten', listen, upstream: echo.address }),
+      });
+      expect(response.status, listen).toBe(400);
+      expect(await response.json()).toEqual({ error: expect.stringMatching(/^bad request body|listen tcp/), status: 400 });
+    }
+    expect((await fetch(`${server.url}/proxies/badlisten`)).status).toBe(404);
+  });
+
   it('adds, reads, updates and removes toxics with real Toxiproxy defaults', async () => {
     const proxy = await toxiproxy.createProxy({ name: 'toxics', listen: '127.0.0.1:0', upstream: echo.address });
     const added = await proxy.addToxic({

@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Rng } from '../../raft/core/rng.js';
 import { formatHostPort, listenHost, parseHostPort } from './address.js';
 import { ApiError, ApiErrors } from './api-error.js';
@@ -13,13 +13,22 @@ export interface ProxyConfig {
 }
 
 export function validateProxyAddresses(config: { listen: string; upstream: string }): void {
-  if (parseHostPort(config.listen) === undefined) {
+  const listen = parseHostPort(config.listen);
+  // Only an IP literal, localhost or empty (all interfaces) can be bound; `999.1.1.1` is none.
+  if (listen === undefined || (listen.host !== '' && listen.host !== 'localhost' && isIP(listen.host) === 0)) {
     throw ApiError.join(ApiErrors.badRequestBody, `invalid listen address ${JSON.stringify(config.listen)}`);
   }
   const upstream = parseHostPort(config.upstream);
   if (upstream === undefined || upstream.host === '' || upstream.port === 0) {
     throw ApiError.join(ApiErrors.badRequestBody, `invalid upstream address ${JSON.stringify(config.upstream)}`);
   }
+}
+
+/** A listen failure the caller can fix (address taken or not local) is theirs, not the server's. */
+function listenErrorStatus(error: NodeJS.ErrnoException): number {
+  if (error.code === 'EADDRINUSE') return 409;
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'EACCES') return 400;
+  return 500;
 }
 
 /**
@@ -63,7 +72,7 @@ export class Proxy {
     if (address === undefined) throw new Error(`proxy ${this.name}: listen ${this.listen} was validated`);
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (error) => reject(new ApiError(`listen tcp ${this.listen}: ${error.message}`, 500)));
+      server.once('error', (error) => reject(new ApiError(`listen tcp ${this.listen}: ${error.message}`, listenErrorStatus(error))));
       server.listen({ host: listenHost(address.host), port: address.port }, () => resolve());
     });
     server.on('error', () => undefined);

@@ -96,6 +96,8 @@ async function transportRtt(args: RttArgs, data: Uint8Array): Promise<void> {
     },
     onUnreachable: (peer) => console.error(`n1: ${peer} unreachable`),
     onSnapshotStatus: () => {},
+    openSnapshot: () => null,
+    receiveSnapshot: () => Promise.reject(new Error('no snapshots in this benchmark')),
   };
   const hooksB: TransportHooks = {
     onMessage: (m) => {
@@ -105,6 +107,8 @@ async function transportRtt(args: RttArgs, data: Uint8Array): Promise<void> {
     },
     onUnreachable: (peer) => console.error(`n2: ${peer} unreachable`),
     onSnapshotStatus: () => {},
+    openSnapshot: () => null,
+    receiveSnapshot: () => Promise.reject(new Error('no snapshots in this benchmark')),
   };
   await a.start(hooksA);
   await b.start(hooksB);

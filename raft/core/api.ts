@@ -1,9 +1,12 @@
+import type { ConfChange } from './conf-change.js';
 import type {
+  ConfChangeResult,
   Message,
   NodeId,
   ProposeResult,
   Ready,
   Snapshot,
+  RoleInfo,
   Status,
   TransferResult,
 } from './types.js';
@@ -20,6 +23,11 @@ export interface RaftCoreApi {
   step(message: Message): void;
   /** Append data to the log (leader only). The entry is committed when a later Ready applies it. */
   propose(data: Uint8Array): ProposeResult;
+  /**
+   * Propose one membership change (leader only; conf-change.ts). It takes effect on each node
+   * when appended; at most one is uncommitted at a time.
+   */
+  proposeConfChange(change: ConfChange): ConfChangeResult;
   /**
    * Request a linearizable read. The answer arrives in a later Ready as a ReadState
    * (serve once applied >= index) or a ReadFailure, always one or the other.
@@ -51,4 +59,6 @@ export interface RaftCoreApi {
   /** Outcome of sending a snapshot to `peer`. */
   reportSnapshot(peer: NodeId, ok: boolean): void;
   status(): Status;
+  /** Role, leader and term only (cheap: per request). */
+  roleInfo(): RoleInfo;
 }

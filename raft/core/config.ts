@@ -3,8 +3,14 @@ import type { NodeId } from './types.js';
 /** Every bound of the core, named with its unit. Validated once by `validateRaftConfig`. */
 export interface RaftConfig {
   readonly id: NodeId;
-  /** All voting members, including `id`. Static membership. */
+  /**
+   * Bootstrap voting members: the configuration until the log or a snapshot holds one
+   * (membership changes: conf-change.ts). A node joining a running cluster boots with the
+   * cluster's voters and itself in `learners`, and learns the real configuration from the leader.
+   */
   readonly voters: readonly NodeId[];
+  /** Bootstrap non-voting members. `id` must be in `voters` or `learners`. */
+  readonly learners: readonly NodeId[];
   /** Base election timeout; the randomized timeout is drawn from [base, 2 x base). */
   readonly electionTimeoutTicks: number;
   readonly heartbeatIntervalTicks: number;
@@ -49,6 +55,7 @@ export const defaultRaftConfig = {
   preVote: true,
   checkQuorum: true,
   leaseReads: false,
+  learners: [],
   maxEntriesPerMessage: 256,
   maxBytesPerMessage: 1024 * 1024,
   maxInflightMessages: 64,
@@ -80,11 +87,13 @@ function positiveInt(name: string, value: number): void {
 
 export function validateRaftConfig(config: RaftConfig): void {
   if (config.id.length === 0) throw new Error('id must be a non-empty node id');
-  if (!config.voters.includes(config.id)) {
-    throw new Error(`voters must include this node's id ${config.id}, got [${config.voters.join(', ')}]`);
+  if (!config.voters.includes(config.id) && !config.learners.includes(config.id)) {
+    throw new Error(`voters or learners must include this node's id ${config.id}, got [${config.voters.join(', ')}]`);
   }
-  if (new Set(config.voters).size !== config.voters.length) {
-    throw new Error(`voters must be distinct, got [${config.voters.join(', ')}]`);
+  if (config.voters.length === 0) throw new Error('voters must not be empty');
+  const members = [...config.voters, ...config.learners];
+  if (new Set(members).size !== members.length) {
+    throw new Error(`voters and learners must be distinct, got [${config.voters.join(', ')}] and [${config.learners.join(', ')}]`);
   }
   for (const key of [
     'electionTimeoutTicks',

@@ -1,5 +1,15 @@
 import type { RaftCoreApi } from './api.js';
 import { invariant } from './assert.js';
+import {
+  applyConfChange,
+  confChangeProblem,
+  ConfChangeType,
+  encodeConfEntry,
+  sameConf,
+  type ConfChange,
+  type ConfState,
+} from './conf-change.js';
+import { ConfTracker } from './conf-tracker.js';
 import { validateRaftConfig, type RaftConfig } from './config.js';
 import { RaftLog } from './log.js';
 import { Progress, quorumMatchIndex, quorumSize } from './progress.js';
@@ -14,6 +24,7 @@ import {
   Role,
   type AppendMessage,
   type AppendRespMessage,
+  type ConfChangeResult,
   type HardState,
   type HeartbeatMessage,
   type Message,
@@ -27,6 +38,7 @@ import {
   type Snapshot,
   type SnapshotMessage,
   type SoftState,
+  type RoleInfo,
   type Status,
   type TransferResult,
   type VoteMessage,
@@ -64,7 +76,9 @@ export class RaftCore implements RaftCoreApi {
   private readonly config: RaftConfig;
   private readonly rng: Rng;
   private readonly log: RaftLog;
-  private readonly peers: readonly NodeId[];
+  /** Membership: the configuration in effect is the latest one appended (conf-change.ts). */
+  private readonly confs: ConfTracker;
+  private conf: ConfState;
 
   private term = 0;
   private vote: NodeId | null = null;
@@ -100,12 +114,14 @@ export class RaftCore implements RaftCoreApi {
     validateRaftConfig(config);
     this.config = config;
     this.rng = rng;
-    this.peers = config.voters.filter((id) => id !== config.id);
     this.log = new RaftLog(restored.snapshot, restored.entries, restored.hardState.commit);
+    const bootstrap: ConfState = { voters: [...config.voters], learners: [...config.learners], addresses: {} };
+    this.confs = new ConfTracker(bootstrap, restored.snapshot?.meta ?? null, restored.entries);
+    this.conf = this.confs.current();
     this.term = restored.hardState.term;
     this.vote = restored.hardState.vote;
     this.prevHardState = this.hardState();
-    this.readOnly = new ReadOnly(config.id, config.voters);
+    this.readOnly = new ReadOnly(config.id, this.conf.voters);
     this.stepRole = this.stepFollower;
     this.becomeFollower(this.term, null);
     this.prevSoftState = this.softState();
@@ -142,7 +158,7 @@ export class RaftCore implements RaftCoreApi {
     if (this.heartbeatElapsed >= this.config.heartbeatIntervalTicks) {
       this.heartbeatElapsed = 0;
       this.retryStalledSnapshots();
-      if (this.config.leaseReads && this.peers.length > 0) this.readOnly.maybeStartRound(this.log.committed, this.ticks, true);
+      if (this.config.leaseReads && !this.soleVoter()) this.readOnly.maybeStartRound(this.log.committed, this.ticks, true);
       this.broadcastHeartbeat();
     }
   }
@@ -161,8 +177,10 @@ export class RaftCore implements RaftCoreApi {
     if (this.role !== Role.Leader) this.startElection(ElectionKind.Normal);
   }
 
+  // Senders outside the configuration are not ignored: a lagging member must still hear from a
+  // leader added after its latest configuration entry (members learn of members from the log).
   step(m: Message): void {
-    if (m.to !== this.config.id || !this.config.voters.includes(m.from) || m.from === this.config.id) return;
+    if (m.to !== this.config.id || m.from === this.config.id) return;
     if (m.term > this.term) {
       if (!this.acceptHigherTerm(m)) return;
     } else if (m.term < this.term) {
@@ -181,7 +199,7 @@ export class RaftCore implements RaftCoreApi {
 
   /** Term handling for a message from a higher term. Returns false when it is ignored. */
   private acceptHigherTerm(m: Message): boolean {
-    if (m.type === MessageType.Vote || m.type === MessageType.PreVote) {
+    if (m.type === MessageType.Vote || m.type === MessageType.PreVote) { // @mutant:lease-stickiness-prevote-only
       const inLease =
         (this.config.checkQuorum && this.leader !== null && this.electionElapsed < this.config.electionTimeoutTicks) ||
         // A restarted node may have confirmed a leader's lease just before it crashed.
@@ -258,11 +276,11 @@ export class RaftCore implements RaftCoreApi {
     if (this.role !== Role.Leader) return { ok: false, code: RaftErrorCode.NotLeader, leader: this.leader };
     if (to === this.config.id) return { ok: true };
     const pr = this.progress.get(to);
-    if (pr === undefined) return { ok: false, code: RaftErrorCode.UnknownPeer, leader: this.leader };
+    if (pr === undefined || !this.isVoter(to)) return { ok: false, code: RaftErrorCode.UnknownPeer, leader: this.leader };
     this.transferee = to;
     this.transferStartedInTerm = true;
     this.electionElapsed = 0; // the transfer must finish within one election timeout
-    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to); // @mutant:timeout-now-early
     else this.sendAppend(to);
     return { ok: true };
   }
@@ -285,7 +303,9 @@ export class RaftCore implements RaftCoreApi {
     const term = this.log.term(index);
     invariant(index > this.log.snapshotIndex(), () => `compact at ${index} not beyond snapshot ${this.log.snapshotIndex()}`);
     invariant(term !== undefined, () => `compact at ${index}: term unknown`);
-    const snapshot: Snapshot = { meta: { index, term, voters: [...this.config.voters] }, data };
+    const conf = this.confs.compacted(index);
+    const meta = { index, term, voters: [...conf.voters], learners: [...conf.learners], addresses: { ...conf.addresses } };
+    const snapshot: Snapshot = { meta, data };
     this.log.compact(snapshot, this.config.compactionKeepEntries);
     return { snapshot, firstIndex: this.log.firstIndex() };
   }
@@ -345,9 +365,9 @@ export class RaftCore implements RaftCoreApi {
     this.role = Role.Leader;
     this.leader = this.config.id;
     this.stepRole = this.stepLeader;
-    this.readOnly = new ReadOnly(this.config.id, this.config.voters);
+    this.readOnly = new ReadOnly(this.config.id, this.conf.voters);
     const last = this.log.lastIndex();
-    for (const peer of this.peers) {
+    for (const peer of this.memberPeers()) {
       this.progress.set(peer, new Progress(peer, last + 1, this.config.maxInflightMessages));
     }
     // The no-op commits entries of earlier terms by counting entries of this term (Figure 8).
@@ -355,6 +375,8 @@ export class RaftCore implements RaftCoreApi {
   }
 
   private startElection(kind: ElectionKind): void {
+    // Learners and removed members never campaign (a removed node that learned of its removal is silent).
+    if (!this.isVoter(this.config.id)) return;
     if (this.config.preVote && kind === ElectionKind.Normal) {
       this.becomePreCandidate();
       this.requestVotes(MessageType.PreVote, this.term + 1, false);
@@ -369,7 +391,7 @@ export class RaftCore implements RaftCoreApi {
     if (this.tallyVotes()) return;
     const lastIndex = this.log.lastIndex();
     const lastTerm = this.log.lastTerm();
-    for (const peer of this.peers) {
+    for (const peer of this.voterPeers()) {
       this.send({ type, to: peer, term, lastIndex, lastTerm, transfer });
     }
   }
@@ -378,11 +400,12 @@ export class RaftCore implements RaftCoreApi {
   private tallyVotes(): boolean {
     let granted = 0;
     let rejected = 0;
-    for (const v of this.votes.values()) {
+    for (const [id, v] of this.votes) {
+      if (!this.isVoter(id)) continue; // only votes of the configuration in effect count
       if (v) granted++;
       else rejected++;
     }
-    const quorum = quorumSize(this.config.voters.length);
+    const quorum = quorumSize(this.conf.voters.length);
     if (granted >= quorum) {
       if (this.role === Role.PreCandidate) this.startElection(ElectionKind.AfterPreVote);
       else this.becomeLeader();
@@ -490,7 +513,12 @@ export class RaftCore implements RaftCoreApi {
 
   private appendEntry(kind: EntryKind, data: Uint8Array): number {
     const index = this.log.lastIndex() + 1;
-    this.log.append([{ index, term: this.term, kind, data }]);
+    const entry = { index, term: this.term, kind, data };
+    this.log.append([entry]);
+    if (kind === EntryKind.ConfChange) {
+      this.confs.appended([entry]);
+      this.refreshConf();
+    }
     this.replicationDirty = true;
     this.maybeCommit();
     return index;
@@ -503,6 +531,8 @@ export class RaftCore implements RaftCoreApi {
     }
     const lastNew = this.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
     if (lastNew !== null) {
+      this.confs.followerAppended(m.prevIndex, m.entries, this.log.lastIndex());
+      this.refreshConf();
       this.sendAppendResp(m.from, false, lastNew);
       return;
     }
@@ -546,6 +576,8 @@ export class RaftCore implements RaftCoreApi {
       return;
     }
     this.log.restore(m.snapshot);
+    this.confs.restored(m.snapshot.meta);
+    this.refreshConf();
     this.sendAppendResp(m.from, false, index);
   }
 
@@ -573,8 +605,10 @@ export class RaftCore implements RaftCoreApi {
 
   private maybeCommit(): void {
     if (this.role !== Role.Leader) return;
-    const matches = [this.log.lastIndex()];
-    for (const pr of this.progress.values()) matches.push(pr.match);
+    // Quorum of the configuration in effect (the leader counts only while it is a voter).
+    const matches = this.conf.voters.map((id) =>
+      id === this.config.id ? this.log.lastIndex() : (this.progress.get(id)?.match ?? 0),
+    );
     const mci = quorumMatchIndex(matches);
     if (mci > this.log.committed && this.log.term(mci) === this.term) { // @mutant:commit-prev-term
       const wasCommittedInTerm = this.committedInTerm();
@@ -595,7 +629,7 @@ export class RaftCore implements RaftCoreApi {
   private flushReplication(): void {
     if (this.role !== Role.Leader || !this.replicationDirty) return;
     this.replicationDirty = false;
-    for (const peer of this.peers) this.sendAppend(peer);
+    for (const peer of this.progress.keys()) this.sendAppend(peer);
   }
 
   /** Send appends to `to` while there is something to send and the window allows. */
@@ -642,9 +676,7 @@ export class RaftCore implements RaftCoreApi {
 
   private broadcastHeartbeat(): void {
     const readRound = this.readOnly.currentRound();
-    for (const peer of this.peers) {
-      const pr = this.progress.get(peer);
-      invariant(pr !== undefined, () => `no progress for ${peer}`);
+    for (const [peer, pr] of this.progress) {
       const commit = Math.min(pr.match, this.log.committed);
       this.send({ type: MessageType.Heartbeat, to: peer, term: this.term, commit, readRound });
     }
@@ -655,12 +687,12 @@ export class RaftCore implements RaftCoreApi {
   }
 
   private quorumActive(): boolean {
-    let active = 1;
+    let active = this.isVoter(this.config.id) ? 1 : 0;
     for (const pr of this.progress.values()) {
-      if (pr.recentActive) active++;
+      if (pr.recentActive && this.isVoter(pr.id)) active++;
       pr.recentActive = false;
     }
-    return active >= quorumSize(this.config.voters.length);
+    return active >= quorumSize(this.conf.voters.length);
   }
 
   // ---------------------------------------------------------------- reads
@@ -680,7 +712,7 @@ export class RaftCore implements RaftCoreApi {
   }
 
   private leaderRead(read: PendingRead): void {
-    const confirmed = this.config.voters.length === 1 || this.leaseHolds(); // @mutant:read-without-leadership-check
+    const confirmed = this.soleVoter() || this.leaseHolds(); // @mutant:read-without-leadership-check
     if (confirmed && this.committedInTerm()) {
       read.index = this.log.committed;
       this.releaseReads([read]);
@@ -693,7 +725,7 @@ export class RaftCore implements RaftCoreApi {
   private maybeStartReadRound(): void {
     const round = this.readOnly.maybeStartRound(this.log.committed, this.ticks);
     if (round === 0) return;
-    if (this.config.voters.length === 1) {
+    if (this.soleVoter()) {
       this.releaseReads(this.readOnly.completeRound());
       return;
     }
@@ -752,6 +784,84 @@ export class RaftCore implements RaftCoreApi {
     }
   }
 
+  // ---------------------------------------------------------------- membership
+
+  /**
+   * Propose a single-server configuration change (conf-change.ts). Refused unless this leader
+   * has committed an entry of its term (dissertation §4.1 fix) and no other change is
+   * uncommitted; a learner is promoted only once it holds everything committed.
+   */
+  proposeConfChange(change: ConfChange): ConfChangeResult {
+    const fail = (code: RaftErrorCode, reason: string): ConfChangeResult => ({ ok: false, code, leader: this.leader, reason });
+    if (this.role !== Role.Leader) return fail(RaftErrorCode.NotLeader, 'not the leader');
+    if (this.transferee !== null) return fail(RaftErrorCode.TransferInProgress, 'a leadership transfer is in progress');
+    if (!this.committedInTerm()) return fail(RaftErrorCode.LeaderNotReady, 'the leader has not committed an entry of its term yet');
+    if (this.confs.lastIndex() > this.log.committed) {
+      return fail(RaftErrorCode.ConfChangeInProgress, `configuration change at index ${this.confs.lastIndex()} is not committed yet`);
+    }
+    const problem = confChangeProblem(this.conf, change);
+    if (problem !== null) return fail(RaftErrorCode.ConfChangeInvalid, problem);
+    if (change.type === ConfChangeType.Promote) {
+      const match = this.progress.get(change.node)?.match ?? 0;
+      if (match < this.log.committed) {
+        return fail(RaftErrorCode.LearnerNotCaughtUp, `${change.node} holds entries up to ${match}, the commit index is ${this.log.committed}`);
+      }
+    }
+    const data = encodeConfEntry({ change, conf: applyConfChange(this.conf, change) });
+    const index = this.appendEntry(EntryKind.ConfChange, data);
+    return { ok: true, index, term: this.term };
+  }
+
+  private isVoter(id: NodeId): boolean {
+    return this.conf.voters.includes(id);
+  }
+
+  /** This node is the only voter: it confirms reads and commits alone. */
+  private soleVoter(): boolean {
+    return this.conf.voters.length === 1 && this.conf.voters[0] === this.config.id;
+  }
+
+  private voterPeers(): NodeId[] {
+    return this.conf.voters.filter((id) => id !== this.config.id);
+  }
+
+  private memberPeers(): NodeId[] {
+    return [...this.conf.voters, ...this.conf.learners].filter((id) => id !== this.config.id);
+  }
+
+  /** The log's latest configuration changed (appended, truncated, or a snapshot installed). */
+  private refreshConf(): void {
+    const next = this.confs.current();
+    if (next === this.conf) return;
+    const changed = !sameConf(next, this.conf);
+    this.conf = next;
+    if (!changed) return;
+    this.readOnly.setVoters(next.voters);
+    if (this.role !== Role.Leader) return;
+    const members = new Set(this.memberPeers());
+    for (const id of members) {
+      if (!this.progress.has(id)) this.progress.set(id, new Progress(id, this.log.lastIndex() + 1, this.config.maxInflightMessages));
+    }
+    for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id);
+    if (this.transferee !== null && !this.isVoter(this.transferee)) this.transferee = null;
+    this.replicationDirty = true;
+  }
+
+  /**
+   * A leader that removed itself leads until the removal is committed, then hands over to the
+   * most caught-up voter (TimeoutNow) and steps down.
+   */
+  private maybeStepDownRemoved(): void {
+    if (this.role !== Role.Leader || this.isVoter(this.config.id) || this.log.committed < this.confs.lastIndex()) return;
+    let best: Progress | null = null;
+    for (const id of this.voterPeers()) {
+      const pr = this.progress.get(id);
+      if (pr !== undefined && (best === null || pr.match > best.match)) best = pr;
+    }
+    if (best !== null && best.match === this.log.lastIndex()) this.sendTimeoutNow(best.id);
+    this.becomeFollower(this.term, null);
+  }
+
   // ---------------------------------------------------------------- output
 
   private send(m: DistributiveOmit<Message, 'from'>): void {
@@ -784,6 +894,7 @@ export class RaftCore implements RaftCoreApi {
   ready(): Ready {
     invariant(this.outstanding === null, 'ready() called again before advance()');
     this.flushReplication();
+    this.maybeStepDownRemoved();
     const hs = this.hardState();
     const prev = this.prevHardState;
     const hardChanged = hs.term !== prev.term || hs.vote !== prev.vote || hs.commit !== prev.commit;
@@ -800,7 +911,7 @@ export class RaftCore implements RaftCoreApi {
       messages: this.msgs,
       readStates: this.readStates,
       readFailures: this.readFailures,
-      mustSync: snapshot !== null || entries.length > 0 || hs.term !== prev.term || hs.vote !== prev.vote,
+      mustSync: snapshot !== null || entries.length > 0 || hs.term !== prev.term || hs.vote !== prev.vote, // @mutant:must-sync-ignores-vote
     };
     this.msgs = [];
     this.readStates = [];
@@ -821,6 +932,10 @@ export class RaftCore implements RaftCoreApi {
     if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
   }
 
+  roleInfo(): RoleInfo {
+    return { role: this.role, leader: this.leader, term: this.term };
+  }
+
   status(): Status {
     return {
       id: this.config.id,
@@ -833,7 +948,10 @@ export class RaftCore implements RaftCoreApi {
       firstIndex: this.log.firstIndex(),
       lastIndex: this.log.lastIndex(),
       snapshotIndex: this.log.snapshotIndex(),
-      voters: this.config.voters,
+      voters: this.conf.voters,
+      learners: this.conf.learners,
+      addresses: this.conf.addresses,
+      confIndex: this.confs.lastIndex(),
       progress: this.role === Role.Leader ? [...this.progress.values()].map((p) => p.view()) : [],
       transferee: this.transferee,
     };

@@ -32,8 +32,18 @@ export class ReadOnly {
 
   constructor(
     private readonly self: NodeId,
-    private readonly voters: readonly NodeId[],
+    private voters: readonly NodeId[],
   ) {}
+
+  /**
+   * The configuration changed (membership): later acks count against the new voters, and no
+   * lease from a round confirmed by the old ones is used (two changes could make the old and
+   * the new quorums disjoint).
+   */
+  setVoters(voters: readonly NodeId[]): void {
+    this.voters = voters;
+    this.confirmedStartTick = -1;
+  }
 
   size(): number {
     return this.awaitingCommit.length + this.awaitingRound.length + this.inRound.length;
@@ -81,7 +91,7 @@ export class ReadOnly {
   ack(from: NodeId, round: number): PendingRead[] {
     if (round === 0 || this.roundInFlight === 0) return [];
     if (round > (this.acks.get(from) ?? 0)) this.acks.set(from, round);
-    let count = 1; // the leader itself
+    let count = this.voters.includes(this.self) ? 1 : 0; // the leader itself, unless being removed
     for (const voter of this.voters) {
       if (voter !== this.self && (this.acks.get(voter) ?? 0) >= this.roundInFlight) count++;
     }

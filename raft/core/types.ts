@@ -20,6 +20,8 @@ export const EntryKind = {
   Normal: 'normal',
   /** The no-op a new leader appends to commit entries of earlier terms. */
   Empty: 'empty',
+  /** A membership change (conf-change.ts): in effect once appended; the application only skips it. */
+  ConfChange: 'conf-change',
 } as const;
 export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
 
@@ -43,6 +45,10 @@ export interface SnapshotMeta {
   readonly term: number;
   /** Cluster membership at `index`. */
   readonly voters: readonly NodeId[];
+  /** Non-voting members at `index` (absent: none). */
+  readonly learners?: readonly NodeId[];
+  /** Application-defined address of each member added by a change (absent: none). */
+  readonly addresses?: Readonly<Record<NodeId, string>>;
 }
 
 export interface Snapshot {
@@ -234,6 +240,13 @@ export interface PeerProgress {
   readonly recentActive: boolean;
 }
 
+/** Role, leader and term: what request routing needs, without status()'s progress views. */
+export interface RoleInfo {
+  readonly role: Role;
+  readonly leader: NodeId | null;
+  readonly term: number;
+}
+
 export interface Status {
   readonly id: NodeId;
   readonly role: Role;
@@ -246,6 +259,12 @@ export interface Status {
   readonly lastIndex: number;
   readonly snapshotIndex: number;
   readonly voters: readonly NodeId[];
+  /** Non-voting members of the configuration in effect. */
+  readonly learners: readonly NodeId[];
+  /** Application-defined addresses of members added by configuration changes. */
+  readonly addresses: Readonly<Record<NodeId, string>>;
+  /** Index of the latest configuration change in the log (0: none since the snapshot). */
+  readonly confIndex: number;
   /** Present on the leader only. */
   readonly progress: readonly PeerProgress[];
   readonly transferee: NodeId | null;
@@ -258,12 +277,24 @@ export const RaftErrorCode = {
   ProposalTooLarge: 'RAFT_ERR_PROPOSAL_TOO_LARGE',
   UnknownPeer: 'RAFT_ERR_UNKNOWN_PEER',
   SnapshotOutOfDate: 'RAFT_ERR_SNAPSHOT_OUT_OF_DATE',
+  /** A configuration change is appended and not yet committed: one at a time. */
+  ConfChangeInProgress: 'RAFT_ERR_CONF_CHANGE_IN_PROGRESS',
+  /** The leader has not yet committed an entry of its term (dissertation §4.1 fix): retry shortly. */
+  LeaderNotReady: 'RAFT_ERR_LEADER_NOT_READY',
+  /** The change does not apply to the configuration in effect (already a member, not a learner, ...). */
+  ConfChangeInvalid: 'RAFT_ERR_CONF_CHANGE_INVALID',
+  /** Promotion of a learner whose log is behind the leader's commit index. */
+  LearnerNotCaughtUp: 'RAFT_ERR_LEARNER_NOT_CAUGHT_UP',
 } as const;
 export type RaftErrorCode = (typeof RaftErrorCode)[keyof typeof RaftErrorCode];
 
 export type ProposeResult =
   | { readonly ok: true; readonly index: number; readonly term: number }
   | { readonly ok: false; readonly code: RaftErrorCode; readonly leader: NodeId | null };
+
+export type ConfChangeResult =
+  | { readonly ok: true; readonly index: number; readonly term: number }
+  | { readonly ok: false; readonly code: RaftErrorCode; readonly leader: NodeId | null; readonly reason: string };
 
 export type TransferResult =
   | { readonly ok: true }

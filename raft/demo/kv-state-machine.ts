@@ -1,6 +1,6 @@
-import type { Entry, Snapshot } from '../core/types.js';
+import type { Entry, SnapshotMeta } from '../core/types.js';
 import { EntryKind } from '../core/types.js';
-import type { StateMachine } from '../driver/state-machine.js';
+import type { Checkpoint, StateMachine } from '../driver/state-machine.js';
 
 /**
  * A tiny replicated key-value map for the demo, the driver tests and the benchmark.
@@ -38,6 +38,7 @@ export class KvStateMachine implements StateMachine<KvResult> {
   private readonly map = new Map<string, string>();
   private applied = 0;
   private blobCount = 0;
+  private held: { index: number; data: Uint8Array } | null = null;
 
   async appliedIndex(): Promise<number> {
     return this.applied;
@@ -47,20 +48,36 @@ export class KvStateMachine implements StateMachine<KvResult> {
     return entries.map((entry) => this.applyOne(entry));
   }
 
-  async snapshot(): Promise<{ index: number; data: Uint8Array }> {
+  /** In-memory machine: its checkpoint is a serialized copy (the demo's state is small). */
+  async checkpoint(): Promise<Checkpoint> {
     const body: KvSnapshotBody = { index: this.applied, blobs: this.blobCount, entries: [...this.map] };
-    return { index: this.applied, data: encoder.encode(JSON.stringify(body)) };
+    this.held = { index: this.applied, data: encoder.encode(JSON.stringify(body)) };
+    return this.held;
   }
 
-  async restore(snapshot: Snapshot): Promise<void> {
-    const body = JSON.parse(decoder.decode(snapshot.data)) as KvSnapshotBody;
-    if (body.index !== snapshot.meta.index) {
-      throw new Error(`kv snapshot body is at ${body.index} but its meta says ${snapshot.meta.index}`);
+  snapshotChunks(index: number, chunkBytesMax: number): AsyncIterable<Uint8Array> | null {
+    const held = this.held;
+    if (held === null || held.index !== index) return null;
+    return (async function* () {
+      for (let offset = 0; offset < held.data.byteLength; offset += chunkBytesMax) {
+        yield held.data.subarray(offset, Math.min(offset + chunkBytesMax, held.data.byteLength));
+      }
+    })();
+  }
+
+  async restore(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of chunks) parts.push(chunk);
+    const data = Buffer.concat(parts);
+    const body = JSON.parse(decoder.decode(data)) as KvSnapshotBody;
+    if (body.index !== meta.index) {
+      throw new Error(`kv snapshot body is at ${body.index} but its meta says ${meta.index}`);
     }
     this.map.clear();
     for (const [key, value] of body.entries) this.map.set(key, value);
     this.blobCount = body.blobs;
     this.applied = body.index;
+    this.held = { index: body.index, data };
   }
 
   get(key: string): string | null {
@@ -78,7 +95,7 @@ export class KvStateMachine implements StateMachine<KvResult> {
   private applyOne(entry: Entry): KvResult {
     if (entry.index !== this.applied + 1) throw new Error(`kv apply of ${entry.index} after ${this.applied}`);
     this.applied = entry.index;
-    if (entry.kind === EntryKind.Empty) return { previous: null };
+    if (entry.kind !== EntryKind.Normal) return { previous: null };
     if (entry.data[0] === BLOB_MARKER) {
       this.blobCount += 1;
       return { previous: null };

@@ -1,5 +1,6 @@
 import type { Entry } from '../core/types.js';
 import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import type { RaftRuntime, TimerHandle } from './raft-runtime.js';
 
 export interface ProposalOutcome<Result> {
   readonly index: number;
@@ -11,7 +12,7 @@ interface Pending<Result> {
   readonly term: number;
   readonly resolve: (outcome: ProposalOutcome<Result>) => void;
   readonly reject: (error: RaftError) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: TimerHandle;
 }
 
 /**
@@ -22,7 +23,10 @@ interface Pending<Result> {
 export class PendingProposals<Result> {
   private readonly byIndex = new Map<number, Pending<Result>>();
 
-  constructor(private readonly maxPending: number) {}
+  constructor(
+    private readonly maxPending: number,
+    private readonly runtime: RaftRuntime,
+  ) {}
 
   get size(): number {
     return this.byIndex.size;
@@ -39,12 +43,11 @@ export class PendingProposals<Result> {
       this.settleError(index, previous, RaftDriverErrorCode.ProposalDropped, `entry ${index} of term ${previous.term} was overwritten in term ${term}`);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.runtime.after(timeoutMs, () => {
         if (this.byIndex.get(index)?.timer !== timer) return;
         this.byIndex.delete(index);
         reject(new RaftError(RaftDriverErrorCode.Timeout, `proposal at index ${index} not applied within ${timeoutMs} ms; outcome unknown`));
-      }, timeoutMs);
-      timer.unref();
+      });
       this.byIndex.set(index, { term, resolve, reject, timer });
     });
   }
@@ -60,7 +63,7 @@ export class PendingProposals<Result> {
         return;
       }
       this.byIndex.delete(entry.index);
-      clearTimeout(pending.timer);
+      pending.timer.cancel();
       pending.resolve({ index: entry.index, term: entry.term, result: results[i] as Result });
     });
   }
@@ -78,7 +81,7 @@ export class PendingProposals<Result> {
 
   private settleError(index: number, pending: Pending<Result>, code: RaftDriverErrorCode, message: string): void {
     this.byIndex.delete(index);
-    clearTimeout(pending.timer);
+    pending.timer.cancel();
     pending.reject(new RaftError(code, message));
   }
 }

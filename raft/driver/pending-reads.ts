@@ -1,13 +1,14 @@
 import type { ReadFailure, ReadState } from '../core/types.js';
 import { ReadFailureReason } from '../core/types.js';
 import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import type { RaftRuntime, TimerHandle } from './raft-runtime.js';
 
 interface PendingRead {
   /** Read index granted by the leader, or null while waiting for it. */
   index: number | null;
   readonly resolve: (index: number) => void;
   readonly reject: (error: RaftError) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: TimerHandle;
 }
 
 const failureCodes = {
@@ -25,11 +26,15 @@ const failureCodes = {
 export class PendingReads {
   private readonly byContext = new Map<string, PendingRead>();
   private sequence = 0;
+  private readonly lifeId: string;
 
   constructor(
     private readonly nodeId: string,
     private readonly maxPending: number,
-  ) {}
+    private readonly runtime: RaftRuntime,
+  ) {
+    this.lifeId = runtime.lifeId();
+  }
 
   get size(): number {
     return this.byContext.size;
@@ -42,13 +47,12 @@ export class PendingReads {
   /** Register a read; returns its unique context and the promise of its read index. */
   add(timeoutMs: number): { context: string; promise: Promise<number> } {
     this.sequence += 1;
-    const context = `${this.nodeId}/${this.sequence}`;
+    const context = `${this.nodeId}/${this.lifeId}/${this.sequence}`; // @mutant:read-context-reused
     const promise = new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.runtime.after(timeoutMs, () => {
         if (!this.byContext.delete(context)) return;
         reject(new RaftError(RaftDriverErrorCode.Timeout, `read barrier not reached within ${timeoutMs} ms`));
-      }, timeoutMs);
-      timer.unref();
+      });
       this.byContext.set(context, { index: null, resolve, reject, timer });
     });
     return { context, promise };
@@ -67,7 +71,7 @@ export class PendingReads {
       const pending = this.byContext.get(failure.context);
       if (pending === undefined) continue;
       this.byContext.delete(failure.context);
-      clearTimeout(pending.timer);
+      pending.timer.cancel();
       pending.reject(new RaftError(failureCodes[failure.reason], `read failed: ${failure.reason}`, { leader }));
     }
   }
@@ -76,14 +80,14 @@ export class PendingReads {
     for (const [context, pending] of this.byContext) {
       if (pending.index === null || pending.index > applied) continue;
       this.byContext.delete(context);
-      clearTimeout(pending.timer);
+      pending.timer.cancel();
       pending.resolve(pending.index);
     }
   }
 
   rejectAll(code: RaftDriverErrorCode, message: string): void {
     for (const pending of this.byContext.values()) {
-      clearTimeout(pending.timer);
+      pending.timer.cancel();
       pending.reject(new RaftError(code, message));
     }
     this.byContext.clear();

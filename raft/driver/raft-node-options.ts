@@ -1,18 +1,29 @@
 import type { RaftConfig } from '../core/config.js';
 import type { NodeId } from '../core/types.js';
+import type { LogStorage } from '../storage/log-storage.js';
 import type { RaftTransport } from '../transport/transport.js';
 import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
 import { LEASE_DRIFT_FRACTION_DEFAULT } from './lease-clock.js';
 import type { RaftLogger } from './raft-logger.js';
 import type { RaftMetricsHooks } from './raft-metrics.js';
+import type { RaftRuntime } from './raft-runtime.js';
+import type { SnapshotSpoolStore } from './snapshot-spool.js';
 import type { StateMachine } from './state-machine.js';
 
 export interface RaftNodeOptions<Result = unknown> {
   readonly id: NodeId;
   /** All voting members including `id` (static membership). */
   readonly voters: readonly NodeId[];
-  /** LevelDB directory for the Raft log (created if missing; locked while open). */
-  readonly dataDir: string;
+  /** LevelDB directory for the Raft log (created if missing; locked while open). Required unless `storage` is given. */
+  readonly dataDir?: string;
+  /** The Raft log storage to use instead of LevelDB in `dataDir` (the simulator's in-memory disk). */
+  readonly storage?: LogStorage;
+  /** Clock and timers; default the process's. The simulator injects virtual ones. */
+  readonly runtime?: RaftRuntime;
+  /** Directory where incoming InstallSnapshot data is spooled until restored. Default: `<dataDir>.snapshots`. */
+  readonly snapshotSpoolDir?: string;
+  /** The spool to use instead of one on disk (the simulator's in-memory disk). Required without `dataDir`. */
+  readonly snapshotSpool?: SnapshotSpoolStore;
   readonly transport: RaftTransport;
   readonly stateMachine: StateMachine<Result>;
   /** Overrides of the core's bounds (electionTimeoutTicks, snapshotThresholdEntries, ...). */
@@ -72,7 +83,12 @@ export function resolveDriverOptions(options: RaftNodeOptions<unknown>): Resolve
   if (!Array.isArray(options.voters) || !options.voters.includes(options.id)) {
     throw invalid(`voters must be an array including id ${options.id}`);
   }
-  if (typeof options.dataDir !== 'string' || options.dataDir.length === 0) throw invalid('dataDir must be a non-empty path');
+  if (options.storage === undefined && (typeof options.dataDir !== 'string' || options.dataDir.length === 0)) {
+    throw invalid('dataDir must be a non-empty path (or give storage)');
+  }
+  if (options.snapshotSpool === undefined && options.snapshotSpoolDir === undefined && options.dataDir === undefined) {
+    throw invalid('snapshotSpool or snapshotSpoolDir is required without dataDir');
+  }
   if (options.transport === undefined) throw invalid('transport is required');
   if (options.stateMachine === undefined) throw invalid('stateMachine is required');
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw invalid(`seed must be an integer, got ${options.seed}`);

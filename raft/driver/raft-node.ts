@@ -1,19 +1,24 @@
 import { randomInt } from 'node:crypto';
+import { resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { RaftCoreApi } from '../core/api.js';
 import { type RaftConfig, makeRaftConfig } from '../core/config.js';
 import { RaftCore } from '../core/raft-core.js';
 import { createRng } from '../core/rng.js';
-import type { Entry, Message, NodeId, Ready, RestoredState, Role, Snapshot, Status } from '../core/types.js';
+import type { Entry, Message, NodeId, Ready, RestoredState, Role, RoleInfo, Snapshot, SnapshotMessage, Status } from '../core/types.js';
 import { RaftErrorCode } from '../core/types.js';
 import { LevelLogStorage } from '../storage/level-log-storage.js';
+import type { LogStorage } from '../storage/log-storage.js';
 import type { TransportHooks } from '../transport/transport.js';
 import { LeaseClock } from './lease-clock.js';
 import { PendingProposals, type ProposalOutcome } from './pending-proposals.js';
 import { PendingReads } from './pending-reads.js';
 import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
 import { type RaftLogger, createStderrLogger } from './raft-logger.js';
+import type { StateMachine } from './state-machine.js';
 import { type RaftNodeOptions, type ResolvedDriverOptions, resolveDriverOptions, validTimeoutMs } from './raft-node-options.js';
+import { type RaftRuntime, type TimerHandle, processRuntime } from './raft-runtime.js';
+import { DiskSnapshotSpool, type SnapshotSpoolStore } from './snapshot-spool.js';
 
 export type { ProposalOutcome } from './pending-proposals.js';
 
@@ -51,15 +56,23 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly proposals: PendingProposals<Result>;
   private readonly reads: PendingReads;
   private readonly logger: RaftLogger;
-  private ticker: NodeJS.Timeout | null = null;
+  private ticker: TimerHandle | null = null;
+  private readonly runtime: RaftRuntime;
   private loopRunning: Promise<void> | null = null;
   private wakeScheduled = false;
   private stopping = false;
   private stopped: Promise<void> | null = null;
   private applied: number;
   private snapshotIndex: number;
+  /**
+   * The state machine's kept view (its latest checkpoint) may not match the core's snapshot
+   * (after a restart, or a send found none): the next loop turn checkpoints again.
+   */
+  private snapshotViewStale: boolean;
   private lastTerm = -1;
   private lastCommit = -1;
+  /** Leader as of the last Ready that said (softState). */
+  private leader: NodeId | null = null;
   private readonly counters = { snapshotsTaken: 0, snapshotsRestored: 0, fsyncs: 0, entriesPersisted: 0 };
   /** Lease reads (config.leaseReads): tick times on the monotonic clock; null when off. */
   private readonly leaseClock: LeaseClock | null;
@@ -69,42 +82,48 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     private readonly resolved: ResolvedDriverOptions,
     private readonly config: RaftConfig,
     private readonly core: RaftCoreApi,
-    private readonly storage: LevelLogStorage,
+    private readonly storage: LogStorage,
     applied: number,
     snapshotIndex: number,
+    private readonly spool: SnapshotSpoolStore,
   ) {
     super();
+    this.snapshotViewStale = snapshotIndex > 0;
     this.logger = options.logger ?? createStderrLogger(`raft-${options.id}`);
-    this.proposals = new PendingProposals<Result>(resolved.maxPendingProposals);
-    this.reads = new PendingReads(options.id, resolved.maxPendingReads);
+    this.runtime = options.runtime ?? processRuntime;
+    this.proposals = new PendingProposals<Result>(resolved.maxPendingProposals, this.runtime);
+    this.reads = new PendingReads(options.id, resolved.maxPendingReads, this.runtime);
     this.applied = applied;
     this.snapshotIndex = snapshotIndex;
     this.leaseClock = config.leaseReads
-      ? new LeaseClock(config.electionTimeoutTicks, resolved.tickMs, resolved.leaseDriftFraction, performance.now())
+      ? new LeaseClock(config.electionTimeoutTicks, resolved.tickMs, resolved.leaseDriftFraction, this.runtime.now())
       : null;
   }
 
   /** Tell the core whether its read lease still holds, by the monotonic clock, before any input. */
   private refreshLease(): void {
-    if (this.leaseClock !== null) this.core.setReadLease(this.leaseClock.holds(this.core.readLeaseTick(), performance.now()));
+    if (this.leaseClock !== null) this.core.setReadLease(this.leaseClock.holds(this.core.readLeaseTick(), this.runtime.now()));
   }
 
-  /** Validate options, open and load the log, bring the state machine up to date, start ticking. */
+  /** Validate options, open (or take) and load the log, bring the state machine up to date, start ticking. */
   static async start<R>(options: RaftNodeOptions<R>): Promise<RaftNode<R>> {
     const resolved = resolveDriverOptions(options);
     const config = makeRaftConfig(options.id, options.voters, options.raft ?? {});
     const logger = options.logger ?? createStderrLogger(`raft-${options.id}`);
     const seed = options.seed ?? randomInt(0, 2 ** 31);
     let node: RaftNode<R> | null = null;
-    const storage = await LevelLogStorage.open(options.dataDir, {
-      onFsync: (sample) => node?.recordFsync(sample.durationMs, sample.entries),
-    });
+    const storage =
+      options.storage ??
+      (await LevelLogStorage.open(options.dataDir ?? '', {
+        onFsync: (sample) => node?.recordFsync(sample.durationMs, sample.entries),
+      }));
     try {
       const loaded = await storage.load();
-      const applied = await recoverStateMachine(options, loaded);
+      const spool = options.snapshotSpool ?? new DiskSnapshotSpool(options.snapshotSpoolDir ?? `${resolve(options.dataDir ?? '')}.snapshots`);
+      const applied = await recoverStateMachine(options, loaded, spool);
       const restored = withCommitAtLeast(loaded, applied);
-      const core = new RaftCore(config, createRng(seed), restored);
-      node = new RaftNode(options, resolved, config, core, storage, applied, restored.snapshot?.meta.index ?? 0);
+      const core = new RaftCore(config, createRng(coreSeed(seed, options.id)), restored);
+      node = new RaftNode(options, resolved, config, core, storage, applied, restored.snapshot?.meta.index ?? 0, spool);
       logger.info(
         { id: options.id, seed, term: restored.hardState.term, commit: restored.hardState.commit, applied, entries: restored.entries.length },
         'raft node starting',
@@ -161,6 +180,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.wake();
   }
 
+  /** Role, leader and term: cheap enough for every request (status() builds progress views). */
+  roleInfo(): RoleInfo {
+    return this.core.roleInfo();
+  }
+
   status(): RaftNodeStatus {
     return {
       ...this.core.status(),
@@ -168,7 +192,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       ...this.counters,
       pendingProposals: this.proposals.size,
       pendingReads: this.reads.size,
-      readLease: this.leaseClock === null ? 'off' : this.leaseClock.holds(this.core.readLeaseTick(), performance.now()) ? 'held' : 'none',
+      readLease: this.leaseClock === null ? 'off' : this.leaseClock.holds(this.core.readLeaseTick(), this.runtime.now()) ? 'held' : 'none',
     };
   }
 
@@ -180,7 +204,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private async doStop(): Promise<void> {
     this.stopping = true;
-    if (this.ticker !== null) clearInterval(this.ticker);
+    this.ticker?.cancel();
     await this.options.transport.close();
     await this.loopRunning;
     this.proposals.rejectAll(RaftDriverErrorCode.Stopped, `raft node ${this.options.id} stopped`);
@@ -205,22 +229,45 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
         this.core.reportSnapshot(peer, ok);
         this.wake();
       },
+      openSnapshot: (message, chunkBytesMax) => this.openSnapshot(message, chunkBytesMax),
+      receiveSnapshot: (message, chunks) => this.receiveSnapshot(message, chunks),
     };
   }
 
+  /** Sender side of InstallSnapshot: the state machine's view at the core's snapshot index. */
+  private openSnapshot(message: SnapshotMessage, chunkBytesMax: number): AsyncIterable<Uint8Array> | null {
+    if (this.stopping) return null;
+    const chunks = this.options.stateMachine.snapshotChunks(message.snapshot.meta.index, chunkBytesMax);
+    if (chunks === null) {
+      this.snapshotViewStale = true;
+      this.wake();
+    }
+    return chunks;
+  }
+
+  /** Receiver side: spool the data to disk (synced), then give the core the message. */
+  private async receiveSnapshot(message: SnapshotMessage, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    if (this.stopping) throw this.stoppedError();
+    await this.spool.write(message.snapshot.meta, chunks, this.core.status().commit, this.snapshotIndex);
+    if (this.stopping) throw this.stoppedError();
+    this.refreshLease();
+    this.core.step(message);
+    this.wake();
+  }
+
   private startTicker(): void {
-    this.ticker = setInterval(() => {
-      this.leaseClock?.beforeTick(performance.now());
+    this.ticker = this.runtime.every(this.resolved.tickMs, () => {
+      this.leaseClock?.beforeTick(this.runtime.now());
       this.core.tick();
       this.wake();
-    }, this.resolved.tickMs);
+    });
   }
 
   /** Schedule the loop on the next turn so everything queued in this turn shares one Ready. */
   private wake(): void {
     if (this.wakeScheduled || this.loopRunning !== null || this.stopping) return;
     this.wakeScheduled = true;
-    setImmediate(() => {
+    this.runtime.soon(() => {
       this.wakeScheduled = false;
       if (this.loopRunning !== null || this.stopping || !this.core.hasReady()) return;
       this.loopRunning = this.runLoop().finally(() => {
@@ -248,14 +295,15 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // recomputed after a crash) holds no message that depends on its write, so its messages
     // (commit updates, heartbeat answers, read confirmations) leave before the write instead of
     // waiting for a LevelDB round trip. Otherwise: persist (synced), then send.
-    const sendFirst = !ready.mustSync;
+    const sendFirst = !ready.mustSync; // @mutant:send-before-synced-vote
     if (sendFirst) this.send(ready.messages);
-    await this.storage.persistReady(ready);
+    await this.storage.persistReady(ready); // @mutant:apply-before-persist
     if (!sendFirst) this.send(ready.messages);
     this.noteStateChanges(ready);
     if (ready.snapshot !== null) await this.restoreSnapshot(ready.snapshot);
     await this.applyCommitted(ready.committedEntries);
-    const leader = ready.softState?.leader ?? this.core.status().leader;
+    if (ready.softState !== null) this.leader = ready.softState.leader;
+    const leader = this.leader;
     this.reads.failed(ready.readFailures, leader);
     this.reads.granted(ready.readStates, this.applied);
   }
@@ -273,7 +321,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       this.lastCommit = ready.hardState.commit;
     }
     if (ready.softState !== null) {
-      const term = ready.hardState?.term ?? this.core.status().term;
+      const term = ready.hardState?.term ?? this.core.roleInfo().term;
       const event: LeaderChangeEvent = { role: ready.softState.role, leader: ready.softState.leader, term };
       this.logger.info({ id: this.options.id, ...event }, 'raft role or leader changed');
       metrics?.onLeaderChange?.(event.leader, event.role, event.term);
@@ -285,7 +333,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (snapshot.meta.index <= this.applied) {
       throw new Error(`snapshot at ${snapshot.meta.index} is not ahead of applied ${this.applied}`);
     }
-    await this.options.stateMachine.restore(snapshot);
+    await restoreFrom(this.options.stateMachine, snapshot, this.spool);
+    this.snapshotViewStale = false;
     this.proposals.coveredBySnapshot(snapshot.meta.index);
     this.applied = snapshot.meta.index;
     this.snapshotIndex = snapshot.meta.index;
@@ -313,18 +362,26 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.emit('applied', { index: this.applied });
   }
 
-  /** Log compaction: snapshot the state machine once the log since the last snapshot is long enough. */
+  /**
+   * Log compaction once the log since the last snapshot is long enough: the state machine makes
+   * its state durable and keeps a view at that index (checkpoint, O(changes)); the core's
+   * snapshot carries only the meta. Also re-checkpoints when the kept view is stale.
+   */
   private async maybeTakeSnapshot(): Promise<void> {
-    if (this.applied - this.snapshotIndex <= this.config.snapshotThresholdEntries) return;
+    const due = this.applied - this.snapshotIndex > this.config.snapshotThresholdEntries;
+    if (!due && !this.snapshotViewStale) return;
     // After a restart with a durable state machine, the core hands out (and we skip) entries the
     // machine already holds; compact only once the core has caught up with what we applied.
-    if (this.core.status().applied < this.applied) return;
-    const taken = await this.options.stateMachine.snapshot();
-    if (taken.index <= this.snapshotIndex || taken.index > this.applied) {
-      throw new Error(`state machine snapshot at ${taken.index} outside (${this.snapshotIndex}, ${this.applied}]`);
+    if (this.core.status().applied < this.applied) return; // @mutant:compact-before-core-caught-up
+    const { index, data } = await this.options.stateMachine.checkpoint();
+    this.snapshotViewStale = false;
+    if (index === this.snapshotIndex) return; // the view now matches the core's snapshot
+    if (index < this.snapshotIndex || index > this.applied) {
+      throw new Error(`state machine checkpoint at ${index} outside (${this.snapshotIndex}, ${this.applied}]`);
     }
-    const { snapshot, firstIndex } = this.core.compact(taken.index, taken.data);
+    const { snapshot, firstIndex } = this.core.compact(index, data ?? EMPTY_DATA);
     await this.storage.saveSnapshot(snapshot, firstIndex);
+    await this.spool.removeUpTo(index);
     this.snapshotIndex = snapshot.meta.index;
     this.counters.snapshotsTaken += 1;
     this.options.metrics?.onSnapshot?.('taken', snapshot.meta.index);
@@ -338,7 +395,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private fatal(error: unknown): void {
     this.stopping = true;
-    if (this.ticker !== null) clearInterval(this.ticker);
+    this.ticker?.cancel();
     this.logger.error({ id: this.options.id, err: String((error as Error)?.stack ?? error) }, 'raft loop failed: stopping this node');
     if (this.options.onFatal !== undefined) {
       this.options.onFatal(error);
@@ -358,8 +415,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
  * without fsync, so a power loss can lose the newest one) but never beyond the stored log: it
  * only ever applied committed entries, and those were synced to the log before being applied.
  */
-async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: RestoredState): Promise<number> {
+async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: RestoredState, spool: SnapshotSpoolStore): Promise<number> {
   const machineApplied = await options.stateMachine.appliedIndex();
+  await spool.open(machineApplied);
   const snapshot = restored.snapshot;
   const lastStored = Math.max(restored.entries[restored.entries.length - 1]?.index ?? 0, snapshot?.meta.index ?? 0);
   if (machineApplied > lastStored) {
@@ -368,17 +426,53 @@ async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: Res
       `state machine applied ${machineApplied} beyond the log's last stored entry ${lastStored}: data directories do not match`,
     );
   }
-  if (snapshot !== null && machineApplied < snapshot.meta.index) {
-    await options.stateMachine.restore(snapshot);
+  if (snapshot !== null && machineApplied < snapshot.meta.index) { // @mutant:restart-skips-snapshot-restore
+    await restoreFrom(options.stateMachine, snapshot, spool);
     return snapshot.meta.index;
   }
   return machineApplied;
+}
+
+/** Core snapshots of a durable state machine carry no data (its storage is the snapshot). */
+const EMPTY_DATA = new Uint8Array(0);
+
+/**
+ * Restore the state machine from a received snapshot: its data is in the message when the
+ * sender put it there, else in the spool (written before the core accepted the message). Older
+ * spooled snapshots are removed then; this one stays until a local compaction passes it (an
+ * in-memory state machine needs it again after a restart).
+ */
+async function restoreFrom<R>(machine: StateMachine<R>, snapshot: Snapshot, spool: SnapshotSpoolStore): Promise<void> {
+  const { meta, data } = snapshot;
+  const chunks = data.byteLength > 0 ? oneChunk(data) : await spool.read(meta);
+  if (chunks === null) {
+    throw new RaftError(
+      RaftDriverErrorCode.StorageCorrupt,
+      `snapshot at ${meta.index} (term ${meta.term}) is newer than the state machine and its spooled data is missing from ${spool.where}`,
+    );
+  }
+  await machine.restore(meta, chunks);
+  await spool.removeUpTo(meta.index - 1);
+}
+
+async function* oneChunk(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield data;
 }
 
 /** Entries the state machine applied were committed: the restored commit is at least that. */
 function withCommitAtLeast(restored: RestoredState, applied: number): RestoredState {
   if (applied <= restored.hardState.commit) return restored;
   return { ...restored, hardState: { ...restored.hardState, commit: applied } };
+}
+
+/**
+ * The core's election jitter comes from `seed` mixed with the node id, so members started with
+ * one seed (a config copied to every node) still draw different election timeouts.
+ */
+export function coreSeed(seed: number, id: NodeId): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193); // @mutant:jitter-ignores-id
+  return (seed ^ hash) | 0;
 }
 
 function proposeError(code: RaftErrorCode, leader: NodeId | null): RaftError {

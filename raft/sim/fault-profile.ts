@@ -15,8 +15,18 @@ export interface FaultProfile {
   readonly crashPerTickProbability: number;
   /** Crash right after a Ready that grants a vote was persisted and sent. */
   readonly crashAfterVoteGrantProbability: number;
-  /** Crash in the middle of handling a Ready (before persist / before send / before apply). */
+  /**
+   * Crash at one of the driver's I/O points (before/after each log write, before/mid/after each
+   * state-machine apply, snapshot take/restore, compaction): every await of the Ready loop.
+   */
   readonly crashMidReadyProbability: number;
+  /** A crash is also a power loss: unsynced writes of both disks are lost (a prefix may survive). */
+  readonly powerLossProbability: number;
+  /** An I/O stalls (slow disk) for up to ioStallMaxTicks; inputs keep arriving meanwhile. */
+  readonly ioStallProbability: number;
+  readonly ioStallMaxTicks: number;
+  /** Per node and tick: the kernel writes its cached unsynced writes back. */
+  readonly diskFlushPerTickProbability: number;
   readonly restartDelayMaxTicks: number;
   /** A node that just became leader is crashed or cut off a few ticks later (Figure 8 set-ups). */
   readonly newLeaderStrikeProbability: number;
@@ -44,6 +54,10 @@ export const defaultFaultProfile: FaultProfile = {
   crashPerTickProbability: 0.004,
   crashAfterVoteGrantProbability: 0.15,
   crashMidReadyProbability: 0.002,
+  powerLossProbability: 0.5,
+  ioStallProbability: 0.02,
+  ioStallMaxTicks: 3,
+  diskFlushPerTickProbability: 0.02,
   restartDelayMaxTicks: 30,
   newLeaderStrikeProbability: 0.15,
   newLeaderStrikeMaxTicks: 4,
@@ -68,6 +82,7 @@ export const quietFaultProfile: FaultProfile = {
   crashPerTickProbability: 0,
   crashAfterVoteGrantProbability: 0,
   crashMidReadyProbability: 0,
+  ioStallProbability: 0,
   newLeaderStrikeProbability: 0,
   pausePerTickProbability: 0,
   partitionPerTickProbability: 0,
@@ -96,6 +111,7 @@ const swarmKeys = [
   'crashPerTickProbability',
   'crashAfterVoteGrantProbability',
   'crashMidReadyProbability',
+  'ioStallProbability',
   'newLeaderStrikeProbability',
   'pausePerTickProbability',
   'partitionPerTickProbability',

@@ -173,6 +173,24 @@ export class InvariantChecker {
     }
   }
 
+  /**
+   * Durability: every entry seen committed is held, in its committed term, by a quorum of the
+   * nodes' DURABLE logs (what survives a power loss; a durable snapshot covering it counts).
+   * A write synced too late or not at all breaks this before any data is lost.
+   */
+  checkDurable(durable: readonly LogView[], quorum: number): void {
+    for (let index = 1; index <= this.committedMaxIndex; index++) {
+      const term = this.committedEntryTermAt[index];
+      if (term === undefined) continue;
+      let copies = 0;
+      for (const view of durable) if (index <= view.snapshotIndex() || view.termAt(index) === term) copies++;
+      if (copies < quorum) {
+        const holders = durable.filter((view) => index <= view.snapshotIndex() || view.termAt(index) === term).map((view) => view.id);
+        fail('durability', `committed entry ${index}/${term} is durable on ${copies} node(s) [${holders.join(' ')}], quorum is ${quorum}`);
+      }
+    }
+  }
+
   private recordCommittedEntryTerm(id: NodeId, index: number, entryTerm: number): void {
     const known = this.committedEntryTermAt[index];
     if (known === undefined) this.committedEntryTermAt[index] = entryTerm;

@@ -1,18 +1,17 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { loadCore } from './core-loader.js';
-import { mutants, prepareMutantCore, removeMutantCore } from './mutants.js';
-import { ciSeedCount, ciSeedsFrom, runSeeds } from './seed-runner.js';
+import { loadSeedRunner, mutants, prepareMutantTree, removeMutantTree } from './mutants.js';
+import { ciSeedCount, ciSeedsFrom } from './seed-runner.js';
 import { simDefaults } from './simulator.js';
 
-/** `npm run sim:mutants -- [--seeds N] [--from S] [--steps K] [--core-dir dir] [--only name]` */
+/** `npm run sim:mutants -- [--seeds N] [--from S] [--steps K] [--raft-dir dir] [--only name]` */
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       seeds: { type: 'string', default: String(ciSeedCount) },
       from: { type: 'string', default: String(ciSeedsFrom) },
       steps: { type: 'string', default: String(simDefaults.steps) },
-      'core-dir': { type: 'string', default: fileURLToPath(new URL('../core/', import.meta.url)) },
+      'raft-dir': { type: 'string', default: fileURLToPath(new URL('../', import.meta.url)) },
       only: { type: 'string' },
     },
     strict: true,
@@ -23,20 +22,20 @@ async function main(): Promise<number> {
   const count = Number(values.seeds);
   let missed = 0;
   for (const mutant of selected) {
-    const prepared = prepareMutantCore(values['core-dir'], mutant);
+    const prepared = prepareMutantTree(values['raft-dir'], mutant);
     try {
-      const core = await loadCore(prepared.corePath);
-      const summary = runSeeds({ from, count, nodes: 'mixed', steps: Number(values.steps), core, verbose: false });
+      const runner = await loadSeedRunner(prepared.raftDir);
+      const summary = await runner.runSeeds({ from, count, nodes: 'mixed', steps: Number(values.steps), verbose: false });
       const seconds = (summary.elapsedMs / 1000).toFixed(1);
       const failure = summary.firstFailure;
       if (failure === null) {
         missed++;
         console.log(`${mutant.name}: NOT CAUGHT in seeds ${from}..${from + count - 1} (${seconds} s) — ${mutant.bug}`);
       } else {
-        console.log(`${mutant.name}: caught at seed ${failure.seed} (${failure.nodeCount} nodes, ${summary.passed} seeds passed first, ${seconds} s) [${failure.invariant}] ${failure.message}`);
+        console.log(`${mutant.name}: caught at seed ${failure.seed} (${failure.nodeCount} nodes, ${summary.passed} seeds passed first, ${seconds} s) [${failure.invariant}] ${failure.message.split('\n')[0]}`);
       }
     } finally {
-      removeMutantCore(prepared.dir);
+      removeMutantTree(prepared.dir);
     }
   }
   console.log(`mutants: ${selected.length - missed} caught, ${missed} not caught`);

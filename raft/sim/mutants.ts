@@ -1,8 +1,9 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-/** A deliberate bug: on the one core line ending with `// @mutant:<name>`, replace `find` by `replace`. */
+/** A deliberate bug: on the one line (of core, driver or storage) ending with `// @mutant:<name>`, replace `find` by `replace`. */
 export interface Mutant {
   readonly name: string;
   readonly bug: string;
@@ -47,6 +48,67 @@ export const mutants: readonly Mutant[] = [
     find: 'this.readLeaseValid',
     replace: 'true',
   },
+  // Driver, storage and core mutants of the Ready loop as shipped (issue 12), and our own.
+  {
+    name: 'send-before-synced-vote',
+    bug: 'driver: sends a Ready\'s messages before the synced write of a Ready that changed the vote (or term)',
+    find: '!ready.mustSync',
+    replace: '(!ready.mustSync || ready.entries.length === 0)',
+  },
+  {
+    name: 'apply-before-persist',
+    bug: 'driver: applies committed entries before persisting the Ready that carries them',
+    find: 'await this.storage.persistReady(ready);',
+    replace: 'await this.applyCommitted(ready.committedEntries); await this.storage.persistReady(ready);',
+  },
+  {
+    name: 'compact-before-core-caught-up',
+    bug: 'driver: compacts the log before the core caught up with the applied index (restart backlog > maxApplyEntriesPerReady)',
+    find: 'this.core.status().applied < this.applied',
+    replace: 'false',
+  },
+  {
+    name: 'term-vote-unsynced',
+    bug: 'storage: writes a term or vote change without sync',
+    find: 'ready.mustSync ?? true',
+    replace: 'false',
+  },
+  {
+    name: 'must-sync-ignores-vote',
+    bug: 'core: mustSync false for a Ready that only changed the vote',
+    find: ' || hs.vote !== prev.vote',
+    replace: '',
+  },
+  {
+    name: 'lease-stickiness-prevote-only',
+    bug: 'core: refuses only PreVotes (not Votes) while a lease may hold: unsafe with PreVote off and lease reads on',
+    find: 'm.type === MessageType.Vote || ',
+    replace: '',
+  },
+  {
+    name: 'timeout-now-early',
+    bug: 'core: sends TimeoutNow before the transferee\'s log is up to date',
+    find: 'pr.match === this.log.lastIndex()',
+    replace: 'true',
+  },
+  {
+    name: 'read-context-reused',
+    bug: 'driver: read contexts restart at 1 in every process life (a late answer to a read of a previous life answers a new one)',
+    find: '/${this.lifeId}',
+    replace: '',
+  },
+  {
+    name: 'jitter-ignores-id',
+    bug: 'driver: election jitter from the seed alone (members given one seed time out together, forever)',
+    find: 'hash ^ id.charCodeAt(i)',
+    replace: 'hash',
+  },
+  {
+    name: 'restart-skips-snapshot-restore',
+    bug: 'driver: on restart, does not bring a state machine that is behind the stored snapshot up to it',
+    find: 'snapshot !== null && machineApplied < snapshot.meta.index',
+    replace: 'false',
+  },
 ];
 
 export function markerFor(name: string): string {
@@ -81,16 +143,37 @@ export function applyMutant(dir: string, mutant: Mutant): { file: string; before
   return { file: hit.file, before: before.trim(), after: after.trim() };
 }
 
-/** Copy `coreDir` to a fresh temp dir and apply the mutant there; returns the mutant core's path. */
-export function prepareMutantCore(coreDir: string, mutant: Mutant): { dir: string; corePath: string; before: string; after: string } {
+/** The parts of raft/ a simulation runs (copied for a mutant; tests, transport, demos stay out). */
+const treeParts = ['core', 'driver', 'storage', 'sim'] as const;
+
+/**
+ * Copy the Raft library the simulator runs (`raftDir`'s core, driver, storage, sim) to a fresh
+ * temp dir, next to a link to the repo's node_modules, and apply the mutant there. Returns the
+ * copied raft dir (load its sim/seed-runner.ts to run seeds against the mutant).
+ */
+export function prepareMutantTree(raftDir: string, mutant: Mutant): { dir: string; raftDir: string; before: string; after: string } {
   const dir = mkdtempSync(join(tmpdir(), `raft-mutant-${mutant.name}-`));
-  cpSync(coreDir, dir, { recursive: true });
-  const change = applyMutant(dir, mutant);
-  return { dir, corePath: join(dir, 'raft-core.ts'), before: change.before, after: change.after };
+  const copy = join(dir, 'raft');
+  for (const part of treeParts) {
+    cpSync(join(raftDir, part), join(copy, part), { recursive: true, filter: (source) => !source.endsWith('.test.ts') && !source.endsWith('.txt') });
+  }
+  const repo = dirname(resolve(raftDir));
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
+  const change = applyMutant(copy, mutant);
+  return { dir, raftDir: copy, before: change.before, after: change.after };
 }
 
-export function removeMutantCore(dir: string): void {
+export function removeMutantTree(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+type SeedRunnerModule = typeof import('./seed-runner.js');
+
+/** Import the seed runner of a raft tree (the real one beside this file, or a mutant copy). */
+export async function loadSeedRunner(raftDir: string): Promise<SeedRunnerModule> {
+  const url = pathToFileURL(join(resolve(raftDir), 'sim', 'seed-runner.ts')).href;
+  return (await import(url)) as SeedRunnerModule;
 }
 
 function listTsFiles(dir: string): string[] {

@@ -1,18 +1,19 @@
-import type { RaftCoreCtor } from './sim-node.js';
+import { clusterSizeMax, clusterSizes } from './sim-config.js';
+import { addStats, emptyStats } from './sim-stats.js';
 import { runSeed, type SimResult, type SimStats } from './simulator.js';
 
-/** The seeds CI runs (sim.slow.test.ts), on the real core and on every mutant. */
+/** The seeds CI runs (sim.slow.test.ts), on the real tree and on every mutant. */
 export const ciSeedsFrom = 1;
 export const ciSeedCount = 2000;
 
-export type NodeCountChoice = 3 | 5 | 'mixed';
+/** A cluster size, or 'mixed': each seed draws one of `clusterSizes` (1 to 7, even ones included). */
+export type NodeCountChoice = number | 'mixed';
 
 export interface SeedRunOptions {
   readonly from: number;
   readonly count: number;
   readonly nodes: NodeCountChoice;
   readonly steps: number;
-  readonly core: RaftCoreCtor;
   readonly verbose: boolean;
 }
 
@@ -26,27 +27,32 @@ export interface SeedRunSummary {
   readonly totals: SimStats;
 }
 
-/** Mixed runs give every third seed five nodes; the count is a function of the seed alone. */
-export function nodeCountFor(seed: number, choice: NodeCountChoice): 3 | 5 {
+/** The cluster size of a seed in a mixed run: a function of the seed alone. */
+export function nodeCountFor(seed: number, choice: NodeCountChoice): number {
   if (choice !== 'mixed') return choice;
-  return Math.abs(seed) % 3 === 0 ? 5 : 3;
+  const mixed = Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) >>> 7;
+  return clusterSizes[mixed % clusterSizes.length] ?? 3;
 }
 
 export function validateSeedRunOptions(options: SeedRunOptions): void {
   if (!Number.isInteger(options.from)) throw new Error(`--from must be an integer, got ${options.from}`);
   if (!Number.isInteger(options.count) || options.count < 1) throw new Error(`--seeds must be an integer >= 1, got ${options.count}`);
   if (!Number.isInteger(options.steps) || options.steps < 1) throw new Error(`--steps must be an integer >= 1, got ${options.steps}`);
+  const nodes = options.nodes;
+  if (nodes !== 'mixed' && (!Number.isInteger(nodes) || nodes < 1 || nodes > clusterSizeMax)) {
+    throw new Error(`--nodes must be 1..${clusterSizeMax} or mixed, got ${nodes}`);
+  }
 }
 
 /** Run seeds from..from+count-1 in order; stop at the first failure. */
-export function runSeeds(options: SeedRunOptions): SeedRunSummary {
+export async function runSeeds(options: SeedRunOptions): Promise<SeedRunSummary> {
   validateSeedRunOptions(options);
   const started = performance.now();
   const totals = emptyStats();
   let passed = 0;
   for (let seed = options.from; seed < options.from + options.count; seed++) {
     const nodeCount = nodeCountFor(seed, options.nodes);
-    const result = runSeed(seed, options.core, { nodeCount, steps: options.steps, verbose: options.verbose });
+    const result = await runSeed(seed, { nodeCount, steps: options.steps, verbose: options.verbose });
     addStats(totals, result.stats);
     if (!result.ok) {
       return { passed, failed: 1, firstFailure: { ...result, nodeCount }, elapsedMs: performance.now() - started, totals };
@@ -56,17 +62,12 @@ export function runSeeds(options: SeedRunOptions): SeedRunSummary {
   return { passed, failed: 0, firstFailure: null, elapsedMs: performance.now() - started, totals };
 }
 
-function emptyStats(): SimStats {
-  return {
-    steps: 0, ticks: 0, messagesDelivered: 0, crashes: 0, pauses: 0, partitions: 0, leaderTerms: 0,
-    maxTerm: 0, proposalsAcked: 0, readsIssued: 0, readsServed: 0, snapshotsInstalled: 0, compactions: 0,
-  };
-}
-
-function addStats(totals: SimStats, stats: SimStats): void {
-  for (const key of Object.keys(totals) as (keyof SimStats)[]) {
-    totals[key] = key === 'maxTerm' ? Math.max(totals[key], stats[key]) : totals[key] + stats[key];
-  }
+export function formatTotals(t: SimStats): string {
+  return (
+    `${t.ticks} ticks, ${t.messagesDelivered} messages, ${t.leaderTerms} leader terms, ${t.crashes} crashes (${t.powerLosses} power losses), ` +
+    `${t.pauses} pauses, ${t.partitions} partitions, ${t.proposalsAcked} acked writes, ${t.readsServed}/${t.readsIssued} reads served, ` +
+    `${t.transfers} transfers, ${t.snapshotsInstalled} snapshots sent, ${t.compactions} compactions`
+  );
 }
 
 export function formatFailure(failure: SimFailure): string {

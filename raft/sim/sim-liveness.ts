@@ -4,52 +4,130 @@ import type { Simulation } from './simulator.js';
 
 /** Consecutive ticks the cluster must stay converged before the run counts as quiet. */
 const quietTicksRequired = 5;
+/** Ticks of message delay the bounds below allow on top of Raft's own timeouts. */
+const slackTicks = 3;
 
 /**
- * Heal everything, stop faults, and run until quiet: a leader must appear within
- * `leaderWithinTicks`, every node must apply the leader's whole log within
- * `convergeWithinTicks`, and then all applied lists must be identical and hold every
- * acknowledged proposal. Invariants are still checked after every event.
+ * The healed phase: heal everything (optionally after a whole-cluster power loss and restart),
+ * stop faults, then require, with invariants still checked after every event:
+ *  - a leader within `leaderWithinTicks` (elections end, even when every member drew the same
+ *    seed), and every node applying the leader's whole log within `convergeWithinTicks`;
+ *  - every read answered or failed within a bound;
+ *  - a leadership transfer completing or aborting within an election timeout;
+ *  - with CheckQuorum, an isolated leader stepping down within its CheckQuorum bound;
+ *  - identical applied logs holding every acknowledged write, durable on a quorum.
  */
-export function runLivenessPhase(sim: Simulation): void {
+export async function runLivenessPhase(sim: Simulation): Promise<void> {
   sim.network.heal();
   for (const node of sim.nodes) node.pausedUntilTick = -1;
-  for (const node of sim.nodes) if (!node.isUp()) sim.restartNode(node);
+  if (sim.harness.wholeClusterPowerLoss) {
+    for (const node of sim.nodes) if (node.isUp()) sim.crashNode(node, 'whole-cluster power loss', true);
+  }
+  for (const node of sim.nodes) if (!node.isUp()) await sim.restartNode(node);
   sim.record('-', 'liveness phase: healed, resumed, restarted; faults off', null);
-  sim.checkAll();
+  await sim.settle();
+  const healedAt = sim.nowTick;
+  await converge(sim, 'healing', healedAt);
+  await readEverywhere(sim, healedAt);
+  await transferLeadership(sim, healedAt);
+  await isolateLeader(sim, healedAt);
+  checkConvergence(sim);
+  sim.checker.checkDurable(sim.nodes.map((node) => node.durableView), sim.quorum);
+}
+
+/** Reads open longer than this after healing (or after being issued in the healed phase) fail the run. */
+function readBoundTicks(sim: Simulation): number {
+  const config = sim.nodes[0]?.config;
+  return (config?.readTimeoutTicks ?? 30) * 3;
+}
+
+/** Deliver everything due, then one tick; reads overdue since healing fail the run. */
+async function tickQuietly(sim: Simulation, healedAtTick: number): Promise<void> {
+  for (;;) {
+    const item = sim.network.takeDue(sim.nowTick, sim.canReceive);
+    if (item === null) break;
+    sim.stepNo++;
+    sim.deliver(item);
+    await sim.settle();
+  }
+  sim.stepNo++;
+  await sim.advanceTick(false);
+  await sim.settle();
+  const overdue = sim.client.overdueReads(sim.nowTick, healedAtTick, readBoundTicks(sim));
+  if (overdue.length > 0) {
+    throw new InvariantViolation('read liveness', `reads neither answered nor failed within ${readBoundTicks(sim)} ticks in the healed phase: ${overdue.join(', ')}`);
+  }
+}
+
+/** A leader appears and every node applies its whole log. */
+async function converge(sim: Simulation, after: string, healedAt: number): Promise<void> {
   let leaderSeen = false;
   let quietTicks = 0;
   for (let tick = 1; tick <= sim.options.convergeWithinTicks; tick++) {
-    deliverAllDue(sim);
-    sim.stepNo++;
-    sim.advanceTick(false);
-    sim.checkAll();
+    await tickQuietly(sim, healedAt);
     const leader = currentLeader(sim);
     leaderSeen ||= leader !== null;
     if (!leaderSeen && tick >= sim.options.leaderWithinTicks) {
-      throw new InvariantViolation('liveness', `no leader ${tick} ticks after healing: ${describeCluster(sim)}`);
+      throw new InvariantViolation('election liveness', `no leader ${tick} ticks after ${after}: ${describeCluster(sim)}`);
     }
     quietTicks = leader !== null && isConverged(leader, sim.nodes) ? quietTicks + 1 : 0;
-    if (quietTicks >= quietTicksRequired) return checkConvergence(sim);
+    if (quietTicks >= quietTicksRequired) return;
   }
-  throw new InvariantViolation('liveness', `not converged ${sim.options.convergeWithinTicks} ticks after healing: ${describeCluster(sim)}`);
+  throw new InvariantViolation('liveness', `not converged ${sim.options.convergeWithinTicks} ticks after ${after}: ${describeCluster(sim)}`);
 }
 
-function deliverAllDue(sim: Simulation): void {
-  for (;;) {
-    const item = sim.network.takeDue(sim.nowTick, sim.canReceive);
-    if (item === null) return;
-    sim.stepNo++;
-    sim.deliver(item);
-    sim.checkAll();
+/** A read on every node, each answered or failed within the bound. */
+async function readEverywhere(sim: Simulation, healedAt: number): Promise<void> {
+  for (const node of sim.nodes) sim.client.read(node);
+  await sim.settle();
+  for (let tick = 0; tick <= readBoundTicks(sim) + 1 && sim.client.openReads() > 0; tick++) await tickQuietly(sim, healedAt);
+}
+
+/** Transfer to a follower right after new proposals (it may lag): done or abandoned within an election timeout. */
+async function transferLeadership(sim: Simulation, healedAt: number): Promise<void> {
+  const leader = currentLeader(sim);
+  if (leader === null || sim.nodes.length < 2) return;
+  const target = sim.rng.pick(sim.nodes.filter((node) => node !== leader));
+  const proposals = sim.rng.int(0, 3);
+  for (let i = 0; i < proposals; i++) sim.client.propose(leader);
+  sim.client.transfer(leader, target.id);
+  await sim.settle();
+  const bound = leader.config.electionTimeoutTicks + slackTicks;
+  for (let tick = 0; tick < bound; tick++) await tickQuietly(sim, healedAt);
+  const completed = target.raft?.status().role === 'leader';
+  const status = leader.raft?.status();
+  const aborted = status?.role === 'leader' && status.transferee === null;
+  if (!completed && !aborted) {
+    throw new InvariantViolation('transfer liveness', `transfer ${leader.id} -> ${target.id} neither completed nor aborted within ${bound} ticks: ${describeCluster(sim)}`);
   }
+  await converge(sim, `the transfer to ${target.id}`, healedAt);
+}
+
+/** With CheckQuorum, a leader cut off from everyone steps down within two election timeouts. */
+async function isolateLeader(sim: Simulation, healedAt: number): Promise<void> {
+  const leader = currentLeader(sim);
+  if (leader === null || sim.nodes.length < 2 || !leader.config.checkQuorum) return;
+  for (const other of sim.nodes) {
+    sim.network.cut(leader.id, other.id);
+    sim.network.cut(other.id, leader.id);
+  }
+  sim.record(leader.id, 'leader isolated', null);
+  const bound = 2 * leader.config.electionTimeoutTicks + slackTicks;
+  let tick = 0;
+  for (; tick < bound && leader.isLeader(); tick++) await tickQuietly(sim, healedAt);
+  if (leader.isLeader()) {
+    throw new InvariantViolation('check-quorum liveness', `${leader.id} still leads ${bound} ticks after being cut off from every peer`);
+  }
+  sim.network.heal();
+  sim.record('-', `isolated leader stepped down after ${tick} ticks; healed`, null);
+  await converge(sim, 'the isolated leader came back', healedAt);
 }
 
 function currentLeader(sim: Simulation): SimNode | null {
   let best: SimNode | null = null;
   let bestTerm = -1;
   for (const node of sim.nodes) {
-    const status = node.core?.status();
+    const status = node.isLeader() ? node.raft?.status() : undefined;
     if (status?.role === 'leader' && status.term > bestTerm) {
       best = node;
       bestTerm = status.term;
@@ -60,17 +138,17 @@ function currentLeader(sim: Simulation): SimNode | null {
 
 /** Every node applied the leader's whole log, and the leader's last entry is of its own term. */
 function isConverged(leader: SimNode, nodes: readonly SimNode[]): boolean {
-  const status = leader.core?.status();
-  if (status === undefined || leader.store.termAt(status.lastIndex) !== status.term) return false;
-  return nodes.every((node) => node.core !== null && node.sm.appliedIndex() === status.lastIndex);
+  const status = leader.raft?.status();
+  if (status === undefined || leader.view.termAt(status.lastIndex) !== status.term) return false;
+  return nodes.every((node) => node.isIdle() && node.appliedList().length === status.lastIndex);
 }
 
 function checkConvergence(sim: Simulation): void {
   const reference = sim.nodes[0];
   if (reference === undefined) return;
-  const expected = reference.sm.list();
+  const expected = reference.appliedList();
   for (const node of sim.nodes) {
-    const list = node.sm.list();
+    const list = node.appliedList();
     for (let i = 0; i < Math.max(list.length, expected.length); i++) {
       if (list[i] !== expected[i]) {
         throw new InvariantViolation('convergence', `${node.id} applied [${list[i] ?? 'nothing'}] at ${i + 1}, ${reference.id} applied [${expected[i] ?? 'nothing'}]`);
@@ -78,7 +156,7 @@ function checkConvergence(sim: Simulation): void {
     }
   }
   for (const acked of sim.client.acked) {
-    const applied = reference.sm.at(acked.index);
+    const applied = expected[acked.index - 1];
     if (applied !== acked.signature) {
       throw new InvariantViolation('durability', `acknowledged write [${acked.signature}] at ${acked.index} is [${applied ?? 'missing'}] after healing`);
     }
@@ -89,9 +167,9 @@ function checkConvergence(sim: Simulation): void {
 function describeCluster(sim: Simulation): string {
   return sim.nodes
     .map((node) => {
-      const status = node.core?.status();
+      const status = node.raft?.status();
       if (status === undefined) return `${node.id}=down`;
-      return `${node.id}=${status.role}/t${status.term}/commit ${status.commit}/last ${status.lastIndex}/applied ${node.sm.appliedIndex()}`;
+      return `${node.id}=${status.role}/t${status.term}/commit ${status.commit}/last ${status.lastIndex}/applied ${node.appliedList().length}`;
     })
     .join(' ');
 }

@@ -1,4 +1,3 @@
-import { withCore } from './sim-driver.js';
 import type { SimNode } from './sim-node.js';
 import type { Simulation } from './simulator.js';
 
@@ -6,8 +5,8 @@ import type { Simulation } from './simulator.js';
  * Per-tick fault injection: scheduled heals / resumes / restarts first, then new faults
  * (crash, pause, partition, simultaneous campaigns) and client actions, all from the seed.
  */
-export function nemesisTick(sim: Simulation): void {
-  healAndRecover(sim);
+export async function nemesisTick(sim: Simulation): Promise<void> {
+  await healAndRecover(sim);
   strikeNewLeaders(sim);
   const faults = sim.faults;
   const rng = sim.rng;
@@ -19,11 +18,12 @@ export function nemesisTick(sim: Simulation): void {
   if (rng.chance(faults.readPerTickProbability)) readSomewhere(sim);
   if (rng.chance(faults.transferPerTickProbability)) {
     const leader = pickLeader(sim);
-    if (leader !== null) sim.client.transfer(leader, rng.pick(leader.config.voters.filter((id) => id !== leader.id)));
+    const others = leader === null ? [] : leader.config.voters.filter((id) => id !== leader.id);
+    if (leader !== null && others.length > 0) sim.client.transfer(leader, rng.pick(others));
   }
 }
 
-function healAndRecover(sim: Simulation): void {
+async function healAndRecover(sim: Simulation): Promise<void> {
   const now = sim.nowTick;
   if (sim.network.partitionHealAtTick >= 0 && now >= sim.network.partitionHealAtTick) {
     sim.network.heal();
@@ -31,7 +31,7 @@ function healAndRecover(sim: Simulation): void {
   }
   for (const node of sim.nodes) {
     if (node.pausedUntilTick >= 0 && node.pausedUntilTick <= now) resume(sim, node);
-    if (!node.isUp() && node.restartAtTick >= 0 && node.restartAtTick <= now) sim.restartNode(node);
+    if (!node.isUp() && node.restartAtTick >= 0 && node.restartAtTick <= now) await sim.restartNode(node);
   }
 }
 
@@ -39,7 +39,7 @@ function healAndRecover(sim: Simulation): void {
 function resume(sim: Simulation, node: SimNode): void {
   node.pausedUntilTick = -1;
   sim.record(node.id, 'resumed', null);
-  const stillLeader = node.core?.status().role === 'leader';
+  const stillLeader = node.isLeader();
   if (node.isUp() && (stillLeader || sim.rng.chance(0.3))) sim.client.read(node);
   if (stillLeader && sim.rng.chance(0.5)) sim.client.propose(node);
 }
@@ -50,7 +50,7 @@ function strikeNewLeaders(sim: Simulation): void {
     if (strike.tick > sim.nowTick) continue;
     sim.leaderStrikes.delete(id);
     const node = sim.node(id);
-    if (node.incarnation !== strike.incarnation || node.core?.status().role !== 'leader') continue;
+    if (node.incarnation.number !== strike.incarnation || !node.isLeader()) continue;
     if (sim.network.cutLinkCount() === 0 && sim.rng.chance(0.5)) {
       const keep = sim.nodes.filter((other) => other !== node && sim.rng.chance(0.3)).map((other) => other.id);
       for (const other of sim.nodes) {
@@ -68,20 +68,20 @@ function strikeNewLeaders(sim: Simulation): void {
 }
 
 export function pickLeader(sim: Simulation): SimNode | null {
-  const leaders = sim.activeNodes().filter((node) => node.core?.status().role === 'leader');
+  const leaders = sim.activeNodes().filter((node) => node.isLeader());
   return leaders.length === 0 ? null : sim.rng.pick(leaders);
 }
 
 function pickVictim(sim: Simulation, candidates: readonly SimNode[]): SimNode | null {
   if (candidates.length === 0) return null;
-  const leader = candidates.find((node) => node.core?.status().role === 'leader');
+  const leader = candidates.find((node) => node.isLeader());
   if (leader !== undefined && sim.rng.chance(0.4)) return leader;
   return sim.rng.pick(candidates);
 }
 
 function crashSomeone(sim: Simulation): void {
   const up = sim.nodes.filter((node) => node.isUp());
-  if (up.length <= 1) return;
+  if (up.length === 0 || (up.length === 1 && sim.nodes.length > 1)) return;
   const victim = pickVictim(sim, up);
   if (victim !== null) sim.crashNode(victim, 'crash');
 }
@@ -131,7 +131,8 @@ function simultaneousCampaign(sim: Simulation): void {
   const second = sim.rng.pick(active.filter((node) => node !== first));
   for (const node of [first, second]) {
     sim.record(node.id, 'campaign', null);
-    withCore(sim, node, (core) => core.campaign());
+    node.dirty = true;
+    node.raft?.campaign();
   }
 }
 

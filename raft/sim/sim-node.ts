@@ -1,57 +1,70 @@
-import type { RaftCoreApi } from '../core/api.js';
 import type { RaftConfig } from '../core/config.js';
-import type { Rng } from '../core/rng.js';
-import type { NodeId, ReadState, RestoredState } from '../core/types.js';
-import { SimStateMachine } from './sim-state-machine.js';
-import { SimStore } from './sim-store.js';
+import type { NodeId } from '../core/types.js';
+import type { RaftNode } from '../driver/raft-node.js';
+import { type LogDisk, newLogDisk } from '../storage/memory-log-storage.js';
+import { type MachineDisk, type EntrySignature, newMachineDisk, SimStateMachine } from './sim-state-machine.js';
+import { newSpoolDisk, type SpoolDisk } from './sim-snapshot-spool.js';
+import { StoredLogView } from './stored-log-view.js';
 
-/** Core ticks whose global time is remembered (older lease starts count as expired). */
-const leaseTicksKept = 64;
+/** Unsynced writes a simulated disk caches before it writes the oldest back on its own. */
+export const unsyncedWritesMax = 64;
 
-export type RaftCoreCtor = new (config: RaftConfig, rng: Rng, restored: RestoredState) => RaftCoreApi;
-
-export interface PendingProposal {
-  readonly term: number;
-  readonly payload: string;
-  readonly step: number;
+/** One life of a node process: a crash ends it (its callbacks and pending I/O never run again). */
+export interface Incarnation {
+  readonly id: NodeId;
+  alive: boolean;
+  readonly number: number;
 }
 
-export interface PendingRead {
-  /** Highest index of a write acknowledged before the read was issued. */
-  readonly requiredIndex: number;
-  readonly step: number;
+export interface StalledIo {
+  readonly incarnation: Incarnation;
+  readonly dueTick: number;
+  readonly resume: () => void;
 }
 
 /**
- * One simulated server: durable store (survives crashes) plus volatile parts (core, state
- * machine, pending client requests) that a crash throws away.
+ * One simulated server: two disks that outlive crashes (the Raft log's and the state
+ * machine's), and the process (a real RaftNode over them) that a crash throws away.
  */
 export class SimNode {
-  readonly store: SimStore;
-  readonly sm = new SimStateMachine();
-  core: RaftCoreApi | null = null;
-  incarnation = 0;
-  /** Bumped on every durable write (log matching re-checks only changed stores). */
+  readonly logDisk: LogDisk = newLogDisk(unsyncedWritesMax);
+  readonly machineDisk: MachineDisk = newMachineDisk(unsyncedWritesMax);
+  /** The driver's InstallSnapshot spool (received snapshots not yet restored). */
+  readonly spoolDisk: SpoolDisk = newSpoolDisk(unsyncedWritesMax);
+  /** The stored log as the process wrote it, and the part of it that survives a power loss. */
+  readonly view: StoredLogView;
+  readonly durableView: StoredLogView;
+  raft: RaftNode<EntrySignature> | null = null;
+  machine: SimStateMachine | null = null;
+  incarnation: Incarnation;
+  /** Bumped on every write and power loss (log matching re-checks only changed logs). */
   storeVersion = 0;
   restartAtTick = -1;
   pausedUntilTick = -1;
-  readonly pendingProposals = new Map<number, PendingProposal>();
-  readonly pendingReads = new Map<string, PendingRead>();
-  /** Read states answered by the core, waiting for the state machine to catch up. */
-  waitingReads: ReadState[] = [];
-  /** Lease reads: the global tick at which each core tick of this incarnation happened. */
-  private readonly globalTickOf = new Map<number, number>();
-  private coreTicks = 0;
+  /** Role as the driver last announced it (its 'leader-change' event); 'down' when crashed. */
+  role: string = 'down';
+  /** Something reached the process since the last check (checkAll skips clean nodes). */
+  dirty = true;
+  /** Idle checks so far (every few compare the core's status with the stored state). */
+  checks = 0;
+  /** I/O of this incarnation the harness is holding back (a slow disk). */
+  stalled: StalledIo[] = [];
 
   constructor(
     readonly id: NodeId,
     readonly config: RaftConfig,
   ) {
-    this.store = new SimStore(id);
+    this.incarnation = { id, alive: false, number: 0 };
+    this.view = new StoredLogView(id, () => this.logDisk.read());
+    this.durableView = new StoredLogView(id, () => this.logDisk.readDurable());
+  }
+
+  isLeader(): boolean {
+    return this.raft !== null && this.role === 'leader';
   }
 
   isUp(): boolean {
-    return this.core !== null;
+    return this.raft !== null;
   }
 
   isPaused(nowTick: number): boolean {
@@ -60,47 +73,15 @@ export class SimNode {
 
   /** Can act now: up and not paused. */
   isActive(nowTick: number): boolean {
-    return this.core !== null && !this.isPaused(nowTick);
+    return this.raft !== null && !this.isPaused(nowTick);
   }
 
-  /** Lose every volatile part. */
-  crash(restartAtTick: number): void {
-    this.core = null;
-    this.restartAtTick = restartAtTick;
-    this.pausedUntilTick = -1;
-    this.pendingProposals.clear();
-    this.pendingReads.clear();
-    this.waitingReads = [];
+  /** Idle: up, and no I/O held back (so its Ready loop has caught up with its core). */
+  isIdle(): boolean {
+    return this.raft !== null && this.stalled.length === 0;
   }
 
-  /** Start a fresh core from the durable store; the state machine restarts from the snapshot. */
-  restart(ctor: RaftCoreCtor, rng: Rng, nowTick: number): void {
-    this.incarnation++;
-    this.coreTicks = 0;
-    this.globalTickOf.clear();
-    this.globalTickOf.set(0, nowTick);
-    this.restartAtTick = -1;
-    this.sm.restore(this.store.snapshot);
-    this.core = new ctor(this.config, rng, this.store.restoredState());
-  }
-
-  /** The core is about to take its next tick at global tick `nowTick`. */
-  noteTick(nowTick: number): void {
-    this.coreTicks++;
-    this.globalTickOf.set(this.coreTicks, nowTick);
-    this.globalTickOf.delete(this.coreTicks - leaseTicksKept);
-  }
-
-  /**
-   * The driver's lease check, with global time as the clock: a lease that started at the
-   * leader's core tick t holds while fewer than electionTimeoutTicks - 1 global ticks have
-   * passed (a follower that acknowledged it refuses votes for electionTimeoutTicks of its own
-   * ticks, which never run faster than global time).
-   */
-  leaseValid(nowTick: number): boolean {
-    const core = this.core;
-    if (core === null) return false;
-    const started = this.globalTickOf.get(core.readLeaseTick());
-    return started !== undefined && nowTick < started + this.config.electionTimeoutTicks - 1;
+  appliedList(): readonly EntrySignature[] {
+    return this.machineDisk.read();
   }
 }

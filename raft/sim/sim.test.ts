@@ -1,20 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCore } from './core-loader.js';
 import { InvariantChecker, InvariantViolation, type LogView } from './invariants.js';
-import { applyMutant, mutants, prepareMutantCore, removeMutantCore } from './mutants.js';
-import type { RaftCoreCtor } from './sim-node.js';
-import { formatFailure, runSeeds } from './seed-runner.js';
+import { applyMutant, loadSeedRunner, mutants, prepareMutantTree, removeMutantTree } from './mutants.js';
+import { formatFailure, nodeCountFor, runSeeds } from './seed-runner.js';
 
-/** RAFT_SIM_CORE lets a developer point the suite at another copy of the core. */
-const corePath = process.env['RAFT_SIM_CORE'];
-let core: RaftCoreCtor;
-
-beforeAll(async () => {
-  core = await loadCore(corePath);
-});
+const raftDir = fileURLToPath(new URL('../', import.meta.url));
 
 function logView(id: string, terms: readonly number[], snapshotIndex = 0): LogView {
   // terms[i] is the term of index i + 1; the snapshot (if any) covers the indices before it.
@@ -27,28 +20,28 @@ function logView(id: string, terms: readonly number[], snapshotIndex = 0): LogVi
   };
 }
 
-describe('simulator on the real core', () => {
-  it('passes 50 seeds with 3 nodes', { timeout: 180_000 }, () => {
-    const summary = runSeeds({ from: 1, count: 50, nodes: 3, steps: 3000, core, verbose: false });
+describe('simulator on the real driver, core and storage', () => {
+  it('passes 40 seeds of mixed cluster sizes, with power losses', { timeout: 180_000 }, async () => {
+    const summary = await runSeeds({ from: 1, count: 40, nodes: 'mixed', steps: 3000, verbose: false });
     if (summary.firstFailure !== null) console.log(formatFailure(summary.firstFailure));
-    console.log(`3 nodes: ${summary.passed} seeds in ${(summary.elapsedMs / 1000).toFixed(1)} s, ${summary.totals.proposalsAcked} acked writes`);
+    console.log(`mixed: ${summary.passed} seeds in ${(summary.elapsedMs / 1000).toFixed(1)} s, ${summary.totals.proposalsAcked} acked writes`);
     expect(summary.failed).toBe(0);
-    expect(summary.passed).toBe(50);
+    expect(summary.passed).toBe(40);
     expect(summary.totals.proposalsAcked).toBeGreaterThan(0);
     expect(summary.totals.readsServed).toBeGreaterThan(0);
-    expect(summary.totals.snapshotsInstalled).toBeGreaterThan(0);
+    expect(summary.totals.powerLosses).toBeGreaterThan(0);
+    expect(summary.totals.compactions).toBeGreaterThan(0);
+    expect(summary.totals.transfers).toBeGreaterThan(0);
   });
 
-  it('passes 20 seeds with 5 nodes', { timeout: 180_000 }, () => {
-    const summary = runSeeds({ from: 1, count: 20, nodes: 5, steps: 3000, core, verbose: false });
-    if (summary.firstFailure !== null) console.log(formatFailure(summary.firstFailure));
-    expect(summary.failed).toBe(0);
-    expect(summary.passed).toBe(20);
+  it('draws every cluster size from 1 to 7 in a mixed run', () => {
+    const sizes = new Set(Array.from({ length: 200 }, (_, i) => nodeCountFor(i + 1, 'mixed')));
+    expect([...sizes].sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
-  it('is deterministic: the same seed gives the same run', { timeout: 60_000 }, () => {
-    const a = runSeeds({ from: 7, count: 1, nodes: 5, steps: 1500, core, verbose: false });
-    const b = runSeeds({ from: 7, count: 1, nodes: 5, steps: 1500, core, verbose: false });
+  it('is deterministic: the same seed gives the same run', { timeout: 60_000 }, async () => {
+    const a = await runSeeds({ from: 7, count: 1, nodes: 5, steps: 1500, verbose: false });
+    const b = await runSeeds({ from: 7, count: 1, nodes: 5, steps: 1500, verbose: false });
     expect(b.totals).toEqual(a.totals);
     expect(a.totals.messagesDelivered).toBeGreaterThan(0);
   });
@@ -134,21 +127,20 @@ describe('mutants', () => {
     expect(() => applyMutant(dir, mutant)).toThrow(/must contain "this.log.isUpToDate\(m.lastIndex, m.lastTerm\)" once, found 0/);
   });
 
-  it('a broken core is caught and the report names the seed and shows the trace', { timeout: 120_000 }, async () => {
-    const mutant = mutants.find((m) => m.name === 'vote-no-log-check');
-    if (mutant === undefined) throw new Error('mutant table lost vote-no-log-check');
-    const coreDir = corePath === undefined ? new URL('../core/', import.meta.url).pathname : dirname(corePath);
-    const prepared = prepareMutantCore(coreDir, mutant);
+  it('a broken driver is caught and the report names the seed and shows the trace', { timeout: 120_000 }, async () => {
+    const mutant = mutants.find((m) => m.name === 'apply-before-persist');
+    if (mutant === undefined) throw new Error('mutant table lost apply-before-persist');
+    const prepared = prepareMutantTree(raftDir, mutant);
     try {
-      const broken = await loadCore(prepared.corePath);
-      const summary = runSeeds({ from: 1, count: 50, nodes: 3, steps: 3000, core: broken, verbose: false });
+      const runner = await loadSeedRunner(prepared.raftDir);
+      const summary = await runner.runSeeds({ from: 1, count: 100, nodes: 3, steps: 3000, verbose: false });
       expect(summary.firstFailure).not.toBeNull();
-      const report = formatFailure(summary.firstFailure ?? expect.unreachable());
+      const report = runner.formatFailure(summary.firstFailure ?? expect.unreachable());
       expect(report).toMatch(/^seed \d+ FAILED \(3 nodes\)/);
       expect(report).toContain('--- reproduce: npm run sim -- --seeds 1 --from');
       expect(report.split('\n').length).toBeGreaterThan(50);
     } finally {
-      removeMutantCore(prepared.dir);
+      removeMutantTree(prepared.dir);
     }
   });
 });

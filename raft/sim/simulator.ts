@@ -1,32 +1,34 @@
-import type { RaftConfig } from '../core/config.js';
 import { makeRaftConfig } from '../core/config.js';
 import { createRng, type Rng } from '../core/rng.js';
-import {
-  defaultFaultProfile,
-  drawSwarmFactor,
-  quietFaultProfile,
-  swarmFaultProfile,
-  validateFaultProfile,
-  type FaultProfile,
-} from './fault-profile.js';
-import { InvariantChecker, InvariantViolation, type LogView } from './invariants.js';
+import type { Entry, Message, SnapshotMessage } from '../core/types.js';
+import { defaultFaultProfile, drawSwarmFactor, quietFaultProfile, swarmFaultProfile, validateFaultProfile, type FaultProfile } from './fault-profile.js';
+import { InvariantChecker, InvariantViolation } from './invariants.js';
 import { SimClient } from './sim-client.js';
-import { drain, withCore } from './sim-driver.js';
+import { clusterSizeMax, drawHarness, drawRaftConfig, type HarnessDraw, type RaftOverrides } from './sim-config.js';
+import { SimContractError } from './sim-errors.js';
 import { runLivenessPhase } from './sim-liveness.js';
 import { nemesisTick } from './sim-nemesis.js';
 import { SimNetwork, type InFlight } from './sim-network.js';
-import { SimNode, type RaftCoreCtor } from './sim-node.js';
-import { SimContractError } from './sim-store.js';
+import { type Incarnation, SimNode } from './sim-node.js';
+import { type HookTable, killProcess, losePower, startProcess } from './sim-process.js';
+import { SimScheduler, simTickMs } from './sim-runtime.js';
+import { entrySignature } from './sim-state-machine.js';
 import { SimTrace } from './sim-trace.js';
-import type { Message } from '../core/types.js';
+import { checkOnSend, emptyStats, type SimStats } from './sim-stats.js';
+
+/** Chunk size of snapshots streamed between simulated nodes (small: several chunks per snapshot). */
+const SIM_SNAPSHOT_CHUNK_BYTES = 512;
+
+type HookEntry = HookTable extends Map<string, infer V> ? V : never;
+
+export type { SimStats } from './sim-stats.js';
 
 export interface SimOptions {
   readonly seed: number;
-  /** 3 or 5. */
+  /** 1 to 7 voters. */
   readonly nodeCount: number;
   /** Fault-phase steps (a step delivers one message or advances time by one tick). */
   readonly steps: number;
-  readonly core: RaftCoreCtor;
   readonly faults: FaultProfile;
   /** Swarm testing: scale each fault knob by a factor the seed draws. */
   readonly swarm: boolean;
@@ -40,6 +42,9 @@ export interface SimOptions {
   readonly verbose: boolean;
 }
 
+/** Idle checks between comparisons of a node's core status with its stored state. */
+const statusCheckEvery = 16;
+
 export const simDefaults = {
   nodeCount: 3,
   steps: 3000,
@@ -51,28 +56,12 @@ export const simDefaults = {
   verbose: false,
 } as const;
 
-export interface SimStats {
-  steps: number;
-  ticks: number;
-  messagesDelivered: number;
-  crashes: number;
-  pauses: number;
-  partitions: number;
-  leaderTerms: number;
-  maxTerm: number;
-  proposalsAcked: number;
-  readsIssued: number;
-  readsServed: number;
-  snapshotsInstalled: number;
-  compactions: number;
-}
-
 export type SimResult =
   | { readonly ok: true; readonly seed: number; readonly stats: SimStats }
   | {
       readonly ok: false;
       readonly seed: number;
-      /** Invariant name, `ready contract`, or `core threw`. */
+      /** Invariant name, `contract`, or `threw`. */
       readonly invariant: string;
       readonly message: string;
       /** The Raft configuration the seed drew. */
@@ -82,7 +71,9 @@ export type SimResult =
     };
 
 export function validateSimOptions(options: SimOptions): void {
-  if (options.nodeCount !== 3 && options.nodeCount !== 5) throw new Error(`nodeCount must be 3 or 5, got ${options.nodeCount}`);
+  if (!Number.isInteger(options.nodeCount) || options.nodeCount < 1 || options.nodeCount > clusterSizeMax) {
+    throw new Error(`nodeCount must be an integer in 1..${clusterSizeMax}, got ${options.nodeCount}`);
+  }
   if (!Number.isInteger(options.seed)) throw new Error(`seed must be an integer, got ${options.seed}`);
   for (const key of ['steps', 'traceEvents', 'leaderWithinTicks', 'convergeWithinTicks'] as const) {
     if (!Number.isInteger(options[key]) || options[key] < 1) throw new Error(`${key} must be an integer >= 1, got ${options[key]}`);
@@ -90,43 +81,31 @@ export function validateSimOptions(options: SimOptions): void {
   validateFaultProfile(options.faults);
 }
 
-/** Raft configuration drawn from the seed: small bounds so compaction, snapshots and backoff happen. */
-function drawSharedConfig(rng: Rng): Partial<Omit<RaftConfig, 'id' | 'voters'>> {
-  const checkQuorum = rng.chance(0.7);
-  return {
-    electionTimeoutTicks: 10,
-    heartbeatIntervalTicks: 1,
-    preVote: rng.chance(0.7),
-    checkQuorum,
-    leaseReads: checkQuorum && rng.chance(0.5),
-    maxEntriesPerMessage: rng.pick([1, 2, 4, 64]),
-    maxBytesPerMessage: rng.pick([8, 64, 4096]),
-    maxInflightMessages: rng.pick([1, 2, 4, 16]),
-    maxUncommittedEntries: 64,
-    maxApplyEntriesPerReady: rng.pick([1, 4, 64]),
-    maxPendingReads: 16,
-    readTimeoutTicks: 30,
-    snapshotThresholdEntries: rng.pick([4, 8, 16]),
-    compactionKeepEntries: rng.pick([0, 2, 5]),
-  };
-}
-
-/** One seeded run: fault phase with invariants after every step, then the liveness phase. */
+/**
+ * One seeded run of real RaftNodes (driver, core, MemoryLogStorage) on virtual time: fault
+ * phase with invariants after every step, then the healed liveness phase.
+ */
 export class Simulation {
   readonly rng: Rng;
   readonly nodes: SimNode[];
   readonly network: SimNetwork;
+  readonly scheduler = new SimScheduler();
   readonly checker = new InvariantChecker();
   readonly trace: SimTrace;
   readonly client: SimClient;
-  readonly stats: SimStats = {
-    steps: 0, ticks: 0, messagesDelivered: 0, crashes: 0, pauses: 0, partitions: 0, leaderTerms: 0,
-    maxTerm: 0, proposalsAcked: 0, readsIssued: 0, readsServed: 0, snapshotsInstalled: 0, compactions: 0,
-  };
+  readonly hooks: HookTable = new Map();
+  readonly stats: SimStats = emptyStats();
+  readonly raftOverrides: RaftOverrides;
+  readonly harness: HarnessDraw;
+  readonly quorum: number;
   faults: FaultProfile;
   nowTick = 0;
   stepNo = 0;
   readonly configSummary: string;
+  /** Targets of the new-leader strike: node id -> tick at which it is hit. */
+  readonly leaderStrikes = new Map<string, { tick: number; incarnation: number }>();
+  private readonly sharedSeed: number;
+  private fatal: Error | null = null;
   private readonly checkedStoreVersion: number[];
   private readonly nodeById: Map<string, SimNode>;
   private readonly leaderTermsSeen = new Set<number>();
@@ -134,36 +113,44 @@ export class Simulation {
   constructor(readonly options: SimOptions) {
     validateSimOptions(options);
     this.rng = createRng(options.seed);
-    this.faults = options.swarm
-      ? swarmFaultProfile(options.faults, () => drawSwarmFactor((items) => this.rng.pick(items)))
-      : options.faults;
+    this.faults = options.swarm ? swarmFaultProfile(options.faults, () => drawSwarmFactor((items) => this.rng.pick(items))) : options.faults;
     this.trace = new SimTrace(options.traceEvents, options.verbose ? (line) => console.log(line) : null);
     this.network = new SimNetwork(this.rng.fork());
     this.client = new SimClient(this);
     const ids = Array.from({ length: options.nodeCount }, (_, i) => `n${i + 1}`);
-    const shared = drawSharedConfig(this.rng);
-    this.configSummary = `${JSON.stringify(shared)} faults ${JSON.stringify(this.faults)}`;
-    this.nodes = ids.map((id) => new SimNode(id, makeRaftConfig(id, ids, shared)));
+    this.raftOverrides = drawRaftConfig(this.rng);
+    this.harness = drawHarness(this.rng);
+    this.sharedSeed = this.rng.int(0, 2 ** 31);
+    this.quorum = Math.floor(ids.length / 2) + 1;
+    this.configSummary = `${JSON.stringify(this.raftOverrides)} harness ${JSON.stringify(this.harness)} faults ${JSON.stringify(this.faults)}`;
+    this.nodes = ids.map((id) => new SimNode(id, makeRaftConfig(id, ids, this.raftOverrides)));
     this.checkedStoreVersion = ids.map(() => -1);
     this.nodeById = new Map(this.nodes.map((node) => [node.id, node]));
     if (options.verbose) console.log(`seed ${options.seed}: ${options.nodeCount} nodes, config ${this.configSummary}`);
   }
 
-  run(): SimResult {
+  async run(): Promise<SimResult> {
     try {
-      for (const node of this.nodes) this.restartNode(node);
-      this.checkAll();
+      for (const node of this.nodes) await this.restartNode(node);
+      await this.settle();
       for (this.stepNo = 1; this.stepNo <= this.options.steps; this.stepNo++) {
-        this.step();
-        this.checkAll();
+        await this.step();
+        await this.settle();
       }
       this.stats.steps = this.options.steps;
       this.faults = quietFaultProfile;
-      runLivenessPhase(this);
+      await runLivenessPhase(this);
       return { ok: true, seed: this.options.seed, stats: this.stats };
     } catch (error) {
       return this.failure(error);
     }
+  }
+
+  /** Let every node finish what the last event started, then check every invariant. */
+  async settle(): Promise<void> {
+    await this.scheduler.settle();
+    if (this.fatal !== null) throw this.fatal;
+    this.checkAll();
   }
 
   activeNodes(): SimNode[] {
@@ -180,100 +167,184 @@ export class Simulation {
     this.trace.record({ step: this.stepNo, tick: this.nowTick, node, what, message });
   }
 
-  /** Targets of the new-leader strike: node id -> tick at which it is hit. */
-  readonly leaderStrikes = new Map<string, { tick: number; incarnation: number }>();
-
   onNewLeader(node: SimNode): void {
     if (!this.rng.chance(this.faults.newLeaderStrikeProbability)) return;
     const tick = this.nowTick + this.rng.int(0, this.faults.newLeaderStrikeMaxTicks + 1);
-    this.leaderStrikes.set(node.id, { tick, incarnation: node.incarnation });
+    this.leaderStrikes.set(node.id, { tick, incarnation: node.incarnation.number });
   }
 
-  crashNode(node: SimNode, why: string): void {
-    node.crash(this.nowTick + this.rng.int(1, this.faults.restartDelayMaxTicks + 2));
+  /** A check that failed inside a node's callback: reported at the next settle. */
+  fail(error: Error): void {
+    this.fatal ??= error;
+  }
+
+  onFatal(node: SimNode, incarnation: Incarnation, error: unknown): void {
+    if (!incarnation.alive) return;
+    if (error instanceof InvariantViolation) return this.fail(error);
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.fail(new SimContractError(`${node.id}'s Ready loop failed: ${detail}`));
+  }
+
+  /** A message leaves a live process: history checks, then the network. */
+  onSend(node: SimNode, message: Message): void {
+    checkOnSend(this, node, message);
+    const copies = this.network.send(message, node.incarnation.number, this.nowTick, this.faults);
+    this.record(node.id, copies === 0 ? 'send (dropped)' : copies === 2 ? 'send x2' : 'send', message);
+  }
+
+  /** A node's log write reached its disk. */
+  onStored(node: SimNode, what: string, entries: readonly Entry[]): void {
+    node.storeVersion++;
+    if (what.startsWith('compacted')) this.stats.compactions++;
+    this.record(node.id, what, null);
+    for (const entry of entries) {
+      const prevTerm = node.view.termAt(entry.index - 1);
+      if (prevTerm !== undefined) this.checker.observeStoredEntry(node.id, entry.index, entry.term, prevTerm, entrySignature(entry));
+    }
+  }
+
+  crashNode(node: SimNode, why: string, powerLoss = this.rng.chance(this.faults.powerLossProbability)): void {
+    killProcess(this, node);
+    this.client.forget(node);
+    node.restartAtTick = this.nowTick + this.rng.int(1, this.faults.restartDelayMaxTicks + 2);
     this.stats.crashes++;
     this.record(node.id, `${why} (restart at t${node.restartAtTick})`, null);
+    if (powerLoss) {
+      this.record(node.id, losePower(this, node), null);
+      this.checker.checkDurable(this.nodes.map((other) => other.durableView), this.quorum);
+    }
   }
 
-  restartNode(node: SimNode): void {
-    node.restart(this.options.core, this.rng.fork(), this.nowTick);
-    this.checker.observeRestart(node.id, node.store.hardState.commit);
-    const list = node.sm.list();
-    for (let i = 0; i < list.length; i++) this.checker.observeApplied(node.id, i + 1, list[i] ?? '');
-    const hs = node.store.hardState;
-    this.record(node.id, `start #${node.incarnation}: term ${hs.term} vote ${hs.vote ?? '-'} commit ${hs.commit} log ${node.store.firstIndex()}..${node.store.lastIndex()} snapshot ${node.store.snapshotIndex()}`, null);
-    drain(this, node);
+  async restartNode(node: SimNode): Promise<void> {
+    const seed = this.harness.sameSeedEverywhere ? this.sharedSeed : this.rng.int(0, 2 ** 31);
+    await startProcess(this, node, seed);
+    const status = node.raft?.status();
+    this.checker.observeRestart(node.id, node.logDisk.read().hardState.commit);
+    node.appliedList().forEach((signature, i) => this.checker.observeApplied(node.id, i + 1, signature));
+    const hs = node.logDisk.read().hardState;
+    this.record(
+      node.id,
+      `start #${node.incarnation.number}: term ${hs.term} vote ${hs.vote ?? '-'} commit ${status?.commit} log ${node.view.lowestKnownIndex()}..${node.view.lastIndex()} applied ${node.appliedList().length}`,
+      null,
+    );
   }
 
   /** Up and not paused: the node takes messages now. */
   readonly canReceive = (id: string): boolean => this.node(id).isActive(this.nowTick);
 
   /** One event: deliver one due message, or advance time by one tick. */
-  step(): void {
+  async step(): Promise<void> {
     const item = this.rng.chance(0.85) ? this.network.takeDue(this.nowTick, this.canReceive) : null;
     if (item !== null) this.deliver(item);
-    else this.advanceTick(true);
+    else await this.advanceTick(true);
   }
 
   deliver(item: InFlight): void {
     const message = item.message;
-    const to = this.node(message.to);
-    const from = this.node(message.from);
-    if (this.network.isCut(message.from, message.to) || !to.isUp()) {
-      this.record(to.id, this.network.isCut(message.from, message.to) ? 'lost (partition)' : 'lost (receiver down)', message);
-      const sameSender = from.isActive(this.nowTick) && from.incarnation === item.fromIncarnation;
-      if (sameSender && message.type === 'snapshot') withCore(this, from, (core) => core.reportSnapshot(to.id, false));
-      else if (sameSender && this.rng.chance(this.faults.reportUnreachableProbability)) {
-        withCore(this, from, (core) => core.reportUnreachable(to.id));
-      }
+    const to = this.hooks.get(message.to);
+    const from = this.hooks.get(message.from);
+    const sameSender = from !== undefined && from.incarnation.number === item.fromIncarnation && this.node(message.from).isActive(this.nowTick);
+    const cut = this.network.isCut(message.from, message.to);
+    if (sameSender) this.node(message.from).dirty = true;
+    if (cut || to === undefined) {
+      this.record(message.to, cut ? 'lost (partition)' : 'lost (receiver down)', message);
+      if (sameSender && message.type === 'snapshot') from.hooks.onSnapshotStatus(message.to, false);
+      else if (sameSender && this.rng.chance(this.faults.reportUnreachableProbability)) from.hooks.onUnreachable(message.to);
       return;
     }
     this.stats.messagesDelivered++;
-    this.record(to.id, 'recv', message);
-    withCore(this, to, (core) => core.step(message));
-    if (message.type === 'snapshot' && from.isActive(this.nowTick) && from.incarnation === item.fromIncarnation) {
-      withCore(this, from, (core) => core.reportSnapshot(to.id, true));
+    this.node(message.to).dirty = true;
+    this.record(message.to, 'recv', message);
+    if (message.type === 'snapshot' && message.snapshot.data.byteLength === 0) {
+      this.streamSnapshot(message, sameSender ? from : undefined, to);
+      return;
     }
+    to.hooks.onMessage(message);
+    if (message.type === 'snapshot' && sameSender) from.hooks.onSnapshotStatus(message.to, true);
   }
 
-  advanceTick(withFaults: boolean): void {
+  /**
+   * As the gRPC transport does for a durable state machine's snapshot (empty data): the
+   * sender's view streamed in chunks into the receiver's hook, which spools it and then hands
+   * the message to its core; the sender hears the outcome. Runs as promise work of the nodes.
+   */
+  private streamSnapshot(message: SnapshotMessage, from: HookEntry | undefined, to: HookEntry): void {
+    const chunks = from?.hooks.openSnapshot(message, SIM_SNAPSHOT_CHUNK_BYTES) ?? null;
+    if (chunks === null) {
+      from?.hooks.onSnapshotStatus(message.to, false);
+      return;
+    }
+    const senderLife = from?.incarnation;
+    const report = (ok: boolean): void => {
+      const now = this.hooks.get(message.from);
+      if (now !== undefined && now.incarnation === senderLife) now.hooks.onSnapshotStatus(message.to, ok);
+    };
+    to.hooks.receiveSnapshot(message, chunks).then(
+      () => report(true),
+      () => report(false),
+    );
+    this.scheduler.kick();
+  }
+
+  async advanceTick(withFaults: boolean): Promise<void> {
     this.nowTick++;
     this.stats.ticks++;
-    if (withFaults) nemesisTick(this);
+    if (withFaults) await nemesisTick(this);
     for (const node of this.nodes) {
-      if (!node.isActive(this.nowTick) || this.rng.chance(this.faults.tickSkipProbability)) continue;
-      node.noteTick(this.nowTick);
-      withCore(this, node, (core) => core.tick());
+      if (node.isPaused(this.nowTick)) continue;
+      if (this.rng.chance(this.faults.diskFlushPerTickProbability)) {
+        node.logDisk.flush();
+        node.machineDisk.flush();
+      }
+      const due = node.stalled.filter((io) => io.dueTick <= this.nowTick);
+      if (due.length === 0) continue;
+      node.stalled = node.stalled.filter((io) => io.dueTick > this.nowTick);
+      node.dirty = true;
+      this.scheduler.kick();
+      for (const io of due) if (io.incarnation.alive) io.resume();
     }
+    this.scheduler.advanceTo(this.nowTick * simTickMs, (owner) => {
+      const node = this.nodeById.get(owner.id);
+      const fires = node !== undefined && node.isActive(this.nowTick) && !this.rng.chance(this.faults.tickSkipProbability);
+      if (fires) node.dirty = true;
+      return fires;
+    });
   }
 
-  /** Every invariant, on every node, after every step. */
+  /**
+   * Every invariant, on every idle node that something reached, after every step. An idle
+   * node's Ready loop has written all its core holds: its hard state and log are the stored
+   * ones (the core's own status is compared with them every `statusCheckEvery` checks).
+   */
   checkAll(): void {
     for (const node of this.nodes) {
-      const core = node.core;
-      if (core === null) continue;
-      const status = core.status();
-      if (status.lastIndex !== node.store.lastIndex()) {
-        throw new SimContractError(`${node.id} core log ends at ${status.lastIndex} after its Readies were handled, persisted log at ${node.store.lastIndex()}`);
-      }
-      const view = this.view(node);
-      if (status.role === 'leader') {
-        this.checker.observeLeader(node.id, status.term);
-        this.checker.checkLeaderCompleteness(view, status.term);
-        if (!this.leaderTermsSeen.has(status.term)) {
-          this.leaderTermsSeen.add(status.term);
+      if (!node.dirty || !node.isIdle()) continue;
+      node.dirty = false;
+      if (++node.checks % statusCheckEvery === 0) this.checkStoredMatchesCore(node);
+      const { term, commit } = node.logDisk.read().hardState;
+      if (node.role === 'leader') {
+        this.checker.observeLeader(node.id, term);
+        this.checker.checkLeaderCompleteness(node.view, term);
+        if (!this.leaderTermsSeen.has(term)) {
+          this.leaderTermsSeen.add(term);
           this.stats.leaderTerms++;
         }
       }
-      this.stats.maxTerm = Math.max(this.stats.maxTerm, status.term);
-      this.checker.observeCommit(node.id, status.commit, status.term, view);
-      this.checker.checkAckedEntriesKept(node.id, status.term, view);
+      this.stats.maxTerm = Math.max(this.stats.maxTerm, term);
+      this.checker.observeCommit(node.id, commit, term, node.view);
+      this.checker.checkAckedEntriesKept(node.id, term, node.view);
     }
     this.checkLogMatching();
   }
 
-  view(node: SimNode): LogView {
-    return node.store;
+  private checkStoredMatchesCore(node: SimNode): void {
+    const status = (node.raft as NonNullable<SimNode['raft']>).status();
+    const hs = node.logDisk.read().hardState;
+    if (status.lastIndex !== node.view.lastIndex() || status.term !== hs.term || status.role !== node.role) {
+      throw new SimContractError(
+        `${node.id} is idle but its core (${status.role}, term ${status.term}, last ${status.lastIndex}) differs from what it stored and announced (${node.role}, term ${hs.term}, last ${node.view.lastIndex()})`,
+      );
+    }
   }
 
   private checkLogMatching(): void {
@@ -281,21 +352,24 @@ export class Simulation {
       const node = this.nodes[i];
       if (node === undefined || this.checkedStoreVersion[i] === node.storeVersion) continue;
       this.checkedStoreVersion[i] = node.storeVersion;
-      for (const other of this.nodes) if (other !== node) this.checker.checkLogMatching(this.view(node), this.view(other));
+      for (const other of this.nodes) if (other !== node) this.checker.checkLogMatching(node.view, other.view);
     }
   }
 
   private failure(error: unknown): SimResult {
     const message = error instanceof Error ? error.message : String(error);
-    const invariant =
-      error instanceof InvariantViolation ? error.invariant : error instanceof SimContractError ? 'ready contract' : 'core threw';
+    const invariant = error instanceof InvariantViolation ? error.invariant : error instanceof SimContractError ? 'contract' : 'threw';
     const detail = error instanceof Error && !(error instanceof InvariantViolation) && error.stack !== undefined ? error.stack : message;
     this.record('-', `FAILED: ${detail}`, null);
+    for (const node of this.nodes) killProcess(this, node);
     return { ok: false, seed: this.options.seed, invariant, message, config: this.configSummary, trace: this.trace.lines(), stats: this.stats };
   }
 }
 
 /** Run one seed with defaults for everything not given. */
-export function runSeed(seed: number, core: RaftCoreCtor, overrides: Partial<Omit<SimOptions, 'seed' | 'core'>> = {}): SimResult {
-  return new Simulation({ ...simDefaults, ...overrides, seed, core }).run();
+export async function runSeed(seed: number, overrides: Partial<Omit<SimOptions, 'seed'>> = {}): Promise<SimResult> {
+  const simulation = new Simulation({ ...simDefaults, ...overrides, seed });
+  const result = await simulation.run();
+  if (result.ok) for (const node of simulation.nodes) killProcess(simulation, node);
+  return result;
 }

@@ -20,7 +20,7 @@ function range(from: number, to: number, term: number): Entry[] {
 }
 
 function snap(index: number, term: number, text = `snap@${index}`): Snapshot {
-  return { meta: { index, term, voters: ['a', 'b', 'c'] }, data: enc.encode(text) };
+  return { meta: { index, term, voters: ['a', 'b', 'c'], learners: ['d'], addresses: { d: '127.0.0.1:9' } }, data: enc.encode(text) };
 }
 
 const hs = (term: number, vote: string | null, commit: number): HardState => ({ term, vote, commit });
@@ -99,6 +99,16 @@ describe('LevelLogStorage', () => {
     await expect(storage.persistReady(ready({ entries: range(5, 6, 1) }))).rejects.toThrow(/gap/);
   });
 
+  it('keeps configuration-change entries and their kind across a reopen', async () => {
+    const storage = await open();
+    await storage.load();
+    const conf: Entry = { index: 2, term: 1, kind: EntryKind.ConfChange, data: enc.encode('{"change":{}}') };
+    await storage.persistReady(ready({ hardState: hs(1, 'a', 2), entries: [entry(1, 1), conf] }));
+    const restored = await (await reopen(storage)).load();
+    expect(restored.entries.map((e) => e.kind)).toEqual([EntryKind.Normal, EntryKind.ConfChange]);
+    expect(new TextDecoder().decode(restored.entries[1]?.data)).toBe('{"change":{}}');
+  });
+
   it('compacts with saveSnapshot and restores snapshot + tail', async () => {
     const storage = await open();
     await storage.load();
@@ -106,7 +116,7 @@ describe('LevelLogStorage', () => {
     await storage.saveSnapshot(snap(15, 2), 11);
     expect(storage.storedRange()).toEqual({ first: 11, last: 20, snapshotIndex: 15 });
     const restored = await (await reopen(storage)).load();
-    expect(restored.snapshot?.meta).toEqual({ index: 15, term: 2, voters: ['a', 'b', 'c'] });
+    expect(restored.snapshot?.meta).toEqual({ index: 15, term: 2, voters: ['a', 'b', 'c'], learners: ['d'], addresses: { d: '127.0.0.1:9' } });
     expect(new TextDecoder().decode(restored.snapshot?.data)).toBe('snap@15');
     expect(restored.entries.map((e) => e.index)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
   });

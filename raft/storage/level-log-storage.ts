@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Level } from 'level';
-import type { Entry, HardState, Ready, RestoredState, Snapshot } from '../core/types.js';
+import type { Entry, HardState, RestoredState, Snapshot } from '../core/types.js';
 import { RaftDriverErrorCode, RaftError } from '../driver/raft-errors.js';
 import {
   ENTRY_KEY_MAX,
@@ -17,6 +17,7 @@ import {
   encodeSnapshotMeta,
   entryKey,
 } from './storage-codec.js';
+import { type LogStorage, type ReadyWrite, readyNeedsSync, readyWritesNothing } from './log-storage.js';
 
 type Db = Level<Uint8Array, Uint8Array>;
 type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
@@ -40,7 +41,7 @@ const EMPTY_HARD_STATE: HardState = { term: 0, vote: null, commit: 0 };
  * write is one atomic batch with `sync: true`, so a Ready's hard state, snapshot and entries
  * become durable together (one fsync per Ready: group commit). Callers serialize writes.
  */
-export class LevelLogStorage {
+export class LevelLogStorage implements LogStorage {
   private closed = false;
   /** First and last stored entry index; first > last means no entries are stored. */
   private firstStored = 1;
@@ -89,16 +90,15 @@ export class LevelLogStorage {
    * nothing in it needs it (`mustSync` false: only the commit index moved, which is recomputed
    * after a crash). No-op when there is nothing to write.
    */
-  async persistReady(ready: Pick<Ready, 'hardState' | 'snapshot' | 'entries'> & { readonly mustSync?: boolean }): Promise<void> {
+  async persistReady(ready: ReadyWrite): Promise<void> {
     this.assertOpen();
-    if (ready.hardState === null && ready.snapshot === null && ready.entries.length === 0) return;
+    if (readyWritesNothing(ready)) return;
     const ops: BatchOp[] = [];
     if (ready.hardState !== null) ops.push({ type: 'put', key: HARD_STATE_KEY, value: encodeHardState(ready.hardState) });
     let next = { first: this.firstStored, last: this.lastStored };
     if (ready.snapshot !== null) next = this.snapshotOps(ready.snapshot, ops);
     if (ready.entries.length > 0) next = this.entryOps(ready.entries, next, ops);
-    const sync = ready.mustSync ?? true;
-    if (sync || ready.snapshot !== null || ready.entries.length > 0) await this.writeSynced(ops, ready.entries.length);
+    if (readyNeedsSync(ready)) await this.writeSynced(ops, ready.entries.length);
     else await this.db.batch(ops, { sync: false });
     this.firstStored = next.first;
     this.lastStored = next.last;

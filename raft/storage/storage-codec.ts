@@ -1,5 +1,6 @@
 import type { Entry, HardState, SnapshotMeta } from '../core/types.js';
 import { EntryKind } from '../core/types.js';
+import { isConfState } from '../core/conf-change.js';
 
 /**
  * Binary layout of the Raft log in LevelDB. Keys sort bytewise, so entry keys are a one-byte
@@ -7,7 +8,7 @@ import { EntryKind } from '../core/types.js';
  *   [0x01]                -> hard state   (version, term u64, commit u64, vote length u16, vote utf8)
  *   [0x02]                -> snapshot meta (JSON: rare, small)
  *   [0x03]                -> snapshot data (raw bytes)
- *   [0x10][index u64 BE]  -> entry        (kind u8, term u64, data)
+ *   [0x10][index u64 BE]  -> entry        (kind u8: 0 normal, 1 empty, 2 conf change; term u64, data)
  */
 export const HARD_STATE_KEY = Uint8Array.of(0x01);
 export const SNAPSHOT_META_KEY = Uint8Array.of(0x02);
@@ -19,6 +20,13 @@ const HARD_STATE_VERSION = 1;
 const HARD_STATE_HEADER_BYTES = 19;
 const KIND_NORMAL = 0;
 const KIND_EMPTY = 1;
+const KIND_CONF_CHANGE = 2;
+const kindToByte: Readonly<Record<EntryKind, number>> = {
+  [EntryKind.Normal]: KIND_NORMAL,
+  [EntryKind.Empty]: KIND_EMPTY,
+  [EntryKind.ConfChange]: KIND_CONF_CHANGE,
+};
+const kindFromByte: readonly EntryKind[] = [EntryKind.Normal, EntryKind.Empty, EntryKind.ConfChange];
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -64,7 +72,7 @@ export function decodeEntryKey(key: Uint8Array): number {
 export function encodeEntryValue(entry: Entry): Uint8Array {
   const value = new Uint8Array(ENTRY_HEADER_BYTES + entry.data.byteLength);
   const view = viewOf(value);
-  view.setUint8(0, entry.kind === EntryKind.Empty ? KIND_EMPTY : KIND_NORMAL);
+  view.setUint8(0, kindToByte[entry.kind]);
   writeU64(view, 1, entry.term);
   value.set(entry.data, ENTRY_HEADER_BYTES);
   return value;
@@ -74,11 +82,12 @@ export function decodeEntryValue(index: number, value: Uint8Array): Entry {
   if (value.byteLength < ENTRY_HEADER_BYTES) throw new CodecError(`entry ${index} is ${value.byteLength} bytes, shorter than its header`);
   const view = viewOf(value);
   const kindByte = view.getUint8(0);
-  if (kindByte !== KIND_NORMAL && kindByte !== KIND_EMPTY) throw new CodecError(`entry ${index} has unknown kind ${kindByte}`);
+  const kind = kindFromByte[kindByte];
+  if (kind === undefined) throw new CodecError(`entry ${index} has unknown kind ${kindByte}`);
   return {
     index,
     term: readU64(view, 1),
-    kind: kindByte === KIND_EMPTY ? EntryKind.Empty : EntryKind.Normal,
+    kind,
     data: value.subarray(ENTRY_HEADER_BYTES),
   };
 }
@@ -107,7 +116,9 @@ export function decodeHardState(value: Uint8Array): HardState {
 }
 
 export function encodeSnapshotMeta(meta: SnapshotMeta): Uint8Array {
-  return textEncoder.encode(JSON.stringify({ index: meta.index, term: meta.term, voters: meta.voters }));
+  return textEncoder.encode(
+    JSON.stringify({ index: meta.index, term: meta.term, voters: meta.voters, learners: meta.learners ?? [], addresses: meta.addresses ?? {} }),
+  );
 }
 
 export function decodeSnapshotMeta(value: Uint8Array): SnapshotMeta {
@@ -126,5 +137,8 @@ export function decodeSnapshotMeta(value: Uint8Array): SnapshotMeta {
   ) {
     throw new CodecError('snapshot meta lacks index, term or voters');
   }
-  return { index: meta.index as number, term: meta.term as number, voters: meta.voters };
+  // learners and addresses (membership changes) are absent from snapshots written before them.
+  const conf = { voters: meta.voters, learners: meta.learners ?? [], addresses: meta.addresses ?? {} };
+  if (!isConfState(conf)) throw new CodecError('snapshot meta has malformed learners or addresses');
+  return { index: meta.index as number, term: meta.term as number, ...conf };
 }

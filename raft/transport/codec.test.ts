@@ -23,7 +23,7 @@ console.log(`codec property tests: seed ${seed} (rerun with FC_SEED=${seed})`);
 
 const nodeIds = ['n1', 'n2', 'n3'] as const;
 const limits: CodecLimits = { nodeIds: new Set(nodeIds), maxEntriesPerMessage: 64, maxMessagesPerBatch: 64, maxContextBytes: 256 };
-const snapshotLimits: SnapshotLimits = { nodeIds: new Set(nodeIds), maxSnapshotBytes: 1 << 20, maxChunkBytes: 4096 };
+const snapshotLimits: SnapshotLimits = { nodeIds: new Set(nodeIds), maxMembers: 16, maxSnapshotBytes: 1 << 20, maxChunkBytes: 4096 };
 const route = { from: 'n1', to: 'n2' } as const;
 const header: WireHeader = { clusterId: 'c1', token: 'secret-token', from: 'n1', to: 'n2', senderEpoch: 'e', seq: 3, seqFloor: 2 };
 
@@ -124,13 +124,19 @@ describe('codec round trip', () => {
     });
     fc.assert(
       fc.property(snapshotArb, ({ term, index, data, voters, chunkBytes }) => {
-        const message: SnapshotMessage = { type: MessageType.Snapshot, ...route, term, snapshot: { meta: { index, term, voters }, data } };
+        const learners = nodeIds.filter((id) => !voters.includes(id));
+        const addresses = Object.fromEntries(learners.map((id, i) => [id, `127.0.0.1:${9000 + i}`]));
+        const meta = { index, term, voters, learners, addresses };
+        const message: SnapshotMessage = { type: MessageType.Snapshot, ...route, term, snapshot: { meta, data } };
         const assembler = new SnapshotAssembler(snapshotLimits);
         const chunks = [...snapshotChunks(message, encodeHeader(header), chunkBytes)];
         expect(chunks.length).toBe(1 + Math.ceil(data.byteLength / chunkBytes));
-        const headers = chunks.map((c) => assembler.accept(wire(RaftMethod.InstallSnapshot, c)));
-        expect(headers[0]).toEqual(header);
-        expect(assembler.finish(route)).toEqual(message);
+        const parts = chunks.map((c) => assembler.accept(wire(RaftMethod.InstallSnapshot, c)));
+        expect(parts[0]).toEqual({ header });
+        assembler.finish();
+        const received = Buffer.concat(parts.slice(1).map((p) => ('data' in p ? p.data : new Uint8Array())));
+        expect(new Uint8Array(received)).toEqual(data);
+        expect(assembler.message(route)).toEqual({ ...message, snapshot: { ...message.snapshot, data: new Uint8Array(0) } });
       }),
       { ...fcParams, numRuns: 60 },
     );
@@ -212,13 +218,17 @@ describe('codec range checks', () => {
     expect(rejection(() => decodeEnvelope({}, route, limits)).reason).toBe(RejectReason.Malformed);
   });
 
-  it('rejects a snapshot with unknown voters, oversize total, excess data or missing data', () => {
+  it('rejects a snapshot with malformed members, oversize total, excess data or missing data', () => {
     const start = (meta: Record<string, unknown>, total: string) =>
       wire(RaftMethod.InstallSnapshot, {
         start: { header: encodeHeader(header), term: '3', meta: { index: '5', term: '3', voters: ['n1'], ...meta }, total_size_bytes: total },
       });
     const fresh = () => new SnapshotAssembler(snapshotLimits);
-    expect(rejection(() => fresh().accept(start({ voters: ['n9'] }, '1'))).reason).toBe(RejectReason.UnknownNode);
+    // Membership changes: a snapshot may name members this node has not met (added after it booted).
+    expect(fresh().accept(start({ voters: ['n9'], learners: ['n8'], addresses: { n8: 'h:1' } }, '1'))).not.toBeNull();
+    expect(rejection(() => fresh().accept(start({ voters: [''] }, '1'))).reason).toBe(RejectReason.OutOfRange);
+    expect(rejection(() => fresh().accept(start({ voters: ['n1'], learners: ['n1'] }, '1'))).reason).toBe(RejectReason.OutOfRange);
+    expect(rejection(() => fresh().accept(start({ addresses: { n7: 'h:1' } }, '1'))).reason).toBe(RejectReason.OutOfRange);
     expect(rejection(() => fresh().accept(start({}, String(2 << 20)))).reason).toBe(RejectReason.TooLarge);
     const excess = fresh();
     excess.accept(start({}, '2'));
@@ -226,7 +236,13 @@ describe('codec range checks', () => {
     const short = fresh();
     short.accept(start({}, '2'));
     short.accept({ data: Buffer.alloc(1), part: 'data' });
-    expect(rejection(() => short.finish(route)).reason).toBe(RejectReason.Malformed);
+    expect(rejection(() => short.finish()).reason).toBe(RejectReason.Malformed);
+    const unknownSize = fresh();
+    unknownSize.accept(start({}, '0'));
+    unknownSize.accept({ data: Buffer.alloc(4096), part: 'data' });
+    unknownSize.finish();
+    for (let sent = 4096; sent + 4096 <= 1 << 20; sent += 4096) unknownSize.accept({ data: Buffer.alloc(4096), part: 'data' });
+    expect(rejection(() => unknownSize.accept({ data: Buffer.alloc(1), part: 'data' })).reason).toBe(RejectReason.TooLarge);
     expect(rejection(() => fresh().accept({ data: Buffer.alloc(1), part: 'data' })).reason).toBe(RejectReason.Malformed);
   });
 });

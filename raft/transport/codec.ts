@@ -64,11 +64,13 @@ export interface Route {
 const entryKindToWire = {
   [EntryKind.Normal]: 'ENTRY_KIND_NORMAL',
   [EntryKind.Empty]: 'ENTRY_KIND_EMPTY',
+  [EntryKind.ConfChange]: 'ENTRY_KIND_CONF_CHANGE',
 } as const satisfies Record<EntryKind, string>;
 
 const entryKindFromWire: Readonly<Record<string, EntryKind>> = {
   ENTRY_KIND_NORMAL: EntryKind.Normal,
   ENTRY_KIND_EMPTY: EntryKind.Empty,
+  ENTRY_KIND_CONF_CHANGE: EntryKind.ConfChange,
 };
 
 function encodeEntry(entry: Entry): WireBody {

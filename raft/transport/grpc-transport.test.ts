@@ -70,7 +70,7 @@ describe.each<SendMode>(['stream', 'unary'])('GrpcTransport over loopback, sendM
   it('streams a multi-chunk snapshot and reports success', async () => {
     const { a, hooksA, hooksB } = await pair({ chunkBytes: 64 * 1024 });
     const data = bytes(1024 * 1024 + 17, 5);
-    const snapshot: Message = { type: MessageType.Snapshot, from: 'n1', to: 'n2', term: 9, snapshot: { meta: { index: 1000, term: 8, voters: ['n1', 'n2'] }, data } };
+    const snapshot: Message = { type: MessageType.Snapshot, from: 'n1', to: 'n2', term: 9, snapshot: { meta: { index: 1000, term: 8, voters: ['n1', 'n2'], learners: ['n3'], addresses: { n3: '127.0.0.1:1' } }, data } };
     a.send([snapshot, heartbeat('n1', 'n2', 9)]);
     await waitFor('snapshot status', () => hooksA.snapshots.length === 1);
     expect(hooksA.snapshots).toEqual([{ peer: 'n2', ok: true }]);
@@ -78,6 +78,22 @@ describe.each<SendMode>(['stream', 'unary'])('GrpcTransport over loopback, sendM
     const received = hooksB.messages.find((m) => m.type === MessageType.Snapshot);
     expect(received && comparable(received)).toEqual(comparable(snapshot));
     expect(a.stats().snapshotsSent).toBe(1);
+  });
+
+  it('streams a snapshot read lazily from the sender (empty data in the message), or fails it when there is none', async () => {
+    const { a, hooksA, hooksB } = await pair({ chunkBytes: 16 * 1024 });
+    const data = bytes(300 * 1024 + 5, 7);
+    hooksA.dataSources.set(77, data);
+    const lazy = (index: number): Message => ({ type: MessageType.Snapshot, from: 'n1', to: 'n2', term: 4, snapshot: { meta: { index, term: 4, voters: ['n1', 'n2'] }, data: new Uint8Array(0) } });
+    a.send([lazy(77)]);
+    await waitFor('snapshot status', () => hooksA.snapshots.length === 1);
+    expect(hooksA.snapshots).toEqual([{ peer: 'n2', ok: true }]);
+    const received = hooksB.messages.find((m) => m.type === MessageType.Snapshot);
+    expect(received?.type === MessageType.Snapshot && Buffer.from(received.snapshot.data).equals(Buffer.from(data))).toBe(true);
+    a.send([lazy(78)]); // no view at 78: fails at once, nothing delivered
+    await waitFor('second snapshot status', () => hooksA.snapshots.length === 2);
+    expect(hooksA.snapshots[1]).toEqual({ peer: 'n2', ok: false });
+    expect(hooksB.messages.filter((m) => m.type === MessageType.Snapshot)).toHaveLength(1);
   });
 
   it('pipelines and batches a stream of appends, preserving order', async () => {

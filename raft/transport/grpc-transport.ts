@@ -41,7 +41,11 @@ export class GrpcTransport implements RaftTransport {
   readonly #counters = new TransportCounters();
   readonly #extraServices: ExtraService[] = [];
   readonly #senders = new Map<NodeId, PeerSender | StreamPeerSender>();
-  readonly #clients: Client[] = [];
+  readonly #clients = new Map<NodeId, { client: Client; address: string }>();
+  /** Peers whose messages are accepted, and every known node id (membership changes update both). */
+  readonly #peerIds = new Set<NodeId>();
+  readonly #nodeIds = new Set<NodeId>();
+  #hooks: TransportHooks | null = null;
   readonly #senderEpoch = randomUUID();
   #server: Server | null = null;
   #reorder: ReorderBuffer | null = null;
@@ -50,6 +54,9 @@ export class GrpcTransport implements RaftTransport {
 
   constructor(options: GrpcTransportOptions) {
     this.#options = resolveTransportOptions(options);
+    for (const peer of Object.keys(this.#options.peers)) this.#peerIds.add(peer);
+    this.#nodeIds.add(this.#options.id);
+    for (const peer of this.#peerIds) this.#nodeIds.add(peer);
     for (const service of this.#options.extraServices) this.addService(service);
   }
 
@@ -84,22 +91,22 @@ export class GrpcTransport implements RaftTransport {
       'grpc.max_send_message_length': o.maxMessageBytes,
     });
     server.addService(guardedRaftServiceDefinition(o.maxMessageBytes), createRaftHandlers({
-      auth: new HeaderAuthenticator(o.clusterId, o.clusterToken, o.id, new Set(Object.keys(o.peers))),
+      auth: new HeaderAuthenticator(o.clusterId, o.clusterToken, o.id, this.#peerIds),
       limits: this.#codecLimits(),
       snapshotLimits: this.#snapshotLimits(),
       counters: this.#counters,
       logger: o.logger,
       deliver: (header, messages) => reorder.accept(header.from, header.senderEpoch, header.seq, header.seqFloor, messages),
+      receiveSnapshot: (message, chunks) => {
+        if (this.#state !== 'running') return Promise.reject(new Error('transport is not running'));
+        return hooks.receiveSnapshot(message, chunks);
+      },
     }));
     for (const extra of this.#extraServices) server.addService(extra.definition, extra.implementation);
     this.#server = server;
     this.#boundPort = await bind(server, `${o.listenHost}:${o.listenPort}`);
-    for (const [peer, address] of Object.entries(o.peers)) {
-      const client = new Client(address, credentials.createInsecure(), this.#channelOptions());
-      this.#clients.push(client);
-      const ctx = { selfId: o.id, peer, client, options: o, counters: this.#counters, hooks, senderEpoch: this.#senderEpoch };
-      this.#senders.set(peer, o.sendMode === 'stream' ? new StreamPeerSender(ctx) : new PeerSender(ctx));
-    }
+    this.#hooks = hooks;
+    for (const [peer, address] of Object.entries(o.peers)) this.#connect(peer, address);
     this.#state = 'running';
     o.logger?.info({ id: o.id, port: this.#boundPort, peers: o.peers }, 'raft transport listening');
   }
@@ -110,11 +117,56 @@ export class GrpcTransport implements RaftTransport {
     for (const message of messages) {
       if (message.from !== this.#options.id) throw new Error(`send: message from ${message.from}, this node is ${this.#options.id}`);
       const sender = this.#senders.get(message.to);
-      if (sender === undefined) throw new Error(`send: ${message.to} is not a configured peer of ${this.#options.id}`);
+      if (sender === undefined) {
+        // A member whose address is not known (yet) or one just removed: the core resends or forgets.
+        this.#counters.values.unreachable += 1;
+        this.#hooks?.onUnreachable(message.to);
+        continue;
+      }
       sender.enqueue(message);
       touched.add(sender);
     }
     for (const sender of touched) sender.pump();
+  }
+
+  /**
+   * Membership: send to (and accept messages from) `peer` at `address`. A known peer at another
+   * address is reconnected; the same address is a no-op.
+   */
+  setPeer(peer: NodeId, address: string): void {
+    if (peer === this.#options.id) return;
+    checkAddress(peer, address);
+    if (this.#clients.get(peer)?.address === address) return;
+    this.removePeer(peer);
+    this.#peerIds.add(peer);
+    this.#nodeIds.add(peer);
+    if (this.#state === 'running') this.#connect(peer, address);
+    this.#options.logger?.info({ id: this.#options.id, peer, address }, 'raft transport peer set');
+  }
+
+  /** Membership: stop sending to `peer` and refuse its messages. */
+  removePeer(peer: NodeId): void {
+    this.#senders.get(peer)?.close();
+    this.#senders.delete(peer);
+    this.#clients.get(peer)?.client.close();
+    this.#clients.delete(peer);
+    this.#peerIds.delete(peer);
+    if (peer !== this.#options.id) this.#nodeIds.delete(peer);
+  }
+
+  /** Current peers and their addresses. */
+  peers(): Record<NodeId, string> {
+    return Object.fromEntries([...this.#clients].map(([id, c]) => [id, c.address]));
+  }
+
+  #connect(peer: NodeId, address: string): void {
+    const o = this.#options;
+    const hooks = this.#hooks;
+    if (hooks === null) throw new Error('connect before start()');
+    const client = new Client(address, credentials.createInsecure(), this.#channelOptions());
+    this.#clients.set(peer, { client, address });
+    const ctx = { selfId: o.id, peer, client, options: o, counters: this.#counters, hooks, senderEpoch: this.#senderEpoch };
+    this.#senders.set(peer, o.sendMode === 'stream' ? new StreamPeerSender(ctx) : new PeerSender(ctx));
   }
 
   stats(): TransportStats {
@@ -126,8 +178,8 @@ export class GrpcTransport implements RaftTransport {
     this.#state = 'closed';
     for (const sender of this.#senders.values()) sender.close();
     this.#senders.clear();
-    for (const client of this.#clients) client.close();
-    this.#clients.length = 0;
+    for (const { client } of this.#clients.values()) client.close();
+    this.#clients.clear();
     this.#reorder?.close();
     const server = this.#server;
     this.#server = null;
@@ -170,7 +222,7 @@ export class GrpcTransport implements RaftTransport {
   #codecLimits(): CodecLimits {
     const o = this.#options;
     return {
-      nodeIds: new Set([o.id, ...Object.keys(o.peers)]),
+      nodeIds: this.#nodeIds,
       maxEntriesPerMessage: o.maxEntriesPerMessage,
       maxMessagesPerBatch: o.maxMessagesPerBatch,
       maxContextBytes: o.maxContextBytes,
@@ -180,11 +232,21 @@ export class GrpcTransport implements RaftTransport {
   #snapshotLimits(): SnapshotLimits {
     const o = this.#options;
     return {
-      nodeIds: new Set([o.id, ...Object.keys(o.peers)]),
+      nodeIds: this.#nodeIds,
+      maxMembers: MAX_SNAPSHOT_MEMBERS,
       maxSnapshotBytes: o.maxSnapshotBytes,
       maxChunkBytes: o.maxMessageBytes - requestOverheadBytes,
     };
   }
+}
+
+/** Bound on the voters + learners a received snapshot's configuration may name. */
+const MAX_SNAPSHOT_MEMBERS = 64;
+
+function checkAddress(peer: NodeId, address: string): void {
+  const m = /^[A-Za-z0-9.:[\]-]+:(\d{1,5})$/.exec(address);
+  const port = Number(m?.[1] ?? 0);
+  if (m === null || port < 1 || port > 65535) throw new Error(`address of ${peer} must be 'host:port', got ${JSON.stringify(address)}`);
 }
 
 function bind(server: Server, address: string): Promise<number> {

@@ -11,6 +11,7 @@ export {
 } from './transport-options.js';
 export type { TransportStats } from './transport-stats.js';
 export { RejectReason, TransportRejection, grpcStatusFor } from './rejection.js';
+export { HeaderAuthenticator, type PeerHeader } from './header-auth.js';
 export {
   decodeBatch,
   decodeBody,

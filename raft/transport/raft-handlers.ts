@@ -1,10 +1,11 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type {
   sendUnaryData,
   ServerReadableStream,
   ServerUnaryCall,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import type { Message } from '../core/types.js';
+import type { Message, SnapshotMessage } from '../core/types.js';
 import { decodeBatch, decodeBody, decodeHeader, type CodecLimits, type EnvelopeBody, type Route, type WireHeader } from './codec.js';
 import type { HeaderAuthenticator } from './header-auth.js';
 import { RaftMethod, RejectedRequest } from './raft-proto.js';
@@ -26,6 +27,8 @@ export interface RaftHandlerContext {
   readonly logger: TransportLogger | null;
   /** Accepted messages of one call, in order, with the call's header (for reordering). */
   deliver(header: WireHeader, messages: readonly Message[]): void;
+  /** An authenticated snapshot and its data chunks (TransportHooks.receiveSnapshot). */
+  receiveSnapshot(message: SnapshotMessage, chunks: AsyncIterable<Uint8Array>): Promise<void>;
 }
 
 type Decode = (request: WireObject, route: Route, limits: CodecLimits) => Message[];
@@ -84,50 +87,63 @@ export function createRaftHandlers(ctx: RaftHandlerContext): UntypedServiceImple
   };
 }
 
+/**
+ * InstallSnapshot: check the start chunk and authenticate it, then hand the message (empty
+ * data) and the checked data chunks, as they arrive, to `receiveSnapshot` (which spools them to
+ * disk). The stream's backpressure holds the sender while the receiver writes. Acknowledged once
+ * the receiver has taken the whole snapshot; refused with UNAVAILABLE if it could not.
+ */
 function receiveSnapshot(
   ctx: RaftHandlerContext,
   call: ServerReadableStream<unknown, unknown>,
   callback: sendUnaryData<unknown>,
   reject: (error: unknown, peerAddress: string) => { code: number; details: string },
 ): void {
-  const assembler = new SnapshotAssembler(ctx.snapshotLimits);
-  let header: WireHeader | null = null;
-  let done = false;
-  const fail = (error: unknown): void => {
-    if (done) return;
-    done = true;
-    callback(reject(error, call.getPeer()), null);
-  };
-  call.on('data', (chunk: unknown) => {
-    if (done) return;
-    try {
-      if (chunk instanceof RejectedRequest) throw chunk.rejection;
-      const started = assembler.accept(chunk);
-      if (started !== null) {
-        ctx.auth.verify(started);
-        header = started;
+  let cancelled = false;
+  call.on('cancelled', () => {
+    cancelled = true; // the client learns through its own status
+  });
+  takeSnapshotStream(ctx, call).then(
+    () => {
+      ctx.counters.values.receivedCalls += 1;
+      ctx.counters.values.snapshotsReceived += 1;
+      callback(null, {});
+    },
+    (error: unknown) => {
+      if (cancelled) return;
+      if (error instanceof TransportRejection) {
+        callback(reject(error, call.getPeer()), null);
+        return;
       }
-    } catch (error) {
-      fail(error);
+      const details = `snapshot not taken: ${error instanceof Error ? error.message : String(error)}`;
+      ctx.logger?.warn({ peerAddress: call.getPeer(), details }, 'incoming snapshot failed');
+      callback({ code: GrpcStatus.UNAVAILABLE, details }, null);
+    },
+  );
+}
+
+async function takeSnapshotStream(ctx: RaftHandlerContext, call: ServerReadableStream<unknown, unknown>): Promise<void> {
+  const assembler = new SnapshotAssembler(ctx.snapshotLimits);
+  const incoming = (call as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  const checked = (value: unknown): unknown => {
+    if (value instanceof RejectedRequest) throw value.rejection;
+    return value;
+  };
+  const first = await incoming.next();
+  if (first.done === true) throw new TransportRejection(RejectReason.Malformed, 'snapshot stream ended before its start chunk');
+  const start = assembler.accept(checked(first.value));
+  if (!('header' in start)) throw new TransportRejection(RejectReason.Malformed, 'first snapshot chunk must be start');
+  ctx.auth.verify(start.header);
+  const message = assembler.message({ from: start.header.from, to: start.header.to });
+  async function* data(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      const next = await incoming.next();
+      if (next.done === true) break;
+      const part = assembler.accept(checked(next.value));
+      if (!('data' in part)) throw new TransportRejection(RejectReason.Malformed, 'start chunk sent twice');
+      yield part.data;
     }
-  });
-  call.on('end', () => {
-    if (done) return;
-    let accepted: { header: WireHeader; message: Message };
-    try {
-      if (header === null) throw new TransportRejection(RejectReason.Malformed, 'snapshot stream ended before its start chunk');
-      accepted = { header, message: assembler.finish({ from: header.from, to: header.to }) };
-    } catch (error) {
-      fail(error);
-      return;
-    }
-    done = true;
-    ctx.counters.values.receivedCalls += 1;
-    ctx.counters.values.snapshotsReceived += 1;
-    callback(null, {});
-    ctx.deliver(accepted.header, [accepted.message]);
-  });
-  call.on('error', () => {
-    done = true; // cancelled or deadline: the client learns through its own status
-  });
+    assembler.finish();
+  }
+  await ctx.receiveSnapshot(message, data());
 }

@@ -2,12 +2,13 @@ import { Metadata, status as GrpcStatus, type ClientWritableStream, type Service
 import type { SnapshotMessage } from '../core/types.js';
 import type { HeaderWire } from './codec.js';
 import { RaftMethod, raftServiceDefinition } from './raft-proto.js';
-import { snapshotChunks } from './snapshot-codec.js';
+import { dataChunks, snapshotChunks, snapshotStartChunk, type SnapshotChunkWire } from './snapshot-codec.js';
 import type { PeerSenderContext } from './peer-sender.js';
 
 /**
  * Streams snapshots to one peer, one at a time: a snapshot asked for while another is in
- * flight fails at once (the core retries later). Respects stream backpressure; the whole
+ * flight fails at once (the core retries later). Data comes from the message, or (empty data)
+ * read lazily from the state machine through `hooks.openSnapshot`, chunk by chunk. Respects stream backpressure; the whole
  * stream has one deadline. Reports `onSnapshotStatus` exactly once per snapshot, and
  * `onUnreachable` as well on failure.
  */
@@ -23,9 +24,12 @@ export class SnapshotStreamer {
   send(message: SnapshotMessage): void {
     const { options, counters, peer } = this.ctx;
     const sizeBytes = message.snapshot.data.byteLength;
-    if (this.#active !== null || sizeBytes > options.maxSnapshotBytes) {
-      const reason = this.#active !== null ? 'another snapshot is streaming' : `snapshot of ${sizeBytes} bytes exceeds maxSnapshotBytes`;
-      options.logger?.warn({ peer, index: message.snapshot.meta.index, sizeBytes }, `snapshot not sent: ${reason}`);
+    const reason =
+      this.#active !== null ? 'another snapshot is streaming' : sizeBytes > options.maxSnapshotBytes ? `snapshot of ${sizeBytes} bytes exceeds maxSnapshotBytes` : null;
+    // Data in the message is sent as is; otherwise it is read lazily from the state machine.
+    const source = reason !== null || sizeBytes > 0 ? null : this.ctx.hooks.openSnapshot(message, options.chunkBytes);
+    if (reason !== null || (sizeBytes === 0 && source === null)) {
+      options.logger?.warn({ peer, index: message.snapshot.meta.index, sizeBytes }, `snapshot not sent: ${reason ?? 'its data is not available now'}`);
       this.#finish(false);
       return;
     }
@@ -59,7 +63,11 @@ export class SnapshotStreamer {
         wakeWriter = resolve;
         call.once('drain', resolve);
       });
-    void this.#write(call, message, () => settled, waitDrain);
+    const chunks = source === null ? snapshotChunks(message, this.header(), options.chunkBytes) : streamedChunks(message, this.header(), source, options.chunkBytes);
+    this.#write(call, chunks, () => settled, waitDrain).catch((error: unknown) => {
+      options.logger?.warn({ peer, index: message.snapshot.meta.index, err: String(error) }, 'snapshot data could not be read: stream cancelled');
+      call.cancel();
+    });
   }
 
   close(): void {
@@ -68,9 +76,14 @@ export class SnapshotStreamer {
     this.#active = null;
   }
 
-  async #write(call: ClientWritableStream<unknown>, message: SnapshotMessage, settled: () => boolean, waitDrain: () => Promise<void>): Promise<void> {
-    for (const chunk of snapshotChunks(message, this.header(), this.ctx.options.chunkBytes)) {
-      if (settled() || this.#closed) return;
+  async #write(
+    call: ClientWritableStream<unknown>,
+    chunks: Iterable<SnapshotChunkWire> | AsyncIterable<SnapshotChunkWire>,
+    settled: () => boolean,
+    waitDrain: () => Promise<void>,
+  ): Promise<void> {
+    for await (const chunk of chunks) {
+      if (settled() || this.#closed) return; // leaving the loop closes the source
       if (!call.write(chunk)) await waitDrain();
     }
     if (!settled()) call.end();
@@ -85,4 +98,10 @@ export class SnapshotStreamer {
     }
     hooks.onSnapshotStatus(peer, ok);
   }
+}
+
+/** The start chunk (size unknown: 0), then the source's data in chunks of at most `chunkBytes`. */
+async function* streamedChunks(message: SnapshotMessage, header: HeaderWire, source: AsyncIterable<Uint8Array>, chunkBytes: number): AsyncGenerator<SnapshotChunkWire> {
+  yield snapshotStartChunk(message, header, 0);
+  yield* dataChunks(source, chunkBytes);
 }

@@ -1,4 +1,4 @@
-import { MessageType, type Message, type NodeId } from '../core/types.js';
+import { MessageType, type Message, type NodeId, type SnapshotMessage } from '../core/types.js';
 import { GrpcTransport } from './grpc-transport.js';
 import type { GrpcTransportOptions } from './transport-options.js';
 import type { TransportHooks } from './transport.js';
@@ -25,6 +25,24 @@ export class Recorder implements TransportHooks {
 
   onSnapshotStatus(peer: NodeId, ok: boolean): void {
     this.snapshots.push({ peer, ok });
+  }
+
+  /** Sends in these tests carry their data in the message; `dataSources` stands in for a state machine. */
+  readonly dataSources = new Map<number, Uint8Array>();
+
+  openSnapshot(message: SnapshotMessage, chunkBytesMax: number): AsyncIterable<Uint8Array> | null {
+    const data = this.dataSources.get(message.snapshot.meta.index);
+    if (data === undefined) return null;
+    return (async function* () {
+      for (let offset = 0; offset < data.byteLength; offset += chunkBytesMax) yield data.subarray(offset, offset + chunkBytesMax);
+    })();
+  }
+
+  /** Collects the data (a test double: the driver spools it to disk) and records the whole message. */
+  async receiveSnapshot(message: SnapshotMessage, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of chunks) parts.push(chunk);
+    this.messages.push({ ...message, snapshot: { ...message.snapshot, data: new Uint8Array(Buffer.concat(parts)) } });
   }
 }
 

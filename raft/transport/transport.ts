@@ -1,4 +1,4 @@
-import type { Message, NodeId } from '../core/types.js';
+import type { Message, NodeId, SnapshotMessage } from '../core/types.js';
 
 /**
  * How the driver talks to peers. Implementations: gRPC (grpc-transport.ts) and, in tests,
@@ -20,4 +20,16 @@ export interface TransportHooks {
   onUnreachable(peer: NodeId): void;
   /** A snapshot stream to `peer` finished. */
   onSnapshotStatus(peer: NodeId, ok: boolean): void;
+  /**
+   * Sender side: the data of a snapshot message whose `snapshot.data` is empty, read lazily in
+   * chunks of at most `chunkBytesMax`; null if it cannot be had now (the send fails and the core
+   * retries). The transport iterates every stream it gets to its end or breaks out of it.
+   */
+  openSnapshot(message: SnapshotMessage, chunkBytesMax: number): AsyncIterable<Uint8Array> | null;
+  /**
+   * Receiver side: an authenticated snapshot message (empty data) and its data chunks as they
+   * arrive. Resolves once the receiver has taken it all (spooled, then handed to the core);
+   * rejects to refuse it (a chunk that fails the transport's checks rejects too).
+   */
+  receiveSnapshot(message: SnapshotMessage, chunks: AsyncIterable<Uint8Array>): Promise<void>;
 }

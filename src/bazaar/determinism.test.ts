@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../../raft/core/types.js';
-import { emptyEntry, makeTempDir, normalEntry, openMachine, trade } from './test-support.js';
+import { emptyEntry, makeTempDir, normalEntry, openMachine, restoreSnapshot, takeSnapshot, trade } from './test-support.js';
 
 /**
  * The same random log applied on two fresh machines, and on a third that takes a snapshot in
@@ -57,12 +57,12 @@ describe('deterministic apply', () => {
           const resultsA = await applyInBatches(a, entries, 7);
           const resultsB = await applyInBatches(b, entries, 1);
           const head = await applyInBatches(c, entries.slice(0, cut), 5);
-          const snap = await c.snapshot();
-          await d.restore({ meta: { index: snap.index, term: 1, voters: ['n1'] }, data: snap.data });
+          const snap = await takeSnapshot(c);
+          await restoreSnapshot(d, snap);
           const tail = await applyInBatches(d, entries.slice(cut), 3);
           expect(resultsB).toEqual(resultsA);
           expect([...head, ...tail]).toEqual(resultsA);
-          const [snapA, snapB, snapD] = await Promise.all([a.snapshot(), b.snapshot(), d.snapshot()]);
+          const [snapA, snapB, snapD] = await Promise.all([takeSnapshot(a), takeSnapshot(b), takeSnapshot(d)]);
           expect(Buffer.from(snapB.data).equals(Buffer.from(snapA.data))).toBe(true);
           expect(Buffer.from(snapD.data).equals(Buffer.from(snapA.data))).toBe(true);
           for (const name of SYMBOLS) expect(d.getStock(name)).toEqual(a.getStock(name));

@@ -1,25 +1,27 @@
 import { assert } from '../errors.js';
 import type { KeyRecord } from './idempotency.js';
 import type { OrderRecord, StockState } from './model.js';
-import { keyFromTuple, keyToTuple, orderFromTuple, orderToTuple, stockFromTuple, stockToTuple } from './records.js';
+import { keyFromTuple, orderFromTuple, stockFromTuple } from './records.js';
 
 /**
- * Snapshot format: newline-delimited JSON (one record per line), so it can be produced and
- * consumed record by record:
+ * Snapshot format: newline-delimited JSON (one record per line), produced and consumed record
+ * by record, chunk by chunk (snapshot-stream.ts writes it from a LevelDB snapshot):
  *
  *   {"v":1,"kind":"bazaar-snapshot","applied":..,"nextTx":..,"clockMs":..,"keySeq":..}
- *   ["s", name, quantity, volume, modifiedIndex]            one per stock, catalog order
+ *   ["s", name, quantity, volume, modifiedIndex]            one per stock, by name
  *   ["o", number, name, type, quantity, price, atMs]        one per retained order, ascending
  *   ["k", seq, key, requestHash, atMs, outcome]             one per idempotency key, oldest first
  *   ["end", stocks, orders, keys]                           counts, checked on restore
  *
  * Size is bounded by design: stocks <= SYMBOLS_COUNT_MAX, orders <= ordersRetainedMax (older
  * orders are pruned deterministically at apply), keys <= idempotencyKeysMax. With the defaults
- * (1,000 stocks, 1,000,000 orders, 100,000 keys) a snapshot is at most ~80 MB.
- * The encoding is canonical: equal states give byte-identical snapshots.
+ * (1,000 stocks, 1,000,000 orders, 100,000 keys) a snapshot is at most ~80 MB; it is never
+ * held whole in memory. The encoding is canonical: equal states give byte-identical snapshots.
  */
 
 export const SNAPSHOT_VERSION = 1;
+/** A longer line is corrupt (the longest real record is well under 1 KiB). */
+export const SNAPSHOT_LINE_BYTES_MAX = 64 * 1024;
 
 export interface SnapshotHeader {
   readonly applied: number;
@@ -28,47 +30,21 @@ export interface SnapshotHeader {
   readonly keySeq: number;
 }
 
-export class SnapshotWriter {
-  private readonly lines: string[] = [];
-  private stocks = 0;
-  private orders = 0;
-  private keys = 0;
-
-  constructor(header: SnapshotHeader) {
-    this.lines.push(JSON.stringify({ v: SNAPSHOT_VERSION, kind: 'bazaar-snapshot', ...header }));
-  }
-
-  stock(stock: StockState): void {
-    this.lines.push(JSON.stringify(['s', ...stockToTuple(stock)]));
-    this.stocks += 1;
-  }
-
-  order(order: OrderRecord): void {
-    this.lines.push(JSON.stringify(['o', ...orderToTuple(order)]));
-    this.orders += 1;
-  }
-
-  key(record: KeyRecord): void {
-    this.lines.push(JSON.stringify(['k', ...keyToTuple(record)]));
-    this.keys += 1;
-  }
-
-  finish(): Uint8Array {
-    this.lines.push(JSON.stringify(['end', this.stocks, this.orders, this.keys]));
-    return new TextEncoder().encode(`${this.lines.join('\n')}\n`);
-  }
-}
-
 export type SnapshotRecord =
   | { readonly kind: 'stock'; readonly stock: StockState }
   | { readonly kind: 'order'; readonly order: OrderRecord }
   | { readonly kind: 'key'; readonly key: KeyRecord };
 
-function parseLine(data: Uint8Array, start: number, end: number): unknown {
+export function headerLine(header: SnapshotHeader): string {
+  const { applied, nextTx, clockMs, keySeq } = header;
+  return JSON.stringify({ v: SNAPSHOT_VERSION, kind: 'bazaar-snapshot', applied, nextTx, clockMs, keySeq });
+}
+
+function parseLine(line: string, lineNumber: number): unknown {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(start, end)));
+    return JSON.parse(line);
   } catch (err) {
-    assert(false, `snapshot line at byte ${start} is not JSON: ${(err as Error).message}`);
+    assert(false, `snapshot line ${lineNumber} is not JSON: ${(err as Error).message}`);
   }
 }
 
@@ -82,28 +58,43 @@ function decodeHeader(value: unknown): SnapshotHeader {
   return { applied: h['applied'] as number, nextTx: h['nextTx'] as number, clockMs: h['clockMs'] as number, keySeq: h['keySeq'] as number };
 }
 
+/** Splits a chunk stream into lines (UTF-8), with a bound on a line's length. */
+async function* snapshotLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let carry = '';
+  for await (const chunk of chunks) {
+    let text: string;
+    try {
+      text = carry + decoder.decode(chunk, { stream: true });
+    } catch (err) {
+      assert(false, `snapshot is not UTF-8: ${(err as Error).message}`);
+    }
+    const lines = text.split('\n');
+    carry = lines.pop() ?? '';
+    assert(carry.length <= SNAPSHOT_LINE_BYTES_MAX, `snapshot line longer than ${SNAPSHOT_LINE_BYTES_MAX} bytes`);
+    yield* lines;
+  }
+  assert(carry === '', 'snapshot does not end with a newline');
+}
+
 /**
- * Decode a snapshot: the header, then records one at a time via `onRecord` (which may await,
- * e.g. to write a batch). Asserts the trailer's counts.
+ * Decode a snapshot stream: the header, then records one at a time via `onRecord` (which may
+ * await, e.g. to write a batch). Asserts the trailer's counts.
  */
 export async function readSnapshot(
-  data: Uint8Array,
+  chunks: AsyncIterable<Uint8Array>,
   onHeader: (header: SnapshotHeader) => Promise<void>,
   onRecord: (record: SnapshotRecord) => Promise<void>,
 ): Promise<void> {
   const counts = { s: 0, o: 0, k: 0 };
-  let start = 0;
-  let sawHeader = false;
+  let lineNumber = 0;
   let sawEnd = false;
-  while (start < data.length) {
-    const end = data.indexOf(0x0a, start);
-    assert(end !== -1, 'snapshot does not end with a newline');
-    const value = parseLine(data, start, end);
-    start = end + 1;
+  for await (const line of snapshotLines(chunks)) {
+    lineNumber += 1;
+    const value = parseLine(line, lineNumber);
     assert(!sawEnd, 'snapshot has data after its end record');
-    if (!sawHeader) {
+    if (lineNumber === 1) {
       await onHeader(decodeHeader(value));
-      sawHeader = true;
       continue;
     }
     assert(Array.isArray(value) && value.length >= 1, 'snapshot record is not an array');
@@ -123,5 +114,5 @@ export async function readSnapshot(
       sawEnd = true;
     }
   }
-  assert(sawHeader && sawEnd, 'snapshot is truncated');
+  assert(lineNumber >= 1 && sawEnd, 'snapshot is truncated');
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AssertionFailure } from '../errors.js';
 import type { BazaarStateMachine } from './state-machine.js';
-import { emptyEntry, makeTempDir, normalEntry, openMachine, trade } from './test-support.js';
+import { chunksOf, emptyEntry, makeTempDir, normalEntry, openMachine, restoreSnapshot, takeSnapshot, trade } from './test-support.js';
 
 const SYMBOLS = ['aaa', 'bbb', 'ccc'];
 const cleanups: (() => Promise<void>)[] = [];
@@ -113,7 +113,8 @@ describe('BazaarStateMachine', () => {
     const { machine } = await fresh();
     await expect(machine.apply([normalEntry(2, trade('aaa', 'BUY', 1))])).rejects.toThrow(/apply of index 2 after 0/);
     await expect(machine.apply([normalEntry(1, trade('aaa', 'BUY', 1))])).rejects.toThrow(/apply of index 2 after 0/);
-    await expect(machine.snapshot()).rejects.toThrow(AssertionFailure);
+    await expect(machine.checkpoint()).rejects.toThrow(AssertionFailure);
+    expect(machine.snapshotChunks(0, 4096)).toBeNull();
   });
 
   it('asserts on a corrupt entry', async () => {
@@ -128,8 +129,23 @@ describe('BazaarStateMachine', () => {
     await machine.apply([1, 2, 3].map((i) => normalEntry(i, trade('aaa', 'SELL', i))));
     expect(await machine.getOrder(1)).toBeNull();
     expect(await machine.getOrder(2)).toMatchObject({ quantity: 2 });
-    const snapshot = await machine.snapshot();
+    const snapshot = await takeSnapshot(machine);
     expect(new TextDecoder().decode(snapshot.data).match(/\["o"/g)).toHaveLength(2);
+  });
+
+  it('prunes cached orders across applies (only the orders each batch pushed out)', async () => {
+    const { machine } = await fresh({ ordersRetainedMax: 2 });
+    await machine.apply([1, 2].map((i) => normalEntry(i, trade('aaa', 'SELL', i))));
+    expect(await machine.getOrder(1)).toMatchObject({ quantity: 1 }); // now cached
+    expect(await machine.getOrder(2)).toMatchObject({ quantity: 2 });
+    await machine.apply([normalEntry(3, trade('aaa', 'SELL', 3))]);
+    expect(await machine.getOrder(1)).toBeNull();
+    expect(await machine.getOrder(3)).toMatchObject({ quantity: 3 });
+    await machine.apply([4, 5].map((i) => normalEntry(i, trade('aaa', 'SELL', i))));
+    expect(await machine.getOrder(2)).toBeNull();
+    expect(await machine.getOrder(3)).toBeNull();
+    expect(await machine.getOrder(4)).toMatchObject({ quantity: 4 });
+    expect(await machine.getOrder(5)).toMatchObject({ quantity: 5 });
   });
 
   it('waitForApplied resolves on apply and times out otherwise', async () => {
@@ -143,24 +159,78 @@ describe('BazaarStateMachine', () => {
   it('restores a snapshot into a machine with other state, and a restart keeps it', async () => {
     const { machine: source } = await fresh();
     await source.apply([normalEntry(1, trade('aaa', 'BUY', 9, { key: 'q' })), normalEntry(2, trade('bbb', 'SELL', 4))]);
-    const snap = await source.snapshot();
+    const snap = await takeSnapshot(source);
+    await source.apply([normalEntry(3, trade('ddd', 'SELL', 1))]);
+    // The view stays at the checkpoint while the machine moves on.
+    expect(await takeSnapshotAt(source, snap.index)).toEqual(snap.data);
     const temp = await makeTempDir('sm-restore');
     cleanups.push(temp.remove);
     const target = await openMachine(temp.dir, SYMBOLS);
     await target.apply([normalEntry(1, trade('ccc', 'BUY', 50))]);
-    await target.restore({ meta: { index: snap.index, term: 1, voters: ['n1'] }, data: snap.data });
-    expect((await target.snapshot()).data).toEqual(snap.data);
+    await restoreSnapshot(target, snap);
+    expect(await takeSnapshotAt(target, snap.index)).toEqual(snap.data);
     await target.close();
     const reopened = await openMachine(temp.dir, SYMBOLS);
     cleanups.push(() => reopened.close());
-    expect((await reopened.snapshot()).data).toEqual(snap.data);
+    expect((await takeSnapshot(reopened)).data).toEqual(snap.data);
     expect(reopened.getStock('ccc')?.quantity).toBe(100);
   });
 
   it('rejects a truncated snapshot', async () => {
     const { machine } = await fresh();
-    const snap = await machine.snapshot();
+    const snap = await takeSnapshot(machine);
     const truncated = snap.data.subarray(0, snap.data.length - 10);
-    await expect(machine.restore({ meta: { index: 0, term: 0, voters: [] }, data: truncated })).rejects.toThrow(AssertionFailure);
+    await expect(machine.restore({ index: 0, term: 0, voters: [] }, chunksOf(truncated))).rejects.toThrow(AssertionFailure);
+  });
+
+  it('restores through a crash: a restart mid-restore starts empty, a completed restore survives', async () => {
+    const { machine: source } = await fresh();
+    await source.apply([normalEntry(1, trade('aaa', 'SELL', 5)), normalEntry(2, trade('bbb', 'BUY', 7, { key: 'z' }))]);
+    const snap = await takeSnapshot(source);
+    const temp = await makeTempDir('sm-restore-crash');
+    cleanups.push(temp.remove);
+    const target = await openMachine(temp.dir, SYMBOLS);
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield snap.data.subarray(0, 100);
+      throw new Error('stream broke');
+    }
+    await expect(target.restore({ index: snap.index, term: 1, voters: ['n1'] }, failing())).rejects.toThrow(/stream broke/);
+    await target.close();
+    const afterCrash = await openMachine(temp.dir, SYMBOLS);
+    expect(afterCrash.lastApplied).toBe(0);
+    await restoreSnapshot(afterCrash, snap);
+    await afterCrash.close();
+    const reopened = await openMachine(temp.dir, SYMBOLS);
+    cleanups.push(() => reopened.close());
+    expect(reopened.lastApplied).toBe(2);
+    expect((await takeSnapshot(reopened)).data).toEqual(snap.data);
+  });
+
+  it('streams a snapshot in bounded chunks while applies go on, and refuses a view it does not hold', async () => {
+    const { machine } = await fresh({ ordersRetainedMax: 10_000 });
+    await machine.apply(Array.from({ length: 3000 }, (_, i) => normalEntry(i + 1, trade('aaa', 'SELL', 1))));
+    const { index, data } = await machine.checkpoint();
+    expect(data).toBeNull();
+    expect(machine.snapshotChunks(index - 1, 4096)).toBeNull();
+    const chunks = machine.snapshotChunks(index, 4096);
+    if (chunks === null) throw new Error('no view');
+    const sizes: number[] = [];
+    for await (const chunk of chunks) {
+      sizes.push(chunk.byteLength);
+      if (sizes.length === 2) await machine.apply([normalEntry(3001, trade('aaa', 'BUY', 1))]);
+    }
+    expect(sizes.length).toBeGreaterThan(10);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4096);
+    const whole = await takeSnapshotAt(machine, index);
+    expect(new TextDecoder().decode(whole).match(/\["o"/g)).toHaveLength(3000);
+    expect(new TextDecoder().decode(whole).split('\n')[0]).toContain(`"applied":${index}`);
   });
 });
+
+async function takeSnapshotAt(machine: BazaarStateMachine, index: number): Promise<Uint8Array> {
+  const chunks = machine.snapshotChunks(index, 1000);
+  if (chunks === null) throw new Error(`no view at ${index}`);
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return new Uint8Array(Buffer.concat(parts));
+}

@@ -1,7 +1,7 @@
 import { Level } from 'level';
 import { LRUCache } from 'lru-cache';
-import { EntryKind, type Entry, type Snapshot } from '../../raft/core/types.js';
-import type { StateMachine } from '../../raft/driver/state-machine.js';
+import { EntryKind, type Entry, type SnapshotMeta } from '../../raft/core/types.js';
+import type { Checkpoint, StateMachine } from '../../raft/driver/state-machine.js';
 import { SYMBOL_PATTERN } from '../catalog/symbols.js';
 import { assert } from '../errors.js';
 import { decodeCommand, type TradeCommand } from './commands.js';
@@ -16,7 +16,8 @@ import {
   TradeType,
 } from './model.js';
 import { keyFromTuple, keyToTuple, orderFromTuple, orderToTuple, padIndex, stockFromTuple, stockToTuple } from './records.js';
-import { readSnapshot, type SnapshotHeader, SnapshotWriter } from './snapshot-codec.js';
+import { readSnapshot, type SnapshotHeader, type SnapshotRecord } from './snapshot-codec.js';
+import { SnapshotViews } from './snapshot-views.js';
 import { SerialQueue, AppliedWaiters } from './serial.js';
 
 /**
@@ -37,7 +38,10 @@ import { SerialQueue, AppliedWaiters } from './serial.js';
  * read from LevelDB through a bounded LRU. Reads see a batch only once it is durable:
  * `getStock` and `lastApplied` change together, synchronously, after the batch write.
  *
- * apply/snapshot/restore run one at a time (SerialQueue). A failed LevelDB write leaves memory
+ * Snapshots: `checkpoint()` (log compaction) syncs and keeps a LevelDB snapshot; InstallSnapshot
+ * streams that snapshot in chunks (snapshot-stream.ts) and `restore` reads one chunk by chunk.
+ *
+ * apply/checkpoint/restore run one at a time (SerialQueue). A failed LevelDB write leaves memory
  * ahead of disk: the machine then refuses all further work (the node must restart).
  */
 
@@ -98,6 +102,7 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
   private readonly orderCache: LRUCache<number, OrderRecord>;
   private readonly queue = new SerialQueue();
   private readonly waiters: AppliedWaiters;
+  private readonly views: SnapshotViews;
   private meta: Meta = { applied: 0, nextTx: 1, clockMs: 0, keySeq: 0 };
   private failure: Error | null = null;
 
@@ -108,6 +113,7 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
     this.keys = new IdempotencyTable({ keysMax: options.idempotencyKeysMax, keyTtlMs: options.idempotencyKeyTtlMs });
     this.orderCache = new LRUCache({ max: options.orderCacheEntriesMax });
     this.waiters = new AppliedWaiters(options.appliedWaitersMax);
+    this.views = new SnapshotViews(db);
   }
 
   static async open(options: BazaarStateMachineOptions): Promise<BazaarStateMachine> {
@@ -125,6 +131,7 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
 
   async close(): Promise<void> {
     this.waiters.failAll(new Error('state machine closed'));
+    this.views.clear();
     await this.queue.run(() => this.db.close());
   }
 
@@ -152,14 +159,20 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
     return [...this.stocks.keys()];
   }
 
+  private isPruned(number: number): boolean {
+    return number < this.meta.nextTx - this.options.ordersRetainedMax;
+  }
+
   /** Order by transaction number (null: none, or pruned as older than ordersRetainedMax). */
   async getOrder(number: number): Promise<OrderRecord | null> {
-    if (!Number.isSafeInteger(number) || number < 1 || number >= this.meta.nextTx) return null;
+    if (!Number.isSafeInteger(number) || number < 1 || number >= this.meta.nextTx || this.isPruned(number)) return null;
     const cached = this.orderCache.get(number);
     if (cached !== undefined) return cached;
     const raw = await this.db.get(`o:${padIndex(number)}`);
     if (raw === undefined) return null;
     const order = orderFromTuple(JSON.parse(raw));
+    // An apply may have pruned it while we read: never cache below the bound (apply relies on it).
+    if (this.isPruned(number)) return null;
     this.orderCache.set(number, order);
     return order;
   }
@@ -178,7 +191,8 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
       const results: ApplyResult[] = [];
       for (const entry of entries) {
         assert(entry.index === meta.applied + 1, `apply of index ${entry.index} after ${meta.applied}`);
-        if (entry.kind === EntryKind.Empty) {
+        if (entry.kind !== EntryKind.Normal) {
+          // No-ops and membership changes (handled by Raft) carry no trade.
           results.push(null);
         } else {
           const command = decodeCommand(entry.data);
@@ -191,8 +205,10 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
       await this.writeBatch(ops);
       for (const stock of staged.values()) this.stocks.set(stock.name, stock);
       for (const order of newOrders) this.orderCache.set(order.number, order);
+      // This batch pruned exactly the orders [pruneBelow - newOrders.length, pruneBelow) (getOrder
+      // never caches an order below the bound): drop those, not a scan of the whole cache.
       const pruneBelow = meta.nextTx - this.options.ordersRetainedMax;
-      for (const number of this.orderCache.keys()) if (number < pruneBelow) this.orderCache.delete(number);
+      for (let number = Math.max(1, pruneBelow - newOrders.length); number < pruneBelow; number++) this.orderCache.delete(number);
       this.meta = meta;
       this.waiters.notify(meta.applied);
       return results;
@@ -257,68 +273,64 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
   }
 
   /**
-   * The whole state as of `lastApplied`. Memory parts are captured and the LevelDB iterator
-   * (an implicit LevelDB snapshot, taken synchronously) is created inside the queue, so later
-   * applies may proceed while orders stream out.
+   * Compaction point: one synced write of the meta (LevelDB syncs its whole log, so every
+   * earlier unsynced batch becomes durable with it) and a LevelDB snapshot kept for
+   * InstallSnapshot. O(1) work here; LevelDB retains only what changes while the view is kept.
    */
-  async snapshot(): Promise<{ index: number; data: Uint8Array }> {
-    const captured = await this.queue.run(() => {
-      this.assertUsable();
-      const writer = new SnapshotWriter({ ...this.meta });
-      const keyRecords = [...this.keys.values()];
-      for (const stock of this.stocks.values()) writer.stock(stock);
-      const iterator = this.db.iterator({ gte: 'o:', lt: 'o;' });
-      return Promise.resolve({ writer, keyRecords, iterator, index: this.meta.applied });
+  checkpoint(): Promise<Checkpoint> {
+    return this.mutation(async () => {
+      await this.db.put(META_KEY, JSON.stringify(this.meta), { sync: true });
+      this.views.replace({ ...this.meta }, this.db.snapshot());
+      return { index: this.meta.applied, data: null };
     });
-    const { writer, keyRecords, iterator, index } = captured;
-    try {
-      for await (const [, value] of iterator) writer.order(orderFromTuple(JSON.parse(value)));
-    } finally {
-      await iterator.close();
-    }
-    for (const record of keyRecords) writer.key(record);
-    return { index, data: writer.finish() };
   }
 
-  restore(snapshot: Snapshot): Promise<void> {
+  snapshotChunks(index: number, chunkBytesMax: number): AsyncIterable<Uint8Array> | null {
+    if (this.failure !== null) return null;
+    return this.views.open(index, chunkBytesMax);
+  }
+
+  restore(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     return this.mutation(async () => {
-      await this.writeBatch([putOp(RESTORING_KEY, snapshot.meta.index)]);
+      await this.writeBatch([putOp(RESTORING_KEY, meta.index)]);
+      this.views.clear();
       await this.db.clear();
       this.stocks.clear();
       this.keys.clear();
       this.orderCache.clear();
       let header: SnapshotHeader | null = null;
-      let ops: BatchOp[] = [putOp(RESTORING_KEY, snapshot.meta.index)];
-      await readSnapshot(
-        snapshot.data,
-        (decoded) => {
-          assert(decoded.applied === snapshot.meta.index, `snapshot data at ${decoded.applied}, meta says ${snapshot.meta.index}`);
-          header = decoded;
-          return Promise.resolve();
-        },
-        async (record) => {
-          if (record.kind === 'stock') {
-            this.stocks.set(record.stock.name, record.stock);
-            ops.push(putOp(`s:${record.stock.name}`, stockToTuple(record.stock)));
-          } else if (record.kind === 'order') {
-            ops.push(putOp(`o:${padIndex(record.order.number)}`, orderToTuple(record.order)));
-          } else {
-            this.keys.insert(record.key);
-            ops.push(putOp(`k:${padIndex(record.key.seq)}`, keyToTuple(record.key)));
-          }
-          if (ops.length >= RESTORE_BATCH_OPS_MAX) {
-            await this.writeBatch(ops);
-            ops = [];
-          }
-        },
-      );
+      let ops: BatchOp[] = [putOp(RESTORING_KEY, meta.index)];
+      const onHeader = (decoded: SnapshotHeader): Promise<void> => {
+        assert(decoded.applied === meta.index, `snapshot data at ${decoded.applied}, meta says ${meta.index}`);
+        header = decoded;
+        return Promise.resolve();
+      };
+      await readSnapshot(chunks, onHeader, async (record) => {
+        ops.push(this.restoreRecord(record));
+        if (ops.length >= RESTORE_BATCH_OPS_MAX) {
+          await this.writeBatch(ops);
+          ops = [];
+        }
+      });
       assert(header !== null, 'snapshot without header');
       const restored: Meta = { ...(header as SnapshotHeader) };
       ops.push(putOp(META_KEY, restored), { type: 'del', key: RESTORING_KEY });
-      await this.writeBatch(ops);
+      await this.writeBatch(ops, true);
       this.meta = restored;
+      this.views.replace({ ...restored }, this.db.snapshot());
+      this.checkCatalogMatches();
       this.waiters.notify(restored.applied);
     });
+  }
+
+  private restoreRecord(record: SnapshotRecord): BatchOp {
+    if (record.kind === 'stock') {
+      this.stocks.set(record.stock.name, record.stock);
+      return putOp(`s:${record.stock.name}`, stockToTuple(record.stock));
+    }
+    if (record.kind === 'order') return putOp(`o:${padIndex(record.order.number)}`, orderToTuple(record.order));
+    this.keys.insert(record.key);
+    return putOp(`k:${padIndex(record.key.seq)}`, keyToTuple(record.key));
   }
 
   private async load(): Promise<void> {
@@ -361,9 +373,9 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
     }
   }
 
-  private async writeBatch(ops: BatchOp[]): Promise<void> {
+  private async writeBatch(ops: BatchOp[], sync = false): Promise<void> {
     try {
-      await this.db.batch(ops, { sync: false });
+      await this.db.batch(ops, { sync });
     } catch (err) {
       this.failure = new Error(`state machine LevelDB write failed: ${(err as Error).message}`, { cause: err });
       this.waiters.failAll(this.failure);

@@ -4,15 +4,15 @@ import type { StockState } from '../bazaar/model.js';
 import type { BazaarStateMachine } from '../bazaar/state-machine.js';
 import { makeTempDir, normalEntry, openMachine, trade } from '../bazaar/test-support.js';
 import { reserveFreePort } from '../../raft/index.js';
-import { RedisTestServer } from './redis-test-server.js';
+import { RedisServer } from './redis-server.js';
 import { DEFAULT_STOCK_CACHE_TIMING, StockCache, type StockCacheOptions } from './stock-cache.js';
 import { StockReader, withCachePublishing } from './stock-reader.js';
 
-let redis: RedisTestServer;
+let redis: RedisServer;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  redis = await RedisTestServer.create();
+  redis = await RedisServer.start();
   console.log(`redis-server pid ${redis.pid} on port ${redis.port}`);
 });
 afterAll(async () => {
@@ -171,6 +171,7 @@ describe('leader cannot reach Redis, a follower can', () => {
 
     const first = normalEntry(1, trade('aapl', 'SELL', 10));
     await leaderPublishing.apply([first]);
+    await leaderPublishing.published(1);
     await follower.apply([first]);
     commitIndex = 1;
     // The follower's read fills Redis with aapl at index 1 (quantity 110).
@@ -183,6 +184,7 @@ describe('leader cannot reach Redis, a follower can', () => {
     const second = normalEntry(2, trade('aapl', 'BUY', 50));
     const started = Date.now();
     const [result] = await leaderPublishing.apply([second]);
+    await leaderPublishing.published(2);
     commitIndex = 2;
     expect(result).toMatchObject({ ok: true, transactionNumber: 2, stock: { quantity: 60 } });
     console.log(`leader apply+ack with unreachable Redis took ${Date.now() - started} ms`);
@@ -209,7 +211,9 @@ describe('leader cannot reach Redis, a follower can', () => {
     await connected(leaderCache);
     const leader = await machine('lag-leader');
     const follower = await machine('lag-follower');
-    await withCachePublishing(leader, leaderCache, () => true).apply([normalEntry(1, trade('msft', 'BUY', 30))]);
+    const publishing = withCachePublishing(leader, leaderCache, () => true);
+    await publishing.apply([normalEntry(1, trade('msft', 'BUY', 30))]);
+    await publishing.published(1); // what the leader awaits before acknowledging
     const reader = new StockReader({ local: follower, readBarrier: () => Promise.reject(new Error('unused')), cache: followerCache });
     expect(await reader.readStale('msft')).toMatchObject({ source: 'cache', index: 1, stock: { quantity: 70 } });
     expect(await reader.readStale('aapl')).toMatchObject({ source: 'local', index: 0, stock: { quantity: 100 } });

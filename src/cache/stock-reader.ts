@@ -1,4 +1,4 @@
-import type { Entry, Snapshot } from '../../raft/core/types.js';
+import type { Entry } from '../../raft/core/types.js';
 import type { StateMachine } from '../../raft/driver/state-machine.js';
 import type { ApplyResult, StockState } from '../bazaar/model.js';
 import { assert } from '../errors.js';
@@ -96,25 +96,63 @@ export class StockReader {
   }
 }
 
+/** Cache publishes in flight beside the Raft Ready loop at most; past it, apply waits for the oldest. */
+export const PUBLISHES_IN_FLIGHT_MAX = 64;
+
+export interface PublishingStateMachine extends StateMachine<ApplyResult> {
+  /**
+   * Resolves once the cache publish of the batch that applied `index` (and of every earlier
+   * batch still in flight) settled; at once when none is pending. Await it before acknowledging.
+   */
+  published(index: number): Promise<void>;
+}
+
+interface InFlightPublish {
+  readonly first: number;
+  done: Promise<void>;
+}
+
 /**
  * Wraps the bazaar state machine for the Raft driver: on the leader, each applied trade's new
- * stock value is published to Redis at the trade's index before apply returns (so before the
- * driver acknowledges the proposal). Bounded by the cache's timeouts and breaker; correctness
- * does not depend on it succeeding (see stock-cache.ts), only the freshness of stale reads does.
+ * stock value is published to Redis at the trade's index; the acknowledgement waits for it
+ * (`published(index)`), the Raft Ready loop does not (the next fsync need not wait for a Redis
+ * round trip). Bounded by the cache's timeouts and breaker and PUBLISHES_IN_FLIGHT_MAX;
+ * correctness does not depend on it succeeding (see stock-cache.ts), only the freshness of
+ * stale reads does. Fills are index-fenced, so publishes of consecutive batches may land in
+ * any order.
  */
 export function withCachePublishing<M extends StateMachine<ApplyResult>>(
   machine: M,
   cache: StockCache,
   isLeader: () => boolean,
-): StateMachine<ApplyResult> {
+): PublishingStateMachine {
+  const inFlight: InFlightPublish[] = [];
+  const publish = (entries: readonly Entry[], results: readonly ApplyResult[]): void => {
+    const first = entries[0];
+    if (first === undefined) return;
+    const item: InFlightPublish = { first: first.index, done: Promise.resolve() };
+    item.done = publishResults(cache, entries, results)
+      .catch(() => undefined) // fills report 'unavailable' rather than throw; never fail apply over the cache
+      .then(() => {
+        inFlight.splice(inFlight.indexOf(item), 1);
+      });
+    inFlight.push(item);
+  };
   return {
     appliedIndex: () => machine.appliedIndex(),
-    snapshot: () => machine.snapshot(),
-    restore: (snapshot: Snapshot) => machine.restore(snapshot),
+    checkpoint: () => machine.checkpoint(),
+    snapshotChunks: (index, chunkBytesMax) => machine.snapshotChunks(index, chunkBytesMax),
+    restore: (meta, chunks) => machine.restore(meta, chunks),
     apply: async (entries: readonly Entry[]) => {
       const results = await machine.apply(entries);
-      if (isLeader()) await publishResults(cache, entries, results);
+      if (isLeader()) {
+        while (inFlight.length >= PUBLISHES_IN_FLIGHT_MAX) await inFlight[0]?.done;
+        publish(entries, results);
+      }
       return results;
+    },
+    published: async (index: number) => {
+      await Promise.all(inFlight.filter((item) => item.first <= index).map((item) => item.done));
     },
   };
 }

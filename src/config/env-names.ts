@@ -35,6 +35,8 @@ export const NodeEnv = {
    * (every read waits for a heartbeat round, no clock assumption).
    */
   RAFT_READ_MODE: 'RAFT_READ_MODE',
+  /** Raft log entries between compactions (a compaction is a checkpoint: one synced write). Default 10,000. */
+  RAFT_SNAPSHOT_THRESHOLD_ENTRIES: 'RAFT_SNAPSHOT_THRESHOLD_ENTRIES',
   /** Price refresh interval of each tier (Redis TTL = 3 x interval). */
   PRICE_HOT_INTERVAL_MS: 'PRICE_HOT_INTERVAL_MS',
   PRICE_MEDIUM_INTERVAL_MS: 'PRICE_MEDIUM_INTERVAL_MS',
@@ -50,4 +52,6 @@ export const ExchangeEnv = {
   EXCHANGE_HOST: 'EXCHANGE_HOST',
   EXCHANGE_SEED: 'EXCHANGE_SEED',
   SYMBOLS_FILE: 'SYMBOLS_FILE',
+  /** When set, `POST /mock/faults[/reset]` needs it in the `x-fault-token` header. */
+  EXCHANGE_FAULT_TOKEN: 'EXCHANGE_FAULT_TOKEN',
 } as const;

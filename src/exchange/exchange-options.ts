@@ -11,6 +11,8 @@ export interface ExchangeOptions {
   /** Milliseconds per random-walk step. */
   stepMs: number;
   faults: Faults;
+  /** Required by the fault API when set (env only: a flag would show in `ps`). */
+  faultToken?: string;
 }
 
 export const EXCHANGE_USAGE = `Usage: exchange [options]   (flags override env)
@@ -21,7 +23,9 @@ export const EXCHANGE_USAGE = `Usage: exchange [options]   (flags override env)
   --symbols-file <path>   symbols CSV (env ${ExchangeEnv.SYMBOLS_FILE}; default symbols.csv)
   --step-ms <ms>          random-walk step (default 250)
   --latency-ms <ms>  --jitter-ms <ms>  --error-rate <0..1>  --down  --frozen
-  --outlier-symbol <sym>  --outlier-factor <x>`;
+  --outlier-symbol <sym>  --outlier-factor <x>
+Env ${ExchangeEnv.EXCHANGE_FAULT_TOKEN}: when set, POST /mock/faults and /mock/faults/reset need it
+in the x-fault-token header.`;
 
 const STEP_MS_MIN = 1;
 const STEP_MS_MAX = 3_600_000;
@@ -75,7 +79,9 @@ export function parseExchangeOptions(argv: string[], env: NodeJS.ProcessEnv): Ex
   }
   const id = (values.id ?? env[ExchangeEnv.EXCHANGE_ID] ?? `ex-${port}`).trim();
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new Error(`--id must be 1..64 of [A-Za-z0-9_.-], got "${id}"`);
+  const faultToken = env[ExchangeEnv.EXCHANGE_FAULT_TOKEN];
   return {
+    ...(faultToken === undefined || faultToken === '' ? {} : { faultToken }),
     id,
     host: values.host ?? env[ExchangeEnv.EXCHANGE_HOST] ?? '127.0.0.1',
     port,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyFaultUpdate, NO_FAULTS } from './faults.js';
-import { buildExchangeServer } from './exchange-server.js';
+import { buildExchangeServer, FAULT_TOKEN_HEADER } from './exchange-server.js';
 import { parseExchangeOptions } from './exchange-options.js';
 import { quoteAt } from './price-walk.js';
 
@@ -90,6 +90,44 @@ describe('exchange server', () => {
     const failed = await app.inject({ url: '/mock/ticker/ethusdt' });
     expect(failed.statusCode).toBe(500);
     expect((await app.inject({ url: '/mock/faults' })).json()).toMatchObject({ errorRate: 1, frozen: false });
+    await app.close();
+  });
+
+  it('rejects a repeated query parameter with 400 and the error body', async () => {
+    const app = server('ex1', () => 1_000_000);
+    for (const url of ['/mock/tickers?symbols=btcusdt&symbols=ethusdt', '/mock/stats?symbols=a&symbols=b']) {
+      const reply = await app.inject({ url });
+      expect(reply.statusCode, url).toBe(400);
+      expect(reply.json()).toEqual({ error: { code: 400, message: expect.stringMatching(/"symbols" given more than once/) } });
+    }
+    expect((await app.inject({ url: '/mock/tickers?symbols=btcusdt,ethusdt' })).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('resets every fault with POST /mock/faults/reset', async () => {
+    const app = server('ex1', () => 1_000_000);
+    await app.inject({ method: 'POST', url: '/mock/faults', payload: { errorRate: 1, latencyMs: 5, outlierSymbol: 'btcusdt' } });
+    expect((await app.inject({ url: '/mock/ticker/btcusdt' })).statusCode).toBe(500);
+    const reset = await app.inject({ method: 'POST', url: '/mock/faults/reset' });
+    expect(reset.statusCode).toBe(200);
+    expect(reset.json()).toEqual({ ...NO_FAULTS });
+    expect((await app.inject({ url: '/mock/ticker/btcusdt' })).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('needs the fault token, when configured, to change faults', async () => {
+    const token = 'per-test-token-' + String(process.pid);
+    const app = buildExchangeServer({ id: 'ex1', seed: 1, stepMs: 100, symbols: SYMBOLS, faults: { ...NO_FAULTS }, faultToken: token });
+    for (const url of ['/mock/faults', '/mock/faults/reset']) {
+      for (const headers of [{}, { [FAULT_TOKEN_HEADER]: 'wrong' }]) {
+        const refused = await app.inject({ method: 'POST', url, payload: { down: true }, headers });
+        expect(refused.statusCode).toBe(401);
+        expect(refused.json().error).toEqual({ code: 401, message: `missing or wrong ${FAULT_TOKEN_HEADER}` });
+      }
+    }
+    expect((await app.inject({ url: '/mock/faults' })).json()).toEqual({ ...NO_FAULTS });
+    const ok = await app.inject({ method: 'POST', url: '/mock/faults', payload: { latencyMs: 1 }, headers: { [FAULT_TOKEN_HEADER]: token } });
+    expect(ok.json()).toMatchObject({ latencyMs: 1 });
     await app.close();
   });
 });

@@ -1,11 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createRng, type Rng } from '../../raft/core/rng.js';
-import { applyFaultUpdate, type Faults } from './faults.js';
+import { timingSafeEqual } from 'node:crypto';
+import { applyFaultUpdate, NO_FAULTS, type Faults } from './faults.js';
 import { hashString, quoteAt, type Quote, type WalkOptions } from './price-walk.js';
 
 /** Symbols per batch request (`GET /mock/tickers?symbols=...`). */
 export const BATCH_SYMBOLS_MAX = 500;
+/** Header carrying the fault token on `POST /mock/faults` and `POST /mock/faults/reset`. */
+export const FAULT_TOKEN_HEADER = 'x-fault-token';
 
 export interface ExchangeServerOptions {
   id: string;
@@ -13,6 +16,8 @@ export interface ExchangeServerOptions {
   stepMs: number;
   symbols: readonly string[];
   faults: Faults;
+  /** When set, changing faults needs this token in `x-fault-token` (401 otherwise). */
+  faultToken?: string;
   /** Clock (ms since epoch); injectable for tests. */
   nowMs?: () => number;
 }
@@ -37,22 +42,8 @@ export function buildExchangeServer(options: ExchangeServerOptions): FastifyInst
   const app = Fastify({ logger: false, keepAliveTimeout: 30_000 });
   const state = new ExchangeState(options);
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.url.startsWith('/mock/ticker')) return;
-    state.stats.requests++;
-    if (state.faults.down) {
-      state.stats.connectionsReset++;
-      reply.hijack();
-      request.raw.socket.resetAndDestroy();
-      return reply;
-    }
-    const delayMs = state.faults.latencyMs + (state.faults.jitterMs > 0 ? state.rng.int(0, state.faults.jitterMs) : 0);
-    if (delayMs > 0) await sleep(delayMs);
-    if (state.faults.errorRate > 0 && state.rng.chance(state.faults.errorRate)) {
-      state.stats.errorsInjected++;
-      return reply.code(500).send(errorBody(500, `exchange ${options.id}: injected error`));
-    }
-  });
+  app.addHook('onRequest', async (request, reply) => rejectRepeatedQuery(request, reply));
+  app.addHook('onRequest', async (request, reply) => injectFaults(state, options.id, request, reply));
 
   app.get<{ Params: { symbol: string } }>('/mock/ticker/:symbol', async (request, reply) => {
     state.stats.tickerRequests++;
@@ -75,11 +66,17 @@ export function buildExchangeServer(options: ExchangeServerOptions): FastifyInst
 
   app.get('/mock/faults', async () => state.faults);
   app.post('/mock/faults', async (request, reply) => {
+    if (!faultTokenMatches(options.faultToken, request)) return reply.code(401).send(errorBody(401, `missing or wrong ${FAULT_TOKEN_HEADER}`));
     try {
       state.setFaults(applyFaultUpdate(state.faults, request.body));
     } catch (err) {
       return reply.code(400).send(errorBody(400, (err as Error).message));
     }
+    return state.faults;
+  });
+  app.post('/mock/faults/reset', async (request, reply) => {
+    if (!faultTokenMatches(options.faultToken, request)) return reply.code(401).send(errorBody(401, `missing or wrong ${FAULT_TOKEN_HEADER}`));
+    state.setFaults({ ...NO_FAULTS });
     return state.faults;
   });
 
@@ -96,6 +93,42 @@ export function buildExchangeServer(options: ExchangeServerOptions): FastifyInst
   app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
   app.setNotFoundHandler(async (request, reply) => reply.code(404).send(errorBody(404, `no route ${request.method} ${request.url}`)));
   return app;
+}
+
+/** Ticker requests: count, then apply the current faults (down, latency, injected errors). */
+async function injectFaults(state: ExchangeState, id: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  if (!request.url.startsWith('/mock/ticker')) return undefined;
+  state.stats.requests++;
+  if (state.faults.down) {
+    state.stats.connectionsReset++;
+    reply.hijack();
+    request.raw.socket.resetAndDestroy();
+    return reply;
+  }
+  const delayMs = state.faults.latencyMs + (state.faults.jitterMs > 0 ? state.rng.int(0, state.faults.jitterMs) : 0);
+  if (delayMs > 0) await sleep(delayMs);
+  if (state.faults.errorRate > 0 && state.rng.chance(state.faults.errorRate)) {
+    state.stats.errorsInjected++;
+    return reply.code(500).send(errorBody(500, `exchange ${id}: injected error`));
+  }
+  return undefined;
+}
+
+/** A query parameter given twice (`?symbols=a&symbols=b`) is ambiguous: 400, never a guess. */
+async function rejectRepeatedQuery(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const query = request.query as Record<string, unknown> | undefined;
+  const repeated = Object.entries(query ?? {}).find(([, value]) => Array.isArray(value));
+  if (repeated === undefined) return undefined;
+  return reply.code(400).send(errorBody(400, `query parameter "${repeated[0]}" given more than once; use one comma-separated value`));
+}
+
+function faultTokenMatches(token: string | undefined, request: FastifyRequest): boolean {
+  if (token === undefined) return true;
+  const given = request.headers[FAULT_TOKEN_HEADER];
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function errorBody(code: number, message: string): { error: { code: number; message: string } } {

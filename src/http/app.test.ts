@@ -231,4 +231,25 @@ describe('logging', () => {
     for (const line of requestLines) expect(line).toMatchObject({ nodeId: 'n1', term: 7 });
     expect(requestLines.some((line) => line['msg'] === 'stock nosuch not found')).toBe(true);
   });
+
+  it('logs each request\'s start and completion only at debug level', async () => {
+    for (const level of ['info', 'debug'] as const) {
+      const lines: Record<string, unknown>[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+          done();
+        },
+      });
+      const logged = await startTestApp({ logger: pino({ level }, sink) });
+      try {
+        const res = await logged.app.inject({ url: '/stocks?stockname=aapl', headers: { 'x-request-id': 'req-7' } });
+        expect(res.statusCode).toBe(200);
+      } finally {
+        await logged.close();
+      }
+      const messages = lines.filter((line) => line['reqId'] === 'req-7').map((line) => line['msg']);
+      expect(messages).toEqual(level === 'debug' ? ['incoming request', 'request completed'] : []);
+    }
+  });
 });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { BazaarErrorCode, describeCode } from '../errors.js';
 import { clientErrorHandler, expectationFailed } from './client-errors.js';
-import { describeAny, sendDescribed } from './http-errors.js';
+import { clipMessage, describeAny, sendDescribed } from './http-errors.js';
 import { httpLimits, type HttpLimits } from './http-limits.js';
 import { createHttpMetrics } from './metrics.js';
 import { ROUTE_MODULES, type RouteDeps } from './route-modules.js';
@@ -102,10 +102,14 @@ function createFastify(deps: AppDeps, limits: HttpLimits): FastifyInstance {
     },
     childLoggerFactory: (parent, bindings, childOptions) => parent.child({ ...bindings, term: currentTerm() }, childOptions),
     frameworkErrors: (error, request, reply) => {
-      request.log.info({ code: error.code }, `malformed request: ${error.message}`);
-      return sendDescribed(request, reply, describeCode(BazaarErrorCode.InvalidRequest, `malformed request: ${error.message}`));
+      const described = describeCode(BazaarErrorCode.InvalidRequest, clipMessage(`malformed request: ${error.message}`));
+      request.log.info({ code: error.code }, described.message);
+      return sendDescribed(request, reply, described);
     },
     clientErrorHandler: clientErrorHandler(logger),
+    // "incoming request" / "request completed" per request only at debug: two synchronous-format
+    // log lines per request were a top hot-path cost at info (errors are still logged).
+    disableRequestLogging: () => !deps.logger.isLevelEnabled('debug'),
     return503OnClosing: false, // its 503 body is not the contract's; a stopping node answers RAFT_ERR_STOPPED -> 503
   }) as unknown as FastifyInstance;
 }

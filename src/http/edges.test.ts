@@ -170,6 +170,14 @@ describe('finding 4: timeouts and a connection limit', () => {
   });
 });
 
+describe('framework messages', () => {
+  it('quote at most a bounded part of a long URL', async () => {
+    const res = await t.app.inject({ url: `/prices/${'a'.repeat(5_000)}` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message.length).toBeLessThanOrEqual(210);
+  });
+});
+
 describe('finding 6: one symbol rule on every route; single-valued headers', () => {
   const badSymbols = ['%E2%84%AAsmusdt', 'btcusdt%0a', 'btcusdt%20', '%20btcusdt', 'btc-usdt', 'btc%2Fusdt', 'a'.repeat(33)];
   for (const symbol of badSymbols) {

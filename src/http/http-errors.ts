@@ -56,6 +56,13 @@ export function validationMessage(error: FastifyError): string {
   return `${where} ${first.message ?? 'is invalid'}`;
 }
 
+/** Longest framework message echoed to a client (they may quote a 16 KiB URL). */
+export const FRAMEWORK_MESSAGE_LENGTH_MAX = 200;
+
+export function clipMessage(message: string): string {
+  return message.length <= FRAMEWORK_MESSAGE_LENGTH_MAX ? message : `${message.slice(0, FRAMEWORK_MESSAGE_LENGTH_MAX)}...`;
+}
+
 function frameworkDescription(status: number, error: FastifyError): DescribedError {
   switch (status) {
     case 413:
@@ -65,7 +72,7 @@ function frameworkDescription(status: number, error: FastifyError): DescribedErr
     case 408:
       return describeCode(BazaarErrorCode.RequestTimeout, 'request body not received in time');
     default:
-      return describeCode(BazaarErrorCode.InvalidRequest, `malformed request: ${error.message}`);
+      return describeCode(BazaarErrorCode.InvalidRequest, clipMessage(`malformed request: ${error.message}`));
   }
 }
 

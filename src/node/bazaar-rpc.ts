@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   Client,
@@ -10,6 +9,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { HeaderAuthenticator, TransportRejection } from '../../raft/index.js';
 
 /**
  * The `bazaar.node.Bazaar` gRPC service (proto/bazaar.proto): loading, header authentication,
@@ -89,23 +89,21 @@ export function bazaarServiceDefinition(): ServiceDefinition {
   return cachedDefinition;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
-/** Constant-time check of the cluster header of every incoming Bazaar RPC. */
+/**
+ * The cluster header of every Bazaar RPC, checked by the Raft transport's HeaderAuthenticator
+ * (one peer header check for both gRPC services): constant-time cluster id and token, a known
+ * sender other than this node, this node as recipient.
+ */
 export class RpcAuth {
-  readonly #clusterId: Buffer;
-  readonly #token: Buffer;
+  readonly #authenticator: HeaderAuthenticator;
 
   constructor(
     private readonly clusterId: string,
     private readonly token: string,
     private readonly selfId: string,
-    private readonly members: ReadonlySet<string>,
+    members: ReadonlySet<string>,
   ) {
-    this.#clusterId = digest(clusterId);
-    this.#token = digest(token);
+    this.#authenticator = new HeaderAuthenticator(clusterId, token, selfId, new Set([...members].filter((id) => id !== selfId)));
   }
 
   header(to: string): RpcHeader {
@@ -115,12 +113,13 @@ export class RpcAuth {
   /** Returns null when valid, else the reason. */
   check(header: RpcHeader | undefined | null): string | null {
     if (header === undefined || header === null) return 'missing header';
-    const idOk = timingSafeEqual(digest(header.cluster_id ?? ''), this.#clusterId);
-    const tokenOk = timingSafeEqual(digest(header.token ?? ''), this.#token);
-    if (!idOk || !tokenOk) return 'cluster id or token does not match';
-    if (!this.members.has(header.from)) return `sender ${JSON.stringify(header.from)} is not a member`;
-    if (header.to !== this.selfId) return `addressed to ${JSON.stringify(header.to)}, this node is ${this.selfId}`;
-    return null;
+    try {
+      this.#authenticator.verify({ clusterId: header.cluster_id ?? '', token: header.token ?? '', from: header.from ?? '', to: header.to ?? '' });
+      return null;
+    } catch (err) {
+      if (err instanceof TransportRejection) return err.message;
+      throw err;
+    }
   }
 }
 

@@ -31,6 +31,8 @@ export interface NodeConfig {
   /** Idempotency key bounds (null: the state machine's default). */
   readonly idempotencyKeysMax: number | null;
   readonly idempotencyKeyTtlMs: number | null;
+  /** Log entries between compactions (null: the Raft core's default). */
+  readonly snapshotThresholdEntries: number | null;
 }
 
 const FLAG_OF: Readonly<Record<string, string>> = {
@@ -51,6 +53,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'log-level': NodeEnv.LOG_LEVEL,
   'tick-ms': NodeEnv.RAFT_TICK_MS,
   'read-mode': NodeEnv.RAFT_READ_MODE,
+  'snapshot-threshold-entries': NodeEnv.RAFT_SNAPSHOT_THRESHOLD_ENTRIES,
   'price-hot-interval-ms': NodeEnv.PRICE_HOT_INTERVAL_MS,
   'price-medium-interval-ms': NodeEnv.PRICE_MEDIUM_INTERVAL_MS,
   'price-cold-interval-ms': NodeEnv.PRICE_COLD_INTERVAL_MS,
@@ -107,7 +110,10 @@ function isUrl(value: string): boolean {
   }
 }
 
-export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): NodeConfig {
+type FlagReader = (flag: string) => string | undefined;
+
+/** A flag's value, else its environment variable's. */
+function flagReader(argv: readonly string[], env: NodeJS.ProcessEnv): FlagReader {
   const options = Object.fromEntries(Object.keys(FLAG_OF).map((flag) => [flag, { type: 'string' as const }]));
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -115,12 +121,15 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  const get = (flag: string): string | undefined => {
+  return (flag) => {
     const v = parsed.values[flag];
     if (typeof v === 'string') return v;
     const envName = FLAG_OF[flag];
     return envName === undefined ? undefined : env[envName];
   };
+}
+
+function membersOf(get: FlagReader): Pick<NodeConfig, 'nodeId' | 'peers' | 'peerHttp' | 'clusterId' | 'clusterToken'> {
   const nodeId = get('node-id') ?? '';
   if (!NODE_ID_PATTERN.test(nodeId)) throw new ConfigError(`NODE_ID must match ${NODE_ID_PATTERN}, got "${nodeId}"`);
   const peers = parseMemberList('PEERS', get('peers') ?? '', (v) => HOST_PORT.test(v));
@@ -134,8 +143,10 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
   if (clusterToken.length < 8) throw new ConfigError('CLUSTER_TOKEN must be at least 8 characters');
   const clusterId = get('cluster-id') ?? 'bazaar';
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(clusterId)) throw new ConfigError(`CLUSTER_ID must be 1..64 of [A-Za-z0-9._-], got "${clusterId}"`);
-  const dataDir = get('data-dir') ?? '';
-  if (dataDir === '') throw new ConfigError('DATA_DIR is required');
+  return { nodeId, peers, peerHttp, clusterId, clusterToken };
+}
+
+function servicesOf(get: FlagReader): Pick<NodeConfig, 'redisUrl' | 'dynamoEndpoint' | 'exchangeUrls'> {
   const redisUrl = nonEmpty(get('redis-url'));
   if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`REDIS_URL must start with redis://, got "${redisUrl}"`);
   const dynamoEndpoint = nonEmpty(get('dynamodb-endpoint'));
@@ -143,6 +154,10 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
   const exchangeUrls = (get('exchange-urls') ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
   if (exchangeUrls.length === 0) throw new ConfigError('EXCHANGE_URLS must name at least one exchange base URL (the price pipeline needs one)');
   for (const u of exchangeUrls) if (!isUrl(u)) throw new ConfigError(`EXCHANGE_URLS entry "${u}" is not an http(s) URL`);
+  return { redisUrl, dynamoEndpoint, exchangeUrls };
+}
+
+function runtimeOf(get: FlagReader): Pick<NodeConfig, 'logLevel' | 'tickMs' | 'readMode'> {
   const logLevel = get('log-level') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const tickRaw = get('tick-ms') ?? '50';
@@ -150,25 +165,27 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
   if (!Number.isInteger(tickMs) || tickMs < 1 || tickMs > 1000) throw new ConfigError(`RAFT_TICK_MS must be an integer 1..1000, got "${tickRaw}"`);
   const readMode = get('read-mode') ?? 'lease';
   if (!isReadMode(readMode)) throw new ConfigError(`RAFT_READ_MODE must be one of ${READ_MODES.join(', ')}, got "${readMode}"`);
+  return { logLevel, tickMs, readMode };
+}
+
+export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): NodeConfig {
+  const get = flagReader(argv, env);
+  const members = membersOf(get);
+  const services = servicesOf(get);
+  const runtime = runtimeOf(get);
+  const dataDir = get('data-dir') ?? '';
+  if (dataDir === '') throw new ConfigError('DATA_DIR is required');
   return {
-    nodeId,
+    ...members,
     httpHost: get('http-host') ?? '127.0.0.1',
     httpPort: port('HTTP_PORT', get('http-port'), null),
     grpcHost: get('grpc-host') ?? '127.0.0.1',
     grpcPort: port('GRPC_PORT', get('grpc-port'), null),
-    peers,
-    peerHttp,
-    clusterId,
-    clusterToken,
     dataDir,
-    redisUrl,
-    dynamoEndpoint,
+    ...services,
     awsRegion: env[NodeEnv.AWS_REGION] ?? 'us-east-1',
-    exchangeUrls,
     symbolsFile: get('symbols-file') ?? 'symbols.csv',
-    logLevel,
-    tickMs,
-    readMode,
+    ...runtime,
     requestTimeoutMs: REQUEST_TIMEOUT_MS_DEFAULT,
     priceIntervalsMs: {
       hot: optionalInt('PRICE_HOT_INTERVAL_MS', get('price-hot-interval-ms'), 50, 86_400_000),
@@ -177,6 +194,7 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
     },
     idempotencyKeysMax: optionalInt('IDEMPOTENCY_KEYS_MAX', get('idempotency-keys-max'), 1, 10_000_000),
     idempotencyKeyTtlMs: optionalInt('IDEMPOTENCY_KEY_TTL_MS', get('idempotency-key-ttl-ms'), 1000, 365 * 86_400_000),
+    snapshotThresholdEntries: optionalInt('RAFT_SNAPSHOT_THRESHOLD_ENTRIES', get('snapshot-threshold-entries'), 1, 100_000_000),
   };
 }
 

@@ -12,12 +12,13 @@ import { StockReader, withCachePublishing } from '../cache/stock-reader.js';
 import { loadSymbols } from '../catalog/symbols.js';
 import { BazaarError, BazaarErrorCode } from '../errors.js';
 import { buildApp } from '../http/app.js';
-import { createMarketData } from '../prices/market-data.js';
+import { createMarketData, type MarketData } from '../prices/market-data.js';
 import { STREAM_KEEP_ALIVE_MS_DEFAULT } from '../prices/market-limits.js';
 import { createPriceService, type PriceService } from '../prices/price-service.js';
 import { tierConfig } from '../prices/tiers.js';
 import { BazaarRpcClients, RpcAuth, bazaarServiceDefinition, bazaarServiceImplementation } from './bazaar-rpc.js';
 import type { NodeConfig } from './node-config.js';
+import { registerEventLoopDelay } from './event-loop-delay.js';
 import { createRaftMetrics, registerCacheMetrics } from './node-metrics.js';
 import { RaftBackend } from './raft-backend.js';
 import { forwardingHandlers, routedRefresh } from './rpc-handlers.js';
@@ -35,6 +36,13 @@ export interface RunningNode {
 /** Pending connections the kernel may queue (bursts of thousands of clients; capped by somaxconn). */
 export const HTTP_LISTEN_BACKLOG = 4096;
 
+/**
+ * Entries one Ready hands the state machine (the core's default is 4,096). One apply is one
+ * LevelDB batch whose ops level encodes synchronously, ~10-40 us each: 4,096 trades held the
+ * event loop for 0.3-1.7 s during catch-up or replay; 256 keep it to tens of ms.
+ */
+export const APPLY_ENTRIES_PER_READY_MAX = 256;
+
 /** How long SIGTERM waits for a leadership transfer to land before stopping anyway. */
 export const TRANSFER_ON_STOP_WAIT_MS = 1500;
 
@@ -45,7 +53,8 @@ export async function startNode(config: NodeConfig, logger: Logger = pino({ leve
   await mkdir(config.dataDir, { recursive: true });
   const symbols = await loadSymbols(config.symbolsFile);
   const machine = await openMachine(join(config.dataDir, 'state'), symbols, config);
-  const cleanups: (() => Promise<void> | void)[] = [() => machine.close()];
+  const loopDelay = registerEventLoopDelay(registry);
+  const cleanups: (() => Promise<void> | void)[] = [() => loopDelay.stop(), () => machine.close()];
   try {
     return await assemble(config, { log, root: logger }, registry, symbols, machine, cleanups);
   } catch (err) {
@@ -54,26 +63,79 @@ export async function startNode(config: NodeConfig, logger: Logger = pino({ leve
   }
 }
 
+type Cleanups = (() => Promise<void> | void)[];
+type ForwardingHandlers = ReturnType<typeof forwardingHandlers>;
+
 async function assemble(
   config: NodeConfig,
   loggers: { log: Logger; root: Logger },
   registry: Registry,
   symbols: string[],
   machine: BazaarStateMachine,
-  cleanups: (() => Promise<void> | void)[],
+  cleanups: Cleanups,
 ): Promise<RunningNode> {
   const log = loggers.log;
   const members = [...config.peers.keys()];
+  const cache = openStockCache(config, log, registry, cleanups);
+  const { prices, market } = await openPriceService(config, log, registry, symbols, cleanups);
+  const auth = new RpcAuth(config.clusterId, config.clusterToken, config.nodeId, new Set(members));
+  const rpc = new BazaarRpcClients(auth, config.peers, config.nodeId);
+  cleanups.push(() => rpc.close());
+  const handlersRef: { current: ForwardingHandlers | null } = { current: null };
+  const transport = createTransport(config, auth, handlersRef, log);
+  const { raft, publishing } = await startRaft(config, { transport, machine, cache, prices, registry, log });
+  cleanups.push(() => raft.stop());
+  const backend = createBackend(config, { raft, publishing, machine, cache, prices, rpc, registry });
+  const transferTo = leadershipTransfer(raft, rpc, config.requestTimeoutMs);
+  handlersRef.current = forwardingHandlers({ backend, raft, prices, transferTo, requestTimeoutMs: config.requestTimeoutMs });
+  const refreshNow = routedRefresh({ raft, prices, rpc, nodeId: config.nodeId, requestTimeoutMs: config.requestTimeoutMs });
+  const routes = {
+    backend,
+    prices: { ...prices.routesOptions, refreshNow },
+    market: { ...prices.routesOptions, hub: market.hub, keepAliveMs: STREAM_KEEP_ALIVE_MS_DEFAULT },
+    admin: { clusterToken: config.clusterToken, members, transfer: transferTo },
+    web: {
+      nodeId: config.nodeId,
+      hotAssets: [...prices.routesOptions.tierMap].filter(([, tier]) => tier === 'hot').map(([asset]) => asset),
+      clusterStatus: () => backend.clusterStatus(),
+      peerHttp: config.peerHttp,
+    },
+  };
+  // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
+  const app = await buildApp({ nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.roleInfo().term, routes });
+  await listen(app, config);
+  log.info({ http: `${config.httpHost}:${config.httpPort}`, grpc: `${config.grpcHost}:${config.grpcPort}`, members }, 'node started');
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= gracefulStop(raft, app, members, config.nodeId, log, cleanups);
+    return stopping;
+  };
+  return { config, raft, app, logger: log, stop };
+}
+
+function openStockCache(config: NodeConfig, log: Logger, registry: Registry, cleanups: Cleanups): StockCache | null {
   const cache = config.redisUrl === null ? null : new StockCache({ redisUrl: config.redisUrl, keyPrefix: `bazaar:${config.clusterId}:stock:`, ...DEFAULT_STOCK_CACHE_TIMING, logger: log });
   if (cache === null) log.warn('REDIS_URL not set: running without the Redis cache');
   else cleanups.push(() => cache.close());
   registerCacheMetrics(registry, cache);
+  return cache;
+}
+
+/** The price pipeline, and the market-data stream hub whose channel is the pipeline's publisher. */
+async function openPriceService(
+  config: NodeConfig,
+  log: Logger,
+  registry: Registry,
+  symbols: string[],
+  cleanups: Cleanups,
+): Promise<{ prices: PriceService; market: MarketData }> {
   const priceRedis = config.redisUrl === null ? null : new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 200, connectTimeout: 500, lazyConnect: false });
   priceRedis?.on('error', () => undefined);
   if (priceRedis !== null) cleanups.push(() => void priceRedis.disconnect());
   const market = createMarketData({ registry, redisUrl: config.redisUrl, publishRedis: priceRedis, clusterId: config.clusterId, logger: { warn: (m) => log.warn(m) } });
   cleanups.push(() => market.close());
-  const prices: PriceService = await createPriceService({
+  const prices = await createPriceService({
     symbols,
     exchangeUrls: config.exchangeUrls,
     redis: priceRedis,
@@ -88,12 +150,11 @@ async function assemble(
     publisher: market.channel,
   });
   cleanups.push(() => prices.close());
+  return { prices, market };
+}
 
-  const auth = new RpcAuth(config.clusterId, config.clusterToken, config.nodeId, new Set(members));
-  const rpc = new BazaarRpcClients(auth, config.peers, config.nodeId);
-  cleanups.push(() => rpc.close());
-  const handlersRef: { current: ReturnType<typeof forwardingHandlers> | null } = { current: null };
-  const transport = new GrpcTransport({
+function createTransport(config: NodeConfig, auth: RpcAuth, handlersRef: { current: ForwardingHandlers | null }, log: Logger): GrpcTransport {
+  return new GrpcTransport({
     id: config.nodeId,
     listenHost: config.grpcHost,
     listenPort: config.grpcPort,
@@ -112,21 +173,35 @@ async function assemble(
       },
     ],
   });
+}
+
+type CachePublishing = ReturnType<typeof withCachePublishing>;
+
+/** The Raft member; the price refresher runs while it leads, the cache is published from the leader. */
+async function startRaft(
+  config: NodeConfig,
+  parts: { transport: GrpcTransport; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; registry: Registry; log: Logger },
+): Promise<{ raft: RaftNode<ApplyResult>; publishing: CachePublishing | null }> {
+  const { machine, cache, prices, log } = parts;
   let isLeader = false;
-  const stateMachine = cache === null ? machine : withCachePublishing(machine, cache, () => isLeader);
+  const publishing = cache === null ? null : withCachePublishing(machine, cache, () => isLeader);
+  const stateMachine = publishing ?? machine;
   const raft = await RaftNode.start<ApplyResult>({
     id: config.nodeId,
-    voters: members,
+    voters: [...config.peers.keys()],
     dataDir: join(config.dataDir, 'raft'),
-    transport,
+    transport: parts.transport,
     stateMachine,
     tickMs: config.tickMs,
-    raft: { leaseReads: config.readMode === 'lease' },
+    raft: {
+      leaseReads: config.readMode === 'lease',
+      maxApplyEntriesPerReady: APPLY_ENTRIES_PER_READY_MAX,
+      ...(config.snapshotThresholdEntries === null ? {} : { snapshotThresholdEntries: config.snapshotThresholdEntries }),
+    },
     defaultTimeoutMs: config.requestTimeoutMs,
-    metrics: createRaftMetrics(registry),
+    metrics: createRaftMetrics(parts.registry),
     logger: log.child({ component: 'raft' }),
   });
-  cleanups.push(() => raft.stop());
   const onLeaderChange = (event: LeaderChangeEvent): void => {
     isLeader = event.role === Role.Leader;
     log.info({ leader: event.leader, role: event.role, term: event.term }, 'leadership changed');
@@ -134,8 +209,15 @@ async function assemble(
     else prices.refresher.stop();
   };
   raft.on('leader-change', onLeaderChange);
+  return { raft, publishing };
+}
 
-  const reader = new StockReader({ local: machine, readBarrier: () => raft.readIndex(config.requestTimeoutMs), cache });
+function createBackend(
+  config: NodeConfig,
+  parts: { raft: RaftNode<ApplyResult>; publishing: CachePublishing | null; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; rpc: BazaarRpcClients; registry: Registry },
+): RaftBackend {
+  const { raft, machine, prices } = parts;
+  const reader = new StockReader({ local: machine, readBarrier: () => raft.readIndex(config.requestTimeoutMs), cache: parts.cache });
   const priceOf = (name: string): number | null => prices.refresher.latestPrice(name)?.price ?? null;
   const latestStore = prices.routesOptions.latestStore;
   const displayPriceOf = async (name: string): Promise<number | null> => {
@@ -146,47 +228,32 @@ async function assemble(
       return null; // Redis down or slow (bounded by its command timeout): show no price
     }
   };
-  const backend = new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc, registry, requestTimeoutMs: config.requestTimeoutMs, priceOf, displayPriceOf });
-  const transferTo = async (to: string): Promise<void> => {
+  const publishing = parts.publishing;
+  const published = publishing === null ? {} : { published: (index: number) => publishing.published(index) };
+  return new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc: parts.rpc, registry: parts.registry, requestTimeoutMs: config.requestTimeoutMs, priceOf, displayPriceOf, ...published });
+}
+
+/** Leadership transfer from any node: the leader transfers, a follower asks the leader. */
+function leadershipTransfer(raft: RaftNode<ApplyResult>, rpc: BazaarRpcClients, timeoutMs: number): (to: string) => Promise<void> {
+  return async (to) => {
     const st = raft.status();
     if (st.role === Role.Leader) {
       raft.transferLeadership(to);
       return;
     }
     if (st.leader === null) throw new BazaarError(BazaarErrorCode.Unavailable, 'no leader to transfer from');
-    const reply = await rpc.transferLeadership(st.leader, to, config.requestTimeoutMs);
+    const reply = await rpc.transferLeadership(st.leader, to, timeoutMs);
     if (!reply.ok) throw new BazaarError(BazaarErrorCode.Unavailable, `leader refused the transfer: ${reply.error_message}`);
   };
-  handlersRef.current = forwardingHandlers({ backend, raft, prices, transferTo, requestTimeoutMs: config.requestTimeoutMs });
-  const refreshNow = routedRefresh({ raft, prices, rpc, nodeId: config.nodeId, requestTimeoutMs: config.requestTimeoutMs });
-  const routes = {
-    backend,
-    prices: { ...prices.routesOptions, refreshNow },
-    market: { ...prices.routesOptions, hub: market.hub, keepAliveMs: STREAM_KEEP_ALIVE_MS_DEFAULT },
-    admin: { clusterToken: config.clusterToken, members, transfer: transferTo },
-    web: {
-      nodeId: config.nodeId,
-      hotAssets: [...prices.routesOptions.tierMap].filter(([, tier]) => tier === 'hot').map(([asset]) => asset),
-      clusterStatus: () => backend.clusterStatus(),
-      peerHttp: config.peerHttp,
-    },
-  };
-  // buildApp binds nodeId itself: give it the root logger so the key is not logged twice.
-  const app = await buildApp({ nodeId: config.nodeId, logger: loggers.root, registry, currentTerm: () => raft.status().term, routes });
+}
+
+async function listen(app: FastifyInstance, config: NodeConfig): Promise<void> {
   try {
     await app.listen({ host: config.httpHost, port: config.httpPort, backlog: HTTP_LISTEN_BACKLOG });
   } catch (err) {
     await app.close();
     throw new Error(`cannot listen on HTTP ${config.httpHost}:${config.httpPort}: ${(err as Error).message}`, { cause: err });
   }
-  log.info({ http: `${config.httpHost}:${config.httpPort}`, grpc: `${config.grpcHost}:${config.grpcPort}`, members }, 'node started');
-
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
-    stopping ??= gracefulStop(raft, app, members, config.nodeId, log, cleanups);
-    return stopping;
-  };
-  return { config, raft, app, logger: log, stop };
 }
 
 async function gracefulStop(
@@ -195,7 +262,7 @@ async function gracefulStop(
   members: readonly string[],
   self: string,
   log: Logger,
-  cleanups: (() => Promise<void> | void)[],
+  cleanups: Cleanups,
 ): Promise<void> {
   log.info('stopping: no new requests, handing over leadership if leader');
   const closing = app.close();

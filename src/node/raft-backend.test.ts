@@ -33,7 +33,7 @@ interface Script {
 function backend(script: Script): { backend: RaftBackend; calls: { propose: number; forward: number } } {
   const calls = { propose: 0, forward: 0 };
   const raft = {
-    status: script.status,
+    roleInfo: script.status,
     propose: () => {
       calls.propose += 1;
       return script.propose?.() ?? Promise.reject(new Error('unexpected propose'));

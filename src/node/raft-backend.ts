@@ -44,6 +44,8 @@ export interface RaftBackendOptions {
    * leader published to Redis (null when none or Redis is unavailable).
    */
   readonly displayPriceOf?: (name: string) => Promise<number | null>;
+  /** Resolves once the leader's cache publish of the entry at `index` settled (absent: no cache). */
+  readonly published?: (index: number) => Promise<void>;
 }
 
 /** While no leader is known, re-check this often (bounded by requestTimeoutMs overall). */
@@ -65,7 +67,12 @@ function neverSent(err: unknown): boolean {
   return e.code === GrpcStatus.UNAVAILABLE && typeof e.details === 'string' && e.details.startsWith('No connection established');
 }
 
+/** Trades this node forwards to the leader at once; more get a 503 (not executed) at once. */
+export const FORWARDED_TRADES_IN_FLIGHT_MAX = 4096;
+
 export class RaftBackend implements BazaarBackend {
+  private forwardsInFlight = 0;
+
   constructor(private readonly o: RaftBackendOptions) {}
 
   async trade(request: TradeRequest, idempotencyKey: string | null): Promise<TradeOutcome> {
@@ -73,7 +80,7 @@ export class RaftBackend implements BazaarBackend {
     for (;;) {
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) throw unavailable('no leader reachable within the request timeout; the trade was not executed', undefined, false);
-      const st = this.o.raft.status();
+      const st = this.o.raft.roleInfo();
       if (st.role === Role.Leader) {
         try {
           return await this.executeHere(request, idempotencyKey, remainingMs);
@@ -93,6 +100,7 @@ export class RaftBackend implements BazaarBackend {
   async executeHere(request: TradeRequest, idempotencyKey: string | null, timeoutMs: number): Promise<TradeOutcome> {
     const command = tradeCommandFor(request, idempotencyKey, { price: this.o.priceOf(request.name), executedAtMs: Date.now() });
     const outcome = await this.o.raft.propose(encodeCommand(command), timeoutMs);
+    await this.o.published?.(outcome.index);
     const result = outcome.result;
     assert(result !== null && result !== undefined, 'a trade entry yields a trade result');
     return result.ok
@@ -102,6 +110,18 @@ export class RaftBackend implements BazaarBackend {
 
   /** Returns null when the peer was not (or no longer) the leader: the caller retries. */
   private async forward(leader: string, request: TradeRequest, key: string | null, remainingMs: number): Promise<TradeOutcome | null> {
+    if (this.forwardsInFlight >= FORWARDED_TRADES_IN_FLIGHT_MAX) {
+      throw unavailable(`${this.forwardsInFlight} trades already forwarded to the leader from this node; the trade was not executed`, undefined, false);
+    }
+    this.forwardsInFlight += 1;
+    try {
+      return await this.forwardOnce(leader, request, key, remainingMs);
+    } finally {
+      this.forwardsInFlight -= 1;
+    }
+  }
+
+  private async forwardOnce(leader: string, request: TradeRequest, key: string | null, remainingMs: number): Promise<TradeOutcome | null> {
     let reply: ForwardTradeReply;
     try {
       reply = await this.o.rpc.forwardTrade(
@@ -126,7 +146,7 @@ export class RaftBackend implements BazaarBackend {
   /** Leader side of ForwardTrade. Every failure is in the reply, never thrown. */
   async handleForwardedTrade(fields: { name: string; type: string; quantity: number; idempotency_key: string; timeout_ms: number }): Promise<ForwardTradeReply> {
     const empty = { executed: false, ok: false, transaction_number: '0', failure_code: '', replayed: false, error_code: '', error_message: '', leader: '' };
-    const st = this.o.raft.status();
+    const st = this.o.raft.roleInfo();
     if (st.role !== Role.Leader) return { ...empty, error_code: 'RAFT_ERR_NOT_LEADER', error_message: `${this.o.nodeId} is not the leader`, leader: st.leader ?? '' };
     const type = parseTradeType(fields.type);
     if (type === null || !Number.isInteger(fields.quantity) || fields.quantity < 1 || fields.quantity > 1_000_000 || fields.name.length === 0) {
@@ -140,7 +160,7 @@ export class RaftBackend implements BazaarBackend {
         : { ...empty, executed: true, ok: false, failure_code: out.code, replayed: out.replayed };
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      return { ...empty, error_code: typeof code === 'string' ? code : BazaarErrorCode.Internal, error_message: (err as Error).message, leader: this.o.raft.status().leader ?? '' };
+      return { ...empty, error_code: typeof code === 'string' ? code : BazaarErrorCode.Internal, error_message: (err as Error).message, leader: this.o.raft.roleInfo().leader ?? '' };
     }
   }
 

@@ -24,7 +24,7 @@ export function forwardingHandlers(deps: {
   return {
     forwardTrade: (request) => deps.backend.handleForwardedTrade(request),
     forwardRefresh: async (request): Promise<ForwardRefreshReply> => {
-      if (deps.raft.status().role !== Role.Leader) {
+      if (deps.raft.roleInfo().role !== Role.Leader) {
         return { price_json: '', error_code: 'RAFT_ERR_NOT_LEADER', error_message: 'not the leader', http_status: 503 };
       }
       try {
@@ -44,9 +44,9 @@ export function forwardingHandlers(deps: {
     transferLeadership: async (request): Promise<TransferLeadershipReply> => {
       try {
         await deps.transferTo(request.to);
-        return { ok: true, error_code: '', error_message: '', leader: deps.raft.status().leader ?? '' };
+        return { ok: true, error_code: '', error_message: '', leader: deps.raft.roleInfo().leader ?? '' };
       } catch (err) {
-        return { ok: false, error_code: 'BAZAAR_ERR_UNAVAILABLE', error_message: (err as Error).message, leader: deps.raft.status().leader ?? '' };
+        return { ok: false, error_code: 'BAZAAR_ERR_UNAVAILABLE', error_message: (err as Error).message, leader: deps.raft.roleInfo().leader ?? '' };
       }
     },
   };
@@ -61,7 +61,7 @@ export function routedRefresh(deps: {
   requestTimeoutMs: number;
 }): (asset: string, options?: RefreshNowOptions) => Promise<AggregatedPrice> {
   return async (asset, options = {}) => {
-    const st = deps.raft.status();
+    const st = deps.raft.roleInfo();
     if (st.role === Role.Leader) return deps.prices.routesOptions.refreshNow(asset, options);
     if (st.leader === null || st.leader === deps.nodeId) {
       throw new PriceError(BazaarErrorCode.Unavailable, 'no leader to refresh the price right now');

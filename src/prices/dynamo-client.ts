@@ -14,7 +14,16 @@ export function isLocalEndpoint(endpoint: string): boolean {
   return host === 'localhost' || host === '[::1]' || host === '::1' || host.startsWith('127.');
 }
 
+/**
+ * On Node < 22 the SDK warns, at every client's construction, that releases published after
+ * January 2027 will need Node 22. Bazaar runs on Node 20 with the SDK pinned (exact version in
+ * package.json, package-lock.json), so the warning is about releases it does not take; it is
+ * turned off here (the SDK's own switch) unless the environment says otherwise.
+ */
+export const SDK_NODE_WARNING_ENV = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
 export function createDynamoClient(options: DynamoClientOptions): DynamoDBClient {
+  process.env[SDK_NODE_WARNING_ENV] ??= 'true';
   let url: URL;
   try {
     url = new URL(options.endpoint);

@@ -1,11 +1,10 @@
 /**
- * Child processes for integration tests and the refresh bench: mock exchanges, redis-server
- * and dynalite, all on loopback and free ports. Each returns its pid and a stop() that kills
+ * Child processes for integration tests and the refresh bench: mock exchanges and dynalite
+ * (redis-server: src/cache/redis-server.ts), all on loopback and free ports. Each returns its pid and a stop() that kills
  * exactly that pid (SIGTERM, then SIGKILL after a grace period).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { reserveFreePort } from '../../raft/index.js';
 
 export interface ChildHandle {
   pid: number;
@@ -64,13 +63,6 @@ export function startExchangeProcess(options: { id: string; symbolsFile: string;
   const args = ['--import', 'tsx', 'src/exchange/exchange-main.ts', '--id', options.id, '--port', '0', '--host', '127.0.0.1'];
   args.push('--symbols-file', options.symbolsFile, '--seed', String(options.seed ?? 42), ...(options.extraArgs ?? []));
   return spawnReady(process.execPath, args, /listening on (http:\/\/[0-9.:]+)/, `exchange ${options.id}`);
-}
-
-export async function startRedisProcess(dir: string): Promise<ChildHandle> {
-  const port = await reserveFreePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
-  const handle = await spawnReady('redis-server', args, /(Ready to accept connections)/, 'redis-server');
-  return { ...handle, url: `redis://127.0.0.1:${port}` };
 }
 
 export function startDynaliteProcess(dir: string): Promise<ChildHandle> {

@@ -31,13 +31,10 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
   return sorted[rank] as number;
 }
 
-export function createPriceMetrics(registry: Registry): PriceMetrics {
-  const registers = [registry];
-  let ageSource: (() => Record<string, number[]>) | null = null;
+type Registers = Registry[];
+
+function exchangeMetrics(registers: Registers): Pick<PriceMetrics, 'breakerState' | 'fetchDuration' | 'fetchErrors'> {
   return {
-    setPriceAgeSource: (source) => {
-      ageSource = source;
-    },
     breakerState: new Gauge({
       name: 'bazaar_exchange_breaker_state',
       help: 'Circuit breaker state per exchange: 0 closed, 1 half-open, 2 open',
@@ -57,6 +54,11 @@ export function createPriceMetrics(registry: Registry): PriceMetrics {
       labelNames: ['exchange', 'reason'],
       registers,
     }),
+  };
+}
+
+function refreshMetrics(registers: Registers, ageSource: () => (() => Record<string, number[]>) | null): Pick<PriceMetrics, 'refreshLag' | 'refreshes' | 'priceAge'> {
+  return {
     refreshLag: new Histogram({
       name: 'bazaar_price_refresh_lag_seconds',
       help: 'How late a scheduled tier refresh slot started',
@@ -76,8 +78,9 @@ export function createPriceMetrics(registry: Registry): PriceMetrics {
       labelNames: ['tier', 'stat'],
       registers,
       collect() {
-        if (ageSource === null) return;
-        for (const [tier, ages] of Object.entries(ageSource())) {
+        const source = ageSource();
+        if (source === null) return;
+        for (const [tier, ages] of Object.entries(source())) {
           const sorted = [...ages].sort((a, b) => a - b);
           this.set({ tier, stat: 'p50' }, quantileSorted(sorted, 0.5));
           this.set({ tier, stat: 'p99' }, quantileSorted(sorted, 0.99));
@@ -85,6 +88,11 @@ export function createPriceMetrics(registry: Registry): PriceMetrics {
         }
       },
     }),
+  };
+}
+
+function historyMetrics(registers: Registers): Pick<PriceMetrics, 'historyWrites' | 'historyFenced' | 'historyDropped' | 'singleFlightShared'> {
+  return {
     historyWrites: new Counter({
       name: 'bazaar_price_history_writes_total',
       help: 'Price points written to the history table',
@@ -105,5 +113,18 @@ export function createPriceMetrics(registry: Registry): PriceMetrics {
       help: 'Requests that joined an in-flight fetch for the same asset instead of starting one',
       registers,
     }),
+  };
+}
+
+export function createPriceMetrics(registry: Registry): PriceMetrics {
+  const registers = [registry];
+  let ageSource: (() => Record<string, number[]>) | null = null;
+  return {
+    setPriceAgeSource: (source) => {
+      ageSource = source;
+    },
+    ...exchangeMetrics(registers),
+    ...refreshMetrics(registers, () => ageSource),
+    ...historyMetrics(registers),
   };
 }

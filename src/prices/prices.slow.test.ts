@@ -9,13 +9,13 @@ import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../cache/redis-server.js';
 import { loadSymbols } from '../catalog/symbols.js';
 import {
   exchangeStats,
   setExchangeFaults,
   startDynaliteProcess,
   startExchangeProcess,
-  startRedisProcess,
   type ChildHandle,
 } from './local-processes.js';
 import { FencedError } from './price-errors.js';
@@ -28,7 +28,7 @@ const SEED = 4242;
 let dir = '';
 let symbols: string[] = [];
 let exchanges: ChildHandle[] = [];
-let redisProc: ChildHandle | null = null;
+let redisProc: RedisServer | null = null;
 let dynalite: ChildHandle | null = null;
 let redis: Redis | null = null;
 const services: PriceService[] = [];
@@ -67,8 +67,8 @@ beforeAll(async () => {
   symbols = (await loadSymbols('symbols.csv')).slice(0, SYMBOL_COUNT);
   const symbolsFile = join(dir, 'symbols.csv');
   await writeFile(symbolsFile, `symbol\n${symbols.join('\n')}\n`);
-  [redisProc, dynalite, ...exchanges] = await Promise.all([
-    startRedisProcess(dir),
+  redisProc = await RedisServer.start();
+  [dynalite, ...exchanges] = await Promise.all([
     startDynaliteProcess(join(dir, 'dynamodb')),
     ...[1, 2, 3].map((i) => startExchangeProcess({ id: `ex${i}`, symbolsFile, seed: SEED })),
   ]);
@@ -78,7 +78,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of services) await s.close();
   redis?.disconnect();
-  await Promise.all([...exchanges, redisProc, dynalite].map((h) => h?.stop()));
+  await Promise.all([...exchanges, dynalite].map((h) => h?.stop()));
+  await redisProc?.destroy();
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,6 +1,7 @@
 import { RaftInvariantError } from '../assert.js';
 import type { RaftConfig } from '../config.js';
-import { Role, type NodeId } from '../types.js';
+import { ConfChangeType, type ConfChange } from '../conf-change.js';
+import { EntryKind, Role, type NodeId } from '../types.js';
 import { TestCluster } from './test-cluster.js';
 
 /**
@@ -31,6 +32,9 @@ import { TestCluster } from './test-cluster.js';
  *   applied                    applied data per node (last 6 shown)
  *   msgs                       count of delivered messages by type since the last `msgs`
  *   alias name=leader|followerN  bind a name to the node a role word resolves to now
+ *   add-node nX                boot an empty node that joins as a learner (bootstrap: the leader's voters)
+ *   conf nX add-learner|add-voter|promote|remove nY   propose a membership change at nX
+ *   members                    each node's view of the configuration
  *
  * In arguments, `leader` and `follower1`, `follower2`, ... resolve to the current leader
  * and live followers (in id order), and alias names to their bound node.
@@ -218,6 +222,17 @@ export class InteractionEnv {
         return c.ids.map((id) => this.appliedLine(id)).join('\n');
       case 'msgs':
         return this.msgCounts();
+      case 'add-node': {
+        const id = arg(args, 0);
+        const leader = c.leader();
+        const voters = leader === null ? c.ids : c.core(leader).status().voters;
+        c.addNode(id, voters, [id]);
+        return this.statusLine(id);
+      }
+      case 'conf':
+        return this.confChange(arg(args, 0), arg(args, 1), arg(args, 2));
+      case 'members':
+        return c.ids.map((id) => this.membersLine(id)).join('\n');
       default:
         throw new Error(`unknown command ${cmd}`);
     }
@@ -248,6 +263,22 @@ export class InteractionEnv {
       lines.push(r.ok ? `${payload}: index ${r.index} term ${r.term}` : `${payload}: ${r.code} (leader ${r.leader ?? 'none'})`);
     }
     return lines.join('\n');
+  }
+
+  private confChange(at: NodeId, type: string, node: NodeId): string {
+    if (!(Object.values(ConfChangeType) as string[]).includes(type)) throw new Error(`unknown change type ${type}`);
+    const change: ConfChange = { type: type as ConfChangeType, node };
+    if (at === 'none') return `${type} ${node}: no leader to propose to`;
+    const r = this.c().core(at).proposeConfChange(change);
+    return r.ok ? `${type} ${node}: index ${r.index} term ${r.term}` : `${type} ${node}: ${r.code} (${r.reason})`;
+  }
+
+  private membersLine(id: NodeId): string {
+    const node = this.c().node(id);
+    if (node.core === null) return `${id}: down`;
+    const s = node.core.status();
+    const list = (ids: readonly NodeId[]): string => (ids.length === 0 ? '-' : ids.join(','));
+    return `${id}: voters=${list(s.voters)} learners=${list(s.learners)} conf-index=${s.confIndex}`;
   }
 
   private deliver(link: string | undefined): string {
@@ -311,6 +342,12 @@ export class InteractionEnv {
           throw new RaftInvariantError(`two leaders in term ${s.term}: ${prev} and ${node.id}`);
         }
         this.leaderOfTerm.set(s.term, node.id);
+      }
+      if (s.role === Role.Leader) {
+        const uncommitted = node.store.entries.filter((e) => e.kind === EntryKind.ConfChange && e.index > s.commit);
+        if (uncommitted.length > 1) {
+          throw new RaftInvariantError(`${node.id} holds ${uncommitted.length} uncommitted configuration changes`);
+        }
       }
       const prevCommit = this.lastCommit.get(node.id) ?? 0;
       if (s.commit < prevCommit) throw new RaftInvariantError(`${node.id} commit went back ${prevCommit} -> ${s.commit}`);

@@ -1,4 +1,6 @@
 import { makeRaftConfig, type RaftConfig } from '../config.js';
+import { RaftInvariantError } from '../assert.js';
+import { decodeConfEntry } from '../conf-change.js';
 import { RaftCore } from '../raft-core.js';
 import { createRng, type Rng } from '../rng.js';
 import {
@@ -35,6 +37,9 @@ export interface TestNode {
   appliedIndex: number;
   readStates: ReadState[];
   readFailures: ReadFailure[];
+  /** Bootstrap configuration (a node added later boots as a learner of the cluster it joins). */
+  bootVoters: readonly NodeId[];
+  bootLearners: readonly NodeId[];
 }
 
 export interface AppliedEntry {
@@ -50,6 +55,15 @@ export interface ClusterOptions {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+function appliedText(entry: Entry): string {
+  if (entry.kind === EntryKind.Empty) return `(noop t${entry.term})`;
+  if (entry.kind === EntryKind.ConfChange) {
+    const { change } = decodeConfEntry(entry.data);
+    return `(${change.type} ${change.node})`;
+  }
+  return decoder.decode(entry.data);
+}
 
 export class TestCluster {
   readonly nodes = new Map<NodeId, TestNode>();
@@ -68,19 +82,29 @@ export class TestCluster {
     this.ids = Array.from({ length: count }, (_, i) => `n${i + 1}`);
     this.rng = createRng(options.seed ?? 1);
     this.configOverrides = options.config ?? {};
-    for (const id of this.ids) {
-      const node: TestNode = {
-        id,
-        core: null,
-        store: { hardState: { term: 0, vote: null, commit: 0 }, snapshot: null, entries: [] },
-        applied: [],
-        appliedIndex: 0,
-        readStates: [],
-        readFailures: [],
-      };
-      this.nodes.set(id, node);
-      this.boot(node);
-    }
+    for (const id of this.ids) this.addNode(id, this.ids, []);
+  }
+
+  /**
+   * Create and boot a node with an empty store. A node joining a running cluster boots with
+   * that cluster's voters and itself as a learner (it learns the real configuration from the leader).
+   */
+  addNode(id: NodeId, bootVoters: readonly NodeId[], bootLearners: readonly NodeId[]): void {
+    if (this.nodes.has(id)) throw new Error(`node ${id} exists`);
+    const node: TestNode = {
+      id,
+      core: null,
+      store: { hardState: { term: 0, vote: null, commit: 0 }, snapshot: null, entries: [] },
+      applied: [],
+      appliedIndex: 0,
+      readStates: [],
+      readFailures: [],
+      bootVoters: [...bootVoters],
+      bootLearners: [...bootLearners],
+    };
+    this.nodes.set(id, node);
+    if (!this.ids.includes(id)) this.ids.push(id);
+    this.boot(node);
   }
 
   node(id: NodeId): TestNode {
@@ -96,7 +120,7 @@ export class TestCluster {
   }
 
   private boot(node: TestNode): void {
-    const config = makeRaftConfig(node.id, this.ids, this.configOverrides);
+    const config = makeRaftConfig(node.id, node.bootVoters, { ...this.configOverrides, learners: node.bootLearners });
     node.core = new RaftCore(config, this.rng.fork(), {
       hardState: node.store.hardState,
       snapshot: node.store.snapshot,
@@ -163,6 +187,7 @@ export class TestCluster {
       if (first !== undefined) {
         node.store.entries = node.store.entries.filter((e) => e.index < first.index).concat(ready.entries);
       }
+      if (ready.hardState !== null) this.checkCommitQuorum(node, core);
       // 2. send
       for (const m of ready.messages) {
         if (!this.cut.has(`${m.from}->${m.to}`) && !(this.dropRate > 0 && this.rng.chance(this.dropRate))) {
@@ -180,7 +205,7 @@ export class TestCluster {
         }
         node.appliedIndex = entry.index;
         const noop = entry.kind === EntryKind.Empty;
-        node.applied.push({ index: entry.index, data: noop ? `(noop t${entry.term})` : decoder.decode(entry.data), noop });
+        node.applied.push({ index: entry.index, data: appliedText(entry), noop });
       }
       node.readStates.push(...ready.readStates);
       node.readFailures.push(...ready.readFailures);
@@ -188,6 +213,25 @@ export class TestCluster {
       core.advance(ready);
     }
     return any;
+  }
+
+  /**
+   * Invariant: a leader's commit index is held, durably, by a quorum of the voters of the
+   * configuration in effect on it when it commits.
+   */
+  private checkCommitQuorum(node: TestNode, core: RaftCore): void {
+    const st = core.status();
+    if (st.role !== Role.Leader) return;
+    const c = st.commit;
+    const entry = node.store.entries.find((e) => e.index === c);
+    if (entry === undefined) return; // committed inside a snapshot
+    const holders = st.voters.filter((v) => {
+      const store = this.nodes.get(v)?.store;
+      return store?.entries.some((e) => e.index === c && e.term === entry.term) === true;
+    });
+    if (holders.length < Math.floor(st.voters.length / 2) + 1) {
+      throw new RaftInvariantError(`${node.id} committed ${c} held by [${holders.join(' ')}] of voters [${st.voters.join(' ')}]`);
+    }
   }
 
   /** Deliver in-flight messages (optionally only some) and process readies until quiet. */

@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startRedisProcess, type ChildHandle } from '../../prices/local-processes.js';
+import { RedisServer } from '../../cache/redis-server.js';
 import { NodeCluster } from './node-processes.js';
 
 /**
@@ -11,14 +8,12 @@ import { NodeCluster } from './node-processes.js';
  * test failed. Returns the accessor of the running cluster.
  */
 export function useNodeClusterWithRedis(name: string, symbols: readonly string[]): () => NodeCluster {
-  let redis: ChildHandle | null = null;
-  let redisDir = '';
+  let redis: RedisServer | null = null;
   let cluster: NodeCluster | null = null;
   let failed = false;
 
   beforeAll(async () => {
-    redisDir = await mkdtemp(join(tmpdir(), `bazaar-${name}-redis-`));
-    redis = await startRedisProcess(redisDir);
+    redis = await RedisServer.start();
     cluster = await NodeCluster.start({ size: 3, symbols: [...symbols], redisUrl: redis.url });
     await cluster.waitForLeader();
   });
@@ -32,8 +27,7 @@ export function useNodeClusterWithRedis(name: string, symbols: readonly string[]
   afterAll(async () => {
     if (failed && cluster !== null) console.log(`node logs kept in ${cluster.dir}`);
     await cluster?.close({ keepDir: failed });
-    await redis?.stop();
-    if (redisDir !== '') await rm(redisDir, { recursive: true, force: true });
+    await redis?.destroy();
   });
 
   return () => {

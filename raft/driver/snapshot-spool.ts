@@ -1,0 +1,106 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SnapshotMeta } from '../core/types.js';
+import type { SnapshotSpoolStore } from '../storage/snapshot-spool-store.js';
+
+export type { SnapshotSpoolStore } from '../storage/snapshot-spool-store.js';
+
+/** Spooled snapshots kept at once (received but not yet restored, or refused by the core). */
+export const SNAPSHOT_SPOOL_FILES_MAX = 4;
+/** Bytes per read when a spooled snapshot is handed to the state machine. */
+export const SNAPSHOT_SPOOL_READ_BYTES = 256 * 1024;
+
+const NAME = /^snapshot-(\d+)-(\d+)\.bin$/;
+const TEMP_SUFFIX = '.partial';
+
+/**
+ * Incoming InstallSnapshot data, written to disk as it arrives (never whole in memory), synced
+ * and renamed into place before the core sees the message, so a snapshot the core accepted
+ * (and persisted the meta of) can be restored again after a crash until the state machine
+ * holds it durably. File per snapshot: `snapshot-<index>-<term>.bin` in `dir`.
+ */
+export class DiskSnapshotSpool implements SnapshotSpoolStore {
+  private tempSeq = 0;
+
+  constructor(readonly dir: string) {}
+
+  get where(): string {
+    return this.dir;
+  }
+
+  /** Create the directory and drop partial files and snapshots the state machine already holds. */
+  async open(appliedIndex: number): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    for (const name of await readdir(this.dir)) {
+      if (name.endsWith(TEMP_SUFFIX)) await rm(join(this.dir, name), { force: true });
+    }
+    await this.removeUpTo(appliedIndex);
+  }
+
+  /**
+   * Write `chunks` to the spool file of `meta` (synced, then renamed). Files of snapshots below
+   * `staleBelow` (at or below the commit index, so the core refuses them) are removed first,
+   * except the one at `keep` (the snapshot the log holds); refuses when the spool is full.
+   */
+  async write(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>, staleBelow: number, keep: number): Promise<void> {
+    for (const held of await this.list()) {
+      if (held.index < staleBelow && held.index !== keep) await rm(join(this.dir, held.name), { force: true });
+    }
+    const held = await this.list();
+    if (held.length >= SNAPSHOT_SPOOL_FILES_MAX) {
+      throw new Error(`snapshot spool ${this.dir} already holds ${held.length} snapshots (max ${SNAPSHOT_SPOOL_FILES_MAX})`);
+    }
+    this.tempSeq += 1;
+    const temp = join(this.dir, `incoming-${process.pid}-${this.tempSeq}${TEMP_SUFFIX}`);
+    const file = await open(temp, 'w');
+    try {
+      for await (const chunk of chunks) await file.write(chunk);
+      await file.sync();
+    } catch (error) {
+      await file.close();
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await file.close();
+    await rename(temp, this.path(meta));
+    await syncDir(this.dir);
+  }
+
+  /** The spooled data of `meta` in chunks, or null if there is none. */
+  async read(meta: SnapshotMeta): Promise<AsyncIterable<Uint8Array> | null> {
+    const held = await this.list();
+    if (!held.some((h) => h.index === meta.index && h.term === meta.term)) return null;
+    return createReadStream(this.path(meta), { highWaterMark: SNAPSHOT_SPOOL_READ_BYTES });
+  }
+
+  /** Remove spooled snapshots at or below `index`. */
+  async removeUpTo(index: number): Promise<void> {
+    for (const held of await this.list()) {
+      if (held.index <= index) await rm(join(this.dir, held.name), { force: true });
+    }
+  }
+
+  private path(meta: SnapshotMeta): string {
+    return join(this.dir, `snapshot-${meta.index}-${meta.term}.bin`);
+  }
+
+  private async list(): Promise<{ name: string; index: number; term: number }[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const held: { name: string; index: number; term: number }[] = [];
+    for (const name of names) {
+      const match = NAME.exec(name);
+      if (match !== null) held.push({ name, index: Number(match[1]), term: Number(match[2]) });
+    }
+    return held;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
