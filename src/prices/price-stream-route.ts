@@ -34,7 +34,8 @@ export function registerPriceStreamRoute(app: FastifyInstance, options: PriceStr
   const { hub } = options;
   const timer = setInterval(() => hub.keepAlive(), options.keepAliveMs);
   timer.unref();
-  app.addHook('onClose', async () => {
+  // preClose, not onClose: the server's close waits for open responses, and a stream never ends by itself.
+  app.addHook('preClose', async () => {
     clearInterval(timer);
     hub.closeAll();
   });
