@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The system packages the test suite runs (Debian package = command on PATH):
 #   redis-server (cache tests, launcher), docker-compose (compose check, v1.29 validates offline),
-#   chromium (browser test), faketime (clock nemesis).
+#   chromium (browser test; fonts-dejavu-core for its screenshots), faketime (clock nemesis).
 # All present: exit 0. Missing and root with apt-get: install them (as CI does). Otherwise stop
 # at once with one line naming the exact install command, rather than a pile of spawn errors.
 set -euo pipefail
@@ -11,6 +11,8 @@ missing=()
 for package in "${PACKAGES[@]}"; do
   command -v "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+# A font for the browser test's screenshots (a package, not a command).
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 install="apt-get install -y --no-install-recommends ${missing[*]}"

@@ -12,7 +12,7 @@ import { StockReader, withCachePublishing } from '../cache/stock-reader.js';
 import { loadSymbols } from '../catalog/symbols.js';
 import { BazaarError, BazaarErrorCode } from '../errors.js';
 import { buildApp } from '../http/app.js';
-import { createMarketData, type MarketData } from '../prices/market-data.js';
+import { createMarketData } from '../prices/market-data.js';
 import { STREAM_KEEP_ALIVE_MS_DEFAULT } from '../prices/market-limits.js';
 import { createPriceService, type PriceService } from '../prices/price-service.js';
 import { tierConfig } from '../prices/tiers.js';
@@ -122,14 +122,10 @@ function openStockCache(config: NodeConfig, log: Logger, registry: Registry, cle
   return cache;
 }
 
-/** The price pipeline, and the market-data stream hub whose channel is the pipeline's publisher. */
-async function openPriceService(
-  config: NodeConfig,
-  log: Logger,
-  registry: Registry,
-  symbols: string[],
-  cleanups: Cleanups,
-): Promise<{ prices: PriceService; market: MarketData }> {
+type MarketData = ReturnType<typeof createMarketData>;
+
+/** The price pipeline (refresher, history, latest prices) and the market-data stream hub it publishes to. */
+async function openPriceService(config: NodeConfig, log: Logger, registry: Registry, symbols: string[], cleanups: Cleanups): Promise<{ prices: PriceService; market: MarketData }> {
   const priceRedis = config.redisUrl === null ? null : new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 200, connectTimeout: 500, lazyConnect: false });
   priceRedis?.on('error', () => undefined);
   if (priceRedis !== null) cleanups.push(() => void priceRedis.disconnect());
