@@ -204,3 +204,26 @@ describe('GET /prices/stream', () => {
     first.close();
   });
 });
+
+describe('closing the app', () => {
+  it('ends open streams, so a stopping node does not wait for its SSE clients', async () => {
+    const { app, hub } = await start();
+    const port = await reserveFreePort();
+    await app.listen({ host: '127.0.0.1', port });
+    const ended = new Promise<void>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/prices/stream' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await until(() => hub.streamCount === 1);
+    const startedMs = Date.now();
+    await t?.close();
+    t = null;
+    await ended;
+    expect(hub.streamCount).toBe(0);
+    expect(Date.now() - startedMs).toBeLessThan(5_000);
+  });
+});

@@ -21,7 +21,9 @@ export interface PriceStreamRouteOptions {
 
 function responseSink(res: ServerResponse): StreamSink {
   return {
-    write: (text) => void res.write(text),
+    write: (text) => {
+      if (!res.destroyed && !res.writableEnded) res.write(text);
+    },
     pendingBytes: () => res.writableLength,
     close: (reason) => {
       if (reason === StreamDropReason.Slow) res.destroy();
@@ -34,7 +36,8 @@ export function registerPriceStreamRoute(app: FastifyInstance, options: PriceStr
   const { hub } = options;
   const timer = setInterval(() => hub.keepAlive(), options.keepAliveMs);
   timer.unref();
-  app.addHook('onClose', async () => {
+  // preClose, not onClose: the server's close waits for open responses, and a stream never ends by itself.
+  app.addHook('preClose', async () => {
     clearInterval(timer);
     hub.closeAll();
   });
@@ -64,6 +67,7 @@ export function registerPriceStreamRoute(app: FastifyInstance, options: PriceStr
       });
       const subscription = hub.subscribe(assets, request.headers['last-event-id'] ?? null, responseSink(res));
       res.on('close', () => subscription.close());
+      res.on('error', () => subscription.close()); // a reset socket: the client is gone, nothing to report
     },
   );
 }
