@@ -126,17 +126,17 @@ export function markerFor(name: string): string {
  * the marker and that line contains `find` exactly once: a mutant can never silently test nothing.
  * Returns the file changed and the line before / after.
  */
-export function applyMutant(dir: string, mutant: Mutant): { file: string; before: string; after: string } {
+export function applyMutant(dir: string | readonly string[], mutant: Mutant): { file: string; before: string; after: string } {
   const marker = markerFor(mutant.name);
   const hits: { file: string; lineNo: number; lines: string[] }[] = [];
-  for (const file of listTsFiles(dir)) {
+  for (const file of (typeof dir === 'string' ? [dir] : dir).flatMap(listTsFiles)) {
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, lineNo) => {
       if (line.trimEnd().endsWith(marker)) hits.push({ file, lineNo, lines });
     });
   }
   const hit = hits[0];
-  if (hit === undefined) throw new Error(`mutant ${mutant.name}: no line in ${dir} ends with "${marker}"`);
+  if (hit === undefined) throw new Error(`mutant ${mutant.name}: no line in ${String(dir)} ends with "${marker}"`);
   if (hits.length > 1) throw new Error(`mutant ${mutant.name}: ${hits.length} lines carry "${marker}", expected one`);
   const before = hit.lines[hit.lineNo] ?? '';
   const occurrences = before.split(mutant.find).length - 1;
@@ -167,7 +167,7 @@ export function prepareMutantTree(raftDir: string, mutant: Mutant): { dir: strin
   cpSync(join(repo, 'shared'), join(dir, 'shared'), { recursive: true, filter: (source) => !source.endsWith('.test.ts') });
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
   cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
-  const change = applyMutant(copy, mutant);
+  const change = applyMutant([copy, join(dir, 'shared')], mutant);
   return { dir, raftDir: copy, before: change.before, after: change.after };
 }
 
