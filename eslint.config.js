@@ -13,6 +13,24 @@ export default tseslint.config(
     },
   },
   {
+    // The Raft library's public API is its only door: code outside raft/ imports raft/index.ts,
+    // never a file inside it (the seeded Rng and the free-port helper live in shared/).
+    files: ['src/**/*.ts', 'cluster/**/*.ts', 'bench/**/*.ts', 'jepsen-lite/**/*.ts', 'shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/raft/*/**', '**/raft/*.js', '!**/raft/index.js'],
+              message: 'import the Raft library through raft/index.js (its public API) only',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The Raft core is pure: no I/O, timers, wall clock or ambient randomness.
     files: ['raft/core/**/*.ts'],
     ignores: ['raft/core/**/*.test.ts'],

@@ -10,6 +10,8 @@ export type CliCommand =
   | { readonly kind: 'heal' | 'redis-kill' | 'redis-restart' }
   | { readonly kind: 'leader'; readonly waitMs: number }
   | { readonly kind: 'exchange'; readonly exchange: number; readonly faults: Record<string, unknown> | 'reset' }
+  | { readonly kind: 'member'; readonly op: 'list'; readonly json: boolean }
+  | { readonly kind: 'member'; readonly op: 'add' | 'promote' | 'remove'; readonly node: string }
   | { readonly kind: 'help' };
 
 export interface CliInvocation {
@@ -30,6 +32,10 @@ export const CLI_USAGE = `Usage: npm run cluster -- [--data-dir <dir>] <command>
   exchange <n> <fault-json>  e.g. exchange 2 '{"down":true}' (POST /mock/faults on exchange n; faults merge)
   exchange <n> reset         every fault of exchange n off (also done by heal)
   redis-kill / redis-restart the launcher's redis-server
+  member list [--json]       members of the Raft configuration (voters, learners, addresses)
+  member add <id>            start node <id> (fresh data dir) and add it as a learner
+  member promote <id>        make a caught-up learner a voter (waits while it catches up)
+  member remove <id>         remove a member (the leader too: it hands over once committed)
 --data-dir defaults to ./data (where npm start keeps launcher.json).`;
 
 export const LEADER_WAIT_MS_DEFAULT = 3_000;
@@ -99,8 +105,26 @@ function parseCommand(positionals: readonly string[], json: boolean, waitMsRaw: 
       if (args[0] === undefined || !/^\d+$/.test(args[0]) || exchange < 1) throw new Error(`exchange needs an exchange number 1..3, got "${args[0] ?? ''}"`);
       return { kind: 'exchange', exchange, faults: args[1] === 'reset' ? 'reset' : parseFaults(args[1]) };
     }
+    case 'member':
+      return parseMember(args, json);
     default:
       throw new Error(`unknown command "${name}"`);
+  }
+}
+
+function parseMember(args: readonly string[], json: boolean): CliCommand {
+  const [op, ...rest] = args;
+  switch (op) {
+    case 'list':
+      expectArgs(rest, 0, 'member list');
+      return { kind: 'member', op, json };
+    case 'add':
+    case 'promote':
+    case 'remove':
+      expectArgs(rest, 1, `member ${op}`);
+      return { kind: 'member', op, node: node(rest[0], `member ${op}`) };
+    default:
+      throw new Error(`member needs list, add <id>, promote <id> or remove <id>, got "${op ?? ''}"`);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { CLI_USAGE, parseCliArgs, type CliCommand, type CliInvocation } from './cli-args.js';
 import { ClusterControl } from './cluster-control.js';
+import { memberAdd, memberList, memberPromote, memberRemove, membersTable } from './member-ops.js';
 import { formatGroups } from './partition.js';
 import { statusTable } from './tables.js';
 
@@ -55,7 +56,24 @@ async function run(control: ClusterControl, command: Exclude<CliCommand, { kind:
       await control.redisRestart();
       say('redis: running');
       return;
+    case 'member':
+      return runMember(control, command);
   }
+}
+
+async function runMember(control: ClusterControl, command: Extract<CliCommand, { kind: 'member' }>): Promise<void> {
+  if (command.op === 'list') {
+    const list = await memberList(control);
+    say(command.json ? JSON.stringify(list, null, 2) : membersTable(list));
+    return;
+  }
+  if (command.op === 'add') {
+    const added = await memberAdd(control, command.node);
+    say(`${command.node}: started and added as a learner at ${added.grpcAddress} (configuration index ${added.index}); promote it once caught up`);
+    return;
+  }
+  const done = command.op === 'promote' ? await memberPromote(control, command.node) : await memberRemove(control, command.node);
+  say(`${command.op} ${command.node}: committed at index ${done.index}`);
 }
 
 async function main(): Promise<void> {

@@ -47,7 +47,7 @@ export class ClusterControl {
     private readonly info: LauncherFile,
     private readonly ops: ProcessOps,
   ) {
-    this.links = new FaultLinks(info.toxiproxyUrl, info.proxies);
+    this.links = new FaultLinks(info.toxiproxyUrl, info.proxies, info.clusterToken);
   }
 
   /** Attach to the launcher whose data dir is `dataDir` (default ./data). */
@@ -58,6 +58,16 @@ export class ClusterControl {
       throw new Error(`no launcher running on ${dir} (launcher pid ${info.launcherPid} has stopped); start one with npm start`);
     }
     return new ClusterControl(info, new ControlClient(info.controlUrl, info.controlToken));
+  }
+
+  /** The cluster token (admin routes of the nodes). */
+  clusterToken(): string {
+    return this.info.clusterToken;
+  }
+
+  /** Membership: the launcher starts node `id` joining as a learner (see member-ops.ts). */
+  addNodeProcess(id: string): Promise<NodeEntry> {
+    return this.ops.addNode(id);
   }
 
   nodeIds(): string[] {

@@ -1,4 +1,5 @@
 import { CONTROL_TOKEN_HEADER, type ProcessOp, type ProcessOps } from './process-ops.js';
+import type { NodeEntry } from './launcher-file.js';
 import type { ChildView } from './supervised-child.js';
 
 /** Restart waits for a node's readiness: allow for a slow start. */
@@ -19,6 +20,11 @@ export class ControlClient implements ProcessOps {
   async act(name: string, op: ProcessOp): Promise<ChildView> {
     const body = (await this.request('POST', `/processes/${encodeURIComponent(name)}/${op}`)) as { process: ChildView };
     return body.process;
+  }
+
+  async addNode(id: string): Promise<NodeEntry> {
+    const body = (await this.request('POST', `/nodes/${encodeURIComponent(id)}`)) as { node: NodeEntry };
+    return body.node;
   }
 
   private async request(method: string, path: string): Promise<unknown> {

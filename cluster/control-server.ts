@@ -7,6 +7,7 @@ import { CONTROL_TOKEN_HEADER, isProcessOp, ProcessOpError, type ProcessOps } fr
  * The launcher's control API on loopback (the CLI and attached ClusterControl use it):
  *   GET  /processes                 -> 200 {"processes": [{name, pid, state, lastExit}]}
  *   POST /processes/{name}/{op}     -> 200 {"process": {...}}   op: kill|start|restart|pause|resume
+ *   POST /nodes/{id}                -> 200 {"node": {id, httpUrl, grpcAddress}}  start a node joining as a learner
  * Every request carries `x-launcher-token`. Errors: {"error": {"code": <status>, "message"}}.
  */
 export interface ControlServer {
@@ -47,6 +48,10 @@ async function route(ops: ProcessOps, request: IncomingMessage, response: Server
   if (!(await drain(request))) return fail(response, 413, `body larger than ${REQUEST_BODY_BYTES_MAX} bytes`);
   const parts = new URL(request.url ?? '/', 'http://launcher').pathname.split('/').filter((p) => p !== '');
   const method = request.method ?? 'GET';
+  if (parts[0] === 'nodes' && parts.length === 2 && parts[1] !== undefined) {
+    if (method !== 'POST') return fail(response, 405, `${method} not allowed; use POST`);
+    return reply(response, 200, { node: await ops.addNode(decodeURIComponent(parts[1])) });
+  }
   if (parts[0] !== 'processes' || parts.length > 3) return fail(response, 404, `no route ${method} ${request.url ?? ''}`);
   if (parts.length === 1) {
     if (method !== 'GET') return fail(response, 405, `${method} not allowed on /processes`);

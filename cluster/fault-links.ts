@@ -1,5 +1,6 @@
 import { Toxiproxy } from 'toxiproxy-node-client';
 import type { ProxyEntry } from './launcher-file.js';
+import { TOXIPROXY_TOKEN_HEADER } from './toxiproxy/server.js';
 import { allLinks, linkOfProxy, proxyName, type Link } from './partition.js';
 
 /**
@@ -27,19 +28,40 @@ export interface LinkState {
   readonly toxics: readonly string[];
 }
 
+/** toxiproxy-node-client's HTTP client: every request goes through its `doFetch(url, init)`. */
+interface FetchingClient {
+  doFetch(url: string, init: RequestInit): Promise<Response>;
+}
+
+/**
+ * A client that sends the fault API token on every request. toxiproxy-node-client has no
+ * header option, so its one fetch call is wrapped (if the library changes that, requests fail
+ * with 401 and the launcher tests say so).
+ */
+export function toxiproxyClient(url: string, token: string | null): Toxiproxy {
+  const client = new Toxiproxy(url);
+  if (token === null) return client;
+  const api = client.getApi() as unknown as FetchingClient;
+  const doFetch = api.doFetch.bind(api);
+  api.doFetch = (target, init) => doFetch(target, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), [TOXIPROXY_TOKEN_HEADER]: token } });
+  return client;
+}
+
 export class FaultLinks {
   private readonly client: Toxiproxy;
 
+  /** `token`: sent as `x-toxiproxy-token` (the launcher's built-in server requires it). */
   constructor(
     readonly url: string,
     private readonly proxies: readonly ProxyEntry[],
+    token: string | null = null,
   ) {
-    this.client = new Toxiproxy(url);
+    this.client = toxiproxyClient(url, token);
   }
 
   /** Create (or replace) one enabled proxy per directed pair, listening on free loopback ports. */
-  static async create(url: string, nodes: readonly { id: string; grpcAddress: string }[], listenHost: string): Promise<ProxyEntry[]> {
-    const client = new Toxiproxy(url);
+  static async create(url: string, nodes: readonly { id: string; grpcAddress: string }[], listenHost: string, token: string | null = null): Promise<ProxyEntry[]> {
+    const client = toxiproxyClient(url, token);
     const grpcOf = new Map(nodes.map((n) => [n.id, n.grpcAddress]));
     const links = allLinks(nodes.map((n) => n.id));
     const created = await client.populate(

@@ -88,12 +88,13 @@ export function redisSpec(port: number, dir: string, logsDir: string, configFile
  * The built-in fault proxy in its own process, off the launcher's event loop: the proxies'
  * sockets get a core of their own instead of sharing the launcher's loop (control API, probes).
  */
-export function toxiproxySpec(port: number, seed: number, logsDir: string): ChildSpec {
+/** `token`: what the fault API needs in `x-toxiproxy-token` (the launcher passes the cluster token). */
+export function toxiproxySpec(port: number, seed: number, logsDir: string, token: string): ChildSpec {
   return {
     name: 'toxiproxy',
     command: process.execPath,
     args: tsxArgs('cluster/toxiproxy/toxiproxy-main.ts', ['--host', LOOPBACK, '--port', String(port), '--seed', String(seed)]),
-    env: { ...process.env },
+    env: { ...process.env, TOXIPROXY_TOKEN: token },
     cwd: REPO_ROOT,
     logFile: join(logsDir, 'toxiproxy.log'),
     ready: () => httpOk(`http://${LOOPBACK}:${port}/version`),

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAnswers } from '../src/cache/redis-server.js';
 import { ClusterControl } from './cluster-control.js';
@@ -10,7 +10,9 @@ import { assertPortsFree } from './free-ports.js';
 import { isAlive } from './launcher-data-dir.js';
 import { readLauncherFile } from './launcher-file.js';
 import { REPO_ROOT } from './launcher-services.js';
-import { planPortList, planPorts } from './port-plan.js';
+import { DEFAULT_BASE_PORT, planPortList, planPorts } from './port-plan.js';
+import { CATALOG_FILE } from './launcher-catalog.js';
+import { readmeBlocks, shiftPorts } from './repo/readme-commands.js';
 
 /**
  * `npm start` end to end, as a user runs it: a real launcher process (own process group, as a
@@ -24,6 +26,9 @@ const OUTPUT_KEPT_CHARS = 200_000;
 const POLL_MS = 20;
 
 let dataDir = '';
+let catalogFile = '';
+let basePort = 0;
+const SEED_STOCKS = Array.from({ length: 10 }, (_, i) => `stock${i + 1}`);
 let launcher: ChildProcess | null = null;
 let output = '';
 const seenPids = new Set<number>();
@@ -53,6 +58,10 @@ function run(command: string, args: readonly string[]): Promise<{ code: number |
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+function runBash(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return run('bash', ['-c', script]);
 }
 
 async function cli(...args: string[]): Promise<string> {
@@ -117,9 +126,12 @@ describe('npm start (launcher) end to end', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'bazaar-launcher-'));
-    const basePort = await pickBasePort();
+    // The seed bazaar's catalog, plus the symbol the trades below use: npm start -- --symbols FILE.
+    catalogFile = join(await mkdtemp(join(tmpdir(), 'bazaar-catalog-')), 'stocks.csv');
+    await writeFile(catalogFile, `name,symbol\nBitcoin,BTCUSDT\n${SEED_STOCKS.map((s) => `${s},${s}`).join('\n')}\n`);
+    basePort = await pickBasePort();
     console.log(`launcher e2e: base port ${basePort}, data dir ${dataDir}`);
-    launcher = spawn('npm', ['start', '--', '--base-port', String(basePort), '--fresh', '--data-dir', dataDir], {
+    launcher = spawn('npm', ['start', '--', '--base-port', String(basePort), '--fresh', '--data-dir', dataDir, '--symbols', catalogFile], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -148,6 +160,7 @@ describe('npm start (launcher) end to end', () => {
     }
     for (const pid of seenPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     if (dataDir !== '') await rm(dataDir, { recursive: true, force: true });
+    if (catalogFile !== '') await rm(dirname(catalogFile), { recursive: true, force: true });
   });
 
   it('prints the endpoint table and elects a leader', async () => {
@@ -215,11 +228,14 @@ describe('npm start (launcher) end to end', () => {
     expect(await stock(control.nodeUrl(old))).toMatchObject({ quantity: 100 - trades, volume: trades });
   });
 
-  it('exchange faults: token needed, `exchange N reset` and `heal` clear them', async () => {
+  it('fault APIs need the token (exchanges, proxies); `exchange N reset` and `heal` clear exchange faults', async () => {
     const [first, second] = control.exchangeUrls();
     if (first === undefined || second === undefined) throw new Error('expected 3 exchanges');
     const anonymous = await fetch(`${first}/mock/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"down":true}' });
     expect(anonymous.status).toBe(401);
+    const file = await readLauncherFile(dataDir);
+    expect((await fetch(`${file.toxiproxyUrl}/proxies`)).status).toBe(401);
+    expect((await fetch(`${file.toxiproxyUrl}/reset`, { method: 'POST' })).status).toBe(401);
     const faultsOf = async (url: string): Promise<Record<string, unknown>> => (await (await fetch(`${url}/mock/faults`)).json()) as Record<string, unknown>;
     expect(await faultsOf(first)).toMatchObject({ down: false });
     expect(JSON.parse(await cli('exchange', '1', '{"latencyMs":5}'))).toMatchObject({ latencyMs: 5 });
@@ -255,6 +271,24 @@ describe('npm start (launcher) end to end', () => {
     const bad = await run('npm', ['run', '--silent', 'cluster', '--', '--data-dir', dataDir, 'kill', 'n9']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('unknown node "n9"');
+  });
+
+  it('serves the --symbols catalog; README\'s seed client session runs against it', async () => {
+    expect(await readFile(join(dataDir, CATALOG_FILE), 'utf8')).toBe(`symbol\nbtcusdt\n${SEED_STOCKS.join('\n')}\n`);
+    const url = control.nodeUrl('n1');
+    const known = await fetch(`${url}/stocks?stockname=stock7`);
+    expect(known.status).toBe(200);
+    expect(await known.json()).toMatchObject({ data: { name: 'stock7', quantity: 100, volume: 0 } });
+    expect((await fetch(`${url}/stocks?stockname=ethusdt`)).status).toBe(404);
+    const session = readmeBlocks(await readFile(join(REPO_ROOT, 'README.md'), 'utf8'), 'Your own catalog').find((block) => block.includes('for i in'));
+    if (session === undefined) throw new Error('README has no client session under "Your own catalog"');
+    const seed = randomInt(32_768);
+    console.log(`launcher e2e: README client session with RANDOM=${seed}`);
+    const run = await runBash(`RANDOM=${seed}\n${shiftPorts(session, basePort - DEFAULT_BASE_PORT)}`);
+    expect(run.code, run.stderr).toBe(0);
+    const replies = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { data?: { name?: string } });
+    expect(replies.length).toBeGreaterThanOrEqual(20);
+    expect(replies.filter((reply) => !SEED_STOCKS.includes(reply.data?.name ?? ''))).toEqual([]);
   });
 
   it('Ctrl-C (SIGINT to the group) stops every child within 10 s', async () => {

@@ -1,13 +1,13 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { accessSync, constants as fsConstants } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { FaultLinks } from './fault-links.js';
 import { assertPortsFree, freePortPlan, freePorts } from './free-ports.js';
-import { redisUrl, writeRedisConfig } from '../src/cache/redis-server.js';
+import { REDIS_MISSING_MESSAGE, REDIS_SERVER_COMMAND, redisUrl, writeRedisConfig } from '../src/cache/redis-server.js';
 import { checkPreviousLauncher, clusterToken, prepareDataDir, redisPassword } from './launcher-data-dir.js';
-import { writeLauncherFile, type LauncherFile, type ProxyEntry } from './launcher-file.js';
+import { writeLauncherFile, type LauncherFile, type NodeEntry, type ProxyEntry } from './launcher-file.js';
 import type { LauncherOptions } from './launcher-options.js';
 import { prepareCatalog } from './launcher-catalog.js';
 import { dynaliteSpec, exchangeSpec, LOOPBACK, nodeSpec, redisSpec, SYMBOLS_FILE, toxiproxySpec, type NodeWiring } from './launcher-services.js';
@@ -135,8 +135,8 @@ export class Launcher implements ProcessOps {
     const toxiproxyUrl = await this.startServices(plan, redis, token);
     this.assertRunning();
     const nodes = plan.nodes.map((n) => ({ id: n.id, grpcAddress: `${LOOPBACK}:${n.grpcPort}`, httpUrl: `http://${LOOPBACK}:${n.httpPort}` }));
-    const proxies = toxiproxyUrl === '' ? [] : await FaultLinks.create(toxiproxyUrl, nodes, LOOPBACK);
-    this.links = new FaultLinks(toxiproxyUrl, proxies);
+    const proxies = toxiproxyUrl === '' ? [] : await FaultLinks.create(toxiproxyUrl, nodes, LOOPBACK, token);
+    this.links = new FaultLinks(toxiproxyUrl, proxies, token);
     const controlToken = randomBytes(24).toString('hex');
     this.controlServer = await startControlServer(this, controlToken, LOOPBACK);
     this.info = {
@@ -164,7 +164,7 @@ export class Launcher implements ProcessOps {
   }
 
   /** The fault proxy to use: '' with --no-proxy, TOXIPROXY_URL, else a spec for the built-in one. */
-  private toxiproxyChoice(plan: PortPlan): { url: string; spec: ChildSpec | null } {
+  private toxiproxyChoice(plan: PortPlan, token: string): { url: string; spec: ChildSpec | null } {
     if (this.options.noProxy) {
       this.log('toxiproxy: none (--no-proxy): nodes dial each other directly; partitions and toxics are unavailable');
       return { url: '', spec: null };
@@ -177,7 +177,7 @@ export class Launcher implements ProcessOps {
     const seed = fromEnv !== undefined && /^\d+$/.test(fromEnv) ? Number(fromEnv) : randomInt(2 ** 31);
     const url = `http://${LOOPBACK}:${plan.toxiproxyPort}`;
     this.log(`toxiproxy: built-in, own process, API on ${url}, seed ${seed}${fromEnv === undefined ? '' : ' (TOXIPROXY_SEED)'}`);
-    return { url, spec: toxiproxySpec(plan.toxiproxyPort, seed, this.logsDir) };
+    return { url, spec: toxiproxySpec(plan.toxiproxyPort, seed, this.logsDir, token) };
   }
 
   private async resolveRedis(): Promise<ResolvedRedis | null> {
@@ -187,8 +187,8 @@ export class Launcher implements ProcessOps {
       this.log('redis: none (--redis none): nodes run without the Redis cache');
       return null;
     }
-    if (!onPath('redis-server')) {
-      this.log('redis: no REDIS_URL and no redis-server on PATH: nodes run WITHOUT the Redis cache');
+    if (!onPath(REDIS_SERVER_COMMAND)) {
+      this.log(`redis: no REDIS_URL and no ${REDIS_SERVER_COMMAND} on PATH: nodes run WITHOUT the Redis cache (${REDIS_MISSING_MESSAGE})`);
       return null;
     }
     const [port] = await freePorts(1, LOOPBACK);
@@ -202,7 +202,7 @@ export class Launcher implements ProcessOps {
     const dynamoDir = join(this.options.dataDir, 'dynamodb');
     const redisDir = join(this.options.dataDir, 'redis');
     await mkdir(dynamoDir, { recursive: true });
-    const toxiproxy = this.toxiproxyChoice(plan);
+    const toxiproxy = this.toxiproxyChoice(plan, token);
     const specs: ChildSpec[] = [dynaliteSpec(plan.dynamodbPort, dynamoDir, this.logsDir)];
     if (toxiproxy.spec !== null) specs.push(toxiproxy.spec);
     if (redis !== null && redis.port !== null && redis.password !== null) {
@@ -264,6 +264,39 @@ export class Launcher implements ProcessOps {
     void tailFile(logFile, CRASH_TAIL_LINES).then((tail) =>
       this.log(`${exit.name} (pid ${exit.pid}) CRASHED with ${how}; the others keep running. Last lines of ${logFile}:\n${indent(tail)}`),
     );
+  }
+
+  /**
+   * Membership (`npm run cluster -- member add <id>`): start node `id` on free ports with a fresh
+   * data dir, joining as a learner (RAFT_JOIN; PEERS: every launcher node, dialled directly). Its
+   * links are not behind fault proxies: members reach it at the address its configuration change
+   * carries. The leader still has to add it.
+   */
+  async addNode(id: string): Promise<NodeEntry> {
+    const info = this.info;
+    if (info === null || this.stopPromise !== null) throw new ProcessOpError('the launcher is not running', 409);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new ProcessOpError(`node id must match [A-Za-z0-9_-]{1,32}, got "${id}"`, 409);
+    if (this.children.has(id)) throw new ProcessOpError(`${id} already exists`, 409);
+    const dataDir = join(this.options.dataDir, id);
+    const existing = await readdir(dataDir).catch(() => []);
+    if (existing.length > 0) throw new ProcessOpError(`${dataDir} is not empty: a new member starts from an empty data dir (remove it first)`, 409);
+    const [httpPort, grpcPort] = await freePorts(2, LOOPBACK);
+    if (httpPort === undefined || grpcPort === undefined) throw new Error('no free ports for the new node');
+    const entry: NodeEntry = { id, httpUrl: `http://${LOOPBACK}:${httpPort}`, grpcAddress: `${LOOPBACK}:${grpcPort}` };
+    const peers = new Map([...info.nodes.map((n): [string, string] => [n.id, n.grpcAddress]), [id, entry.grpcAddress]]);
+    const wiring = {
+      id, httpPort, grpcPort, peers,
+      peerHttp: new Map([...info.nodes.map((n): [string, string] => [n.id, n.httpUrl]), [id, entry.httpUrl]]),
+      clusterId: CLUSTER_ID, clusterToken: info.clusterToken, dataDir, redisUrl: info.redis?.url ?? null,
+      dynamodbEndpoint: info.dynamodbEndpoint, exchangeUrls: info.exchanges.map((e) => e.url),
+      logLevel: this.options.logLevel, tickMs: this.options.tickMs, symbolsFile: this.catalogPath, extraEnv: { ...this.options.nodeEnv, RAFT_JOIN: 'true' },
+    };
+    const child = this.addChild(nodeSpec(wiring, this.logsDir), 'node');
+    this.info = { ...info, nodes: [...info.nodes, entry] };
+    await child.start();
+    await this.writeFile();
+    this.log(`${id}: started as a joining learner (http ${entry.httpUrl}, grpc ${entry.grpcAddress})`);
+    return entry;
   }
 
   private writeFile(): Promise<void> {

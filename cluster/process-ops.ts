@@ -1,3 +1,4 @@
+import type { NodeEntry } from './launcher-file.js';
 import type { ChildView } from './supervised-child.js';
 
 /**
@@ -15,6 +16,11 @@ export interface ProcessOps {
   processes(): Promise<ChildView[]>;
   /** kill = SIGKILL; restart = SIGTERM (SIGKILL after a grace) then start; pause/resume = SIGSTOP/SIGCONT. */
   act(name: string, op: ProcessOp): Promise<ChildView>;
+  /**
+   * Membership: start a new node process `id` (fresh data dir, free ports) that joins the running
+   * cluster as a learner; the leader still has to add it (`member add`).
+   */
+  addNode(id: string): Promise<NodeEntry>;
 }
 
 /** Header carrying the control token (from launcher.json) on every control API request. */

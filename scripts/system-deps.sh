@@ -11,8 +11,8 @@ missing=()
 for package in "${PACKAGES[@]}"; do
   command -v "$package" >/dev/null 2>&1 || missing+=("$package")
 done
-# A font for the browser test's screenshots (a package, not a command).
-[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+# A font for the browser test's screenshots (a package, not a command; the dir is settable for tests).
+[ -d "${SYSTEM_DEPS_FONT_DIR:-/usr/share/fonts/truetype/dejavu}" ] || missing+=(fonts-dejavu-core)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 install="apt-get install -y --no-install-recommends ${missing[*]}"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RaftError, RaftDriverErrorCode } from '../raft/driver/raft-errors.js';
+import { RaftError, RaftDriverErrorCode } from '../raft/index.js';
 import { assert, AssertionFailure, BazaarError, BazaarErrorCode, describeError, httpStatusOf } from './errors.js';
 
 describe('errors', () => {

@@ -25,6 +25,8 @@ export const BazaarErrorCode = {
   ExpectationFailed: 'BAZAAR_ERR_EXPECTATION_FAILED',
   HeadersTooLarge: 'BAZAAR_ERR_HEADERS_TOO_LARGE',
   Unavailable: 'BAZAAR_ERR_UNAVAILABLE',
+  /** A membership change that does not apply to the configuration in effect (admin API). */
+  MemberConflict: 'BAZAAR_ERR_MEMBER_CONFLICT',
   Internal: 'BAZAAR_ERR_INTERNAL',
   // Price pipeline (src/prices/price-errors.ts)
   InvalidAsset: 'BAZAAR_ERR_INVALID_ASSET',
@@ -67,6 +69,7 @@ const STATUS_OF_CODE: Readonly<Record<BazaarErrorCode, StatusEntry>> = {
   BAZAAR_ERR_EXPECTATION_FAILED: client(417),
   BAZAAR_ERR_HEADERS_TOO_LARGE: client(431),
   BAZAAR_ERR_UNAVAILABLE: unavailable(),
+  BAZAAR_ERR_MEMBER_CONFLICT: client(409),
   BAZAAR_ERR_INTERNAL: { status: 500, retryAfterSeconds: null },
   BAZAAR_ERR_INVALID_ASSET: client(400),
   BAZAAR_ERR_NO_PRICE: client(404),

@@ -1,4 +1,4 @@
-import { createRng } from '../../raft/core/rng.js';
+import { createRng } from '../../shared/rng.js';
 import { openTargets, runClosedLoop, RunBudget } from './closed-loop.js';
 import { CpuMeter } from './cpu.js';
 import { loopbackOrigin } from './loopback.js';

@@ -67,6 +67,18 @@ function codeBlocks(markdown: string, sections: readonly string[]): { section: s
   return out;
 }
 
+/** The text of each `sh` block under headings containing `section`, in order. */
+export function readmeBlocks(markdown: string, section: string): string[] {
+  const blocks: string[] = [];
+  let lastLine = -2;
+  for (const { line, text } of codeBlocks(markdown, [section])) {
+    if (line !== lastLine + 1) blocks.push('');
+    blocks[blocks.length - 1] += `${text}\n`;
+    lastLine = line;
+  }
+  return blocks;
+}
+
 export function readmeCommands(markdown: string, sections: readonly string[] = README_SECTIONS_TESTED): ReadmeCommand[] {
   const commands: { section: string; line: number; command: string; comment: string }[] = [];
   let pending: { section: string; line: number; code: string } | null = null;

@@ -42,8 +42,9 @@ async function stubPath(present: readonly string[], extra: (dir: string) => Reco
   return dir;
 }
 
-function runScript(path: string): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(BASH, [join(root, 'scripts/system-deps.sh')], { env: { PATH: path }, encoding: 'utf8', timeout: 30_000 });
+/** `fontDir`: where the script looks for the screenshot font (the stub dir itself: present). */
+function runScript(path: string, fontDir = path): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(BASH, [join(root, 'scripts/system-deps.sh')], { env: { PATH: path, SYSTEM_DEPS_FONT_DIR: fontDir }, encoding: 'utf8', timeout: 30_000 });
 }
 
 describe('scripts/system-deps.sh', () => {
@@ -64,9 +65,9 @@ describe('scripts/system-deps.sh', () => {
 
   it('as root with apt-get: installs exactly the missing packages', async () => {
     const dir = await stubPath(['docker-compose', 'chromium'], (at) => ({ id: 'echo 0', 'apt-get': `echo "$@" >> ${join(at, 'apt.log')}` }));
-    const run = runScript(dir);
+    const run = runScript(dir, join(dir, 'no-such-font-dir'));
     expect(run.status, run.stderr).toBe(0);
     const calls = (await readFile(join(dir, 'apt.log'), 'utf8')).trim().split('\n');
-    expect(calls).toEqual(['update -qq', 'install -y -qq --no-install-recommends redis-server faketime']);
+    expect(calls).toEqual(['update -qq', 'install -y -qq --no-install-recommends redis-server faketime fonts-dejavu-core']);
   });
 });

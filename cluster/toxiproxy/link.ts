@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Rng } from '../../raft/core/rng.js';
+import type { Rng } from '../../shared/rng.js';
 import type { ToxicSpec } from './toxic-spec.js';
 import { createNoopStage } from './toxics/noop.js';
 import type { StageOutlet, StageState, ToxicStage } from './toxics/toxic-stage.js';
@@ -21,8 +21,8 @@ interface Slot {
 /**
  * One direction of one proxied connection: source socket -> chain of toxic stages -> dest
  * socket. Toxics can be added, updated and removed while data flows (new ones go last, like
- * real Toxiproxy). Reading pauses while more than `bufferBytesMax` bytes are in the chain or
- * the destination asks to drain.
+ * real Toxiproxy). Without toxics each chunk is written straight to the destination. Reading
+ * pauses while more than `bufferBytesMax` bytes are in the chain or the destination asks to drain.
  */
 export class Link {
   private readonly slots: Slot[] = [];
@@ -97,6 +97,15 @@ export class Link {
 
   private input(chunk: Buffer): void {
     if (this.disposed) return;
+    if (this.slots.length === 0) {
+      // No toxic: straight through (one write, no accounting); pause only while dest drains.
+      if (this.outputEnded || this.dest.destroyed) return;
+      if (!this.dest.write(chunk)) {
+        this.waitingDrain = true;
+        this.updateFlow();
+      }
+      return;
+    }
     this.bufferedBytes += chunk.length;
     this.updateFlow();
     this.dataAt(0, chunk);

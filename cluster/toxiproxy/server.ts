@@ -1,7 +1,7 @@
-import { randomInt } from 'node:crypto';
+import { randomInt, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRng } from '../../raft/core/rng.js';
+import { createRng } from '../../shared/rng.js';
 import { ApiError, ApiErrors } from './api-error.js';
 import { defaultToxiproxyLimits, validateLimits, type ToxiproxyLimits } from './limits.js';
 import { parseProxyInput, parseProxyUpdate, ProxyCollection } from './proxy-collection.js';
@@ -18,6 +18,20 @@ export interface ToxiproxyServerOptions {
   readonly limits?: Partial<ToxiproxyLimits>;
   /** Where the start line (address and seed) goes; default stderr. */
   readonly log?: (line: string) => void;
+  /** When set, every request but `GET /version` needs it in `x-toxiproxy-token` (401 otherwise). */
+  readonly token?: string;
+}
+
+/** Header of the fault API token (real Toxiproxy has none; clients that send it work with both). */
+export const TOXIPROXY_TOKEN_HEADER = 'x-toxiproxy-token';
+
+function tokenRefused(token: string | undefined, method: string, parts: readonly string[] | undefined, request: IncomingMessage): boolean {
+  if (token === undefined || (method === 'GET' && parts?.length === 1 && parts[0] === 'version')) return false;
+  const given = request.headers[TOXIPROXY_TOKEN_HEADER];
+  if (typeof given !== 'string') return true;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length !== b.length || !timingSafeEqual(a, b);
 }
 
 export interface ToxiproxyServerHandle {
@@ -164,6 +178,7 @@ export async function startToxiproxyServer(options: ToxiproxyServerOptions): Pro
     const method = request.method ?? 'GET';
     const parts = splitPath(request.url);
     const work = async (): Promise<Reply> => {
+      if (tokenRefused(options.token, method, parts, request)) throw new ApiError(`missing or wrong ${TOXIPROXY_TOKEN_HEADER}`, 401);
       if (parts === undefined) throw ApiErrors.notFound;
       return method === 'GET' ? route(method, parts, request) : exclusive(() => route(method, parts, request));
     };

@@ -1,5 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import { RaftDriverErrorCode, isRaftError } from '../driver/raft-errors.js';
+import { RaftDriverErrorCode, isRaftError } from '../errors/raft-errors.js';
 import type { RaftNode } from '../driver/raft-node.js';
 import { type KvResult, type KvStateMachine, encodePut } from './kv-state-machine.js';
 import { runLoad, validateLoadRequest } from './demo-load.js';

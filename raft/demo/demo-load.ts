@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
-import { isRaftError } from '../driver/raft-errors.js';
+import { isRaftError } from '../errors/raft-errors.js';
 import type { RaftNode } from '../driver/raft-node.js';
 import { encodeBlob } from './kv-state-machine.js';
 

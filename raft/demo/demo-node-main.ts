@@ -4,7 +4,7 @@
  * `RAFT_DEMO_READY {"id","httpPort","pid"}` on stdout once it serves.
  */
 import type { AddressInfo } from 'node:net';
-import { RaftDriverErrorCode, isRaftError } from '../driver/raft-errors.js';
+import { RaftDriverErrorCode, isRaftError } from '../errors/raft-errors.js';
 import { createStderrLogger } from '../driver/raft-logger.js';
 import { RaftNode } from '../driver/raft-node.js';
 import { GrpcTransport } from '../transport/grpc-transport.js';

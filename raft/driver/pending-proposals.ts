@@ -1,5 +1,5 @@
 import type { Entry } from '../core/types.js';
-import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import type { RaftRuntime, TimerHandle } from './raft-runtime.js';
 
 export interface ProposalOutcome<Result> {

@@ -1,6 +1,6 @@
 import type { ReadFailure, ReadState } from '../core/types.js';
 import { ReadFailureReason } from '../core/types.js';
-import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import type { RaftRuntime, TimerHandle } from './raft-runtime.js';
 
 interface PendingRead {

@@ -2,7 +2,7 @@ import type { RaftConfig } from '../core/config.js';
 import type { NodeId } from '../core/types.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import type { RaftTransport } from '../transport/transport.js';
-import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import { LEASE_DRIFT_FRACTION_DEFAULT } from './lease-clock.js';
 import type { RaftLogger } from './raft-logger.js';
 import type { RaftMetricsHooks } from './raft-metrics.js';
@@ -14,6 +14,11 @@ export interface RaftNodeOptions<Result = unknown> {
   readonly id: NodeId;
   /** All voting members including `id` (static membership). */
   readonly voters: readonly NodeId[];
+  /**
+   * Bootstrap learners. A node joining a running cluster boots with the cluster's voters and
+   * itself here, with an empty data dir; the leader adds it with a configuration change.
+   */
+  readonly learners?: readonly NodeId[];
   /** LevelDB directory for the Raft log (created if missing; locked while open). Required unless `storage` is given. */
   readonly dataDir?: string;
   /** The Raft log storage to use instead of LevelDB in `dataDir` (the simulator's in-memory disk). */
@@ -22,7 +27,7 @@ export interface RaftNodeOptions<Result = unknown> {
   readonly runtime?: RaftRuntime;
   /** Directory where incoming InstallSnapshot data is spooled until restored. Default: `<dataDir>.snapshots`. */
   readonly snapshotSpoolDir?: string;
-  /** The spool to use instead of one on disk (the simulator's in-memory disk). Required without `dataDir`. */
+  /** The spool itself (in-memory drivers: `MemorySnapshotSpool`); overrides snapshotSpoolDir. */
   readonly snapshotSpool?: SnapshotSpoolStore;
   readonly transport: RaftTransport;
   readonly stateMachine: StateMachine<Result>;
@@ -80,8 +85,9 @@ function intAtLeast(name: string, value: number, min: number): number {
 /** Validate once, up front; the core's config is validated by makeRaftConfig. */
 export function resolveDriverOptions(options: RaftNodeOptions<unknown>): ResolvedDriverOptions {
   if (typeof options.id !== 'string' || options.id.length === 0) throw invalid('id must be a non-empty string');
-  if (!Array.isArray(options.voters) || !options.voters.includes(options.id)) {
-    throw invalid(`voters must be an array including id ${options.id}`);
+  const learners = options.learners ?? [];
+  if (!Array.isArray(options.voters) || !Array.isArray(learners) || !(options.voters.includes(options.id) || learners.includes(options.id))) {
+    throw invalid(`voters (or learners, for a node joining a running cluster) must be an array including id ${options.id}`);
   }
   if (options.storage === undefined && (typeof options.dataDir !== 'string' || options.dataDir.length === 0)) {
     throw invalid('dataDir must be a non-empty path (or give storage)');

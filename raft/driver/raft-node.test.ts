@@ -6,7 +6,7 @@ import type { RaftConfig } from '../core/config.js';
 import { Role } from '../core/types.js';
 import { KvStateMachine, encodePut } from '../demo/kv-state-machine.js';
 import { MemoryNetwork } from './memory-transport.js';
-import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import { silentLogger } from './raft-logger.js';
 import { RaftNode } from './raft-node.js';
 import { LevelLogStorage } from '../storage/level-log-storage.js';

@@ -4,23 +4,26 @@ import { EventEmitter } from 'node:events';
 import type { RaftCoreApi } from '../core/api.js';
 import { type RaftConfig, makeRaftConfig } from '../core/config.js';
 import { RaftCore } from '../core/raft-core.js';
-import { createRng } from '../core/rng.js';
+import { createRng, seedForNode } from '../../shared/rng.js';
 import type { Entry, Message, NodeId, Ready, RestoredState, Role, RoleInfo, Snapshot, SnapshotMessage, Status } from '../core/types.js';
 import { RaftErrorCode } from '../core/types.js';
 import { LevelLogStorage } from '../storage/level-log-storage.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import type { TransportHooks } from '../transport/transport.js';
+import type { ConfChange } from '../core/conf-change.js';
 import { LeaseClock } from './lease-clock.js';
+import { MemberSync, type MembersView } from './member-sync.js';
 import { PendingProposals, type ProposalOutcome } from './pending-proposals.js';
 import { PendingReads } from './pending-reads.js';
-import { RaftDriverErrorCode, RaftError } from './raft-errors.js';
+import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import { type RaftLogger, createStderrLogger } from './raft-logger.js';
 import type { StateMachine } from './state-machine.js';
 import { type RaftNodeOptions, type ResolvedDriverOptions, resolveDriverOptions, validTimeoutMs } from './raft-node-options.js';
 import { type RaftRuntime, type TimerHandle, processRuntime } from './raft-runtime.js';
-import { DiskSnapshotSpool, type SnapshotSpoolStore } from './snapshot-spool.js';
+import { SnapshotSpool, type SnapshotSpoolStore } from './snapshot-spool.js';
 
 export type { ProposalOutcome } from './pending-proposals.js';
+export type { MembersView } from './member-sync.js';
 
 export interface LeaderChangeEvent {
   readonly role: Role;
@@ -43,6 +46,8 @@ export interface RaftNodeStatus extends Status {
 export interface RaftNodeEvents {
   'leader-change': [LeaderChangeEvent];
   applied: [{ readonly index: number }];
+  /** The configuration in effect changed (a change was appended, truncated or came with a snapshot). */
+  'members-change': [MembersView];
 }
 
 /**
@@ -76,6 +81,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly counters = { snapshotsTaken: 0, snapshotsRestored: 0, fsyncs: 0, entriesPersisted: 0 };
   /** Lease reads (config.leaseReads): tick times on the monotonic clock; null when off. */
   private readonly leaseClock: LeaseClock | null;
+  private readonly memberSync: MemberSync;
 
   private constructor(
     private readonly options: RaftNodeOptions<Result>,
@@ -95,6 +101,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.reads = new PendingReads(options.id, resolved.maxPendingReads, this.runtime);
     this.applied = applied;
     this.snapshotIndex = snapshotIndex;
+    this.memberSync = new MemberSync(options.id, options.transport);
     this.leaseClock = config.leaseReads
       ? new LeaseClock(config.electionTimeoutTicks, resolved.tickMs, resolved.leaseDriftFraction, this.runtime.now())
       : null;
@@ -108,7 +115,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   /** Validate options, open (or take) and load the log, bring the state machine up to date, start ticking. */
   static async start<R>(options: RaftNodeOptions<R>): Promise<RaftNode<R>> {
     const resolved = resolveDriverOptions(options);
-    const config = makeRaftConfig(options.id, options.voters, options.raft ?? {});
+    const config = makeRaftConfig(options.id, options.voters, { ...options.raft, learners: options.learners ?? [] });
     const logger = options.logger ?? createStderrLogger(`raft-${options.id}`);
     const seed = options.seed ?? randomInt(0, 2 ** 31);
     let node: RaftNode<R> | null = null;
@@ -119,15 +126,16 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       }));
     try {
       const loaded = await storage.load();
-      const spool = options.snapshotSpool ?? new DiskSnapshotSpool(options.snapshotSpoolDir ?? `${resolve(options.dataDir ?? '')}.snapshots`);
+      const spool = options.snapshotSpool ?? new SnapshotSpool(options.snapshotSpoolDir ?? `${resolve(options.dataDir ?? '')}.snapshots`);
       const applied = await recoverStateMachine(options, loaded, spool);
       const restored = withCommitAtLeast(loaded, applied);
-      const core = new RaftCore(config, createRng(coreSeed(seed, options.id)), restored);
+      const core = new RaftCore(config, createRng(seedForNode(seed, options.id)), restored);
       node = new RaftNode(options, resolved, config, core, storage, applied, restored.snapshot?.meta.index ?? 0, spool);
       logger.info(
         { id: options.id, seed, term: restored.hardState.term, commit: restored.hardState.commit, applied, entries: restored.entries.length },
         'raft node starting',
       );
+      node.memberSync.sync(core.status());
       await options.transport.start(node.transportHooks());
     } catch (error) {
       await storage.close();
@@ -153,6 +161,32 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.options.metrics?.onProposalsPending?.(this.proposals.size);
     this.wake();
     return promise;
+  }
+
+  /**
+   * Propose one membership change (leader only; raft/core/conf-change.ts). Resolves with the
+   * change's log index once it is committed and applied here.
+   */
+  async proposeConfChange(change: ConfChange, timeoutMs?: number): Promise<{ index: number }> {
+    const waitMs = validTimeoutMs(timeoutMs, this.resolved.defaultTimeoutMs);
+    if (this.stopping) throw this.stoppedError();
+    if (this.proposals.isFull()) {
+      throw new RaftError(RaftDriverErrorCode.ProposalQueueFull, `${this.proposals.size} proposals already pending on ${this.options.id}`);
+    }
+    const outcome = this.core.proposeConfChange(change);
+    if (!outcome.ok) {
+      throw new RaftError(outcome.code as RaftDriverErrorCode, `${outcome.code}: ${outcome.reason}`, { leader: outcome.leader });
+    }
+    const promise = this.proposals.add(outcome.index, outcome.term, waitMs);
+    this.wake();
+    await promise;
+    return { index: outcome.index };
+  }
+
+  /** The configuration in effect on this node. */
+  members(): MembersView {
+    const st = this.core.status();
+    return { voters: st.voters, learners: st.learners, addresses: st.addresses, confIndex: st.confIndex };
   }
 
   /** Linearizable read barrier: resolves with the read index once this node has applied it. */
@@ -295,6 +329,12 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // recomputed after a crash) holds no message that depends on its write, so its messages
     // (commit updates, heartbeat answers, read confirmations) leave before the write instead of
     // waiting for a LevelDB round trip. Otherwise: persist (synced), then send.
+    // Membership first: messages of this Ready may go to a member its entries just added.
+    const members = this.memberSync.sync(this.core.status());
+    if (members !== null) {
+      this.logger.info({ id: this.options.id, voters: members.voters, learners: members.learners }, 'raft configuration changed');
+      this.emit('members-change', members);
+    }
     const sendFirst = !ready.mustSync; // @mutant:send-before-synced-vote
     if (sendFirst) this.send(ready.messages);
     await this.storage.persistReady(ready); // @mutant:apply-before-persist
@@ -379,6 +419,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (index < this.snapshotIndex || index > this.applied) {
       throw new Error(`state machine checkpoint at ${index} outside (${this.snapshotIndex}, ${this.applied}]`);
     }
+    // A snapshot from the leader may have reached the core while this loop awaited I/O (the next
+    // Ready installs it): never compact behind it.
+    if (index <= this.core.status().snapshotIndex) return; // @mutant:compact-behind-received-snapshot
     const { snapshot, firstIndex } = this.core.compact(index, data ?? EMPTY_DATA);
     await this.storage.saveSnapshot(snapshot, firstIndex);
     await this.spool.removeUpTo(index);
@@ -448,7 +491,7 @@ async function restoreFrom<R>(machine: StateMachine<R>, snapshot: Snapshot, spoo
   if (chunks === null) {
     throw new RaftError(
       RaftDriverErrorCode.StorageCorrupt,
-      `snapshot at ${meta.index} (term ${meta.term}) is newer than the state machine and its spooled data is missing from ${spool.where}`,
+      `snapshot at ${meta.index} (term ${meta.term}) is newer than the state machine and its spooled data is missing from ${spool.dir}`,
     );
   }
   await machine.restore(meta, chunks);
@@ -463,16 +506,6 @@ async function* oneChunk(data: Uint8Array): AsyncGenerator<Uint8Array> {
 function withCommitAtLeast(restored: RestoredState, applied: number): RestoredState {
   if (applied <= restored.hardState.commit) return restored;
   return { ...restored, hardState: { ...restored.hardState, commit: applied } };
-}
-
-/**
- * The core's election jitter comes from `seed` mixed with the node id, so members started with
- * one seed (a config copied to every node) still draw different election timeouts.
- */
-export function coreSeed(seed: number, id: NodeId): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193); // @mutant:jitter-ignores-id
-  return (seed ^ hash) | 0;
 }
 
 function proposeError(code: RaftErrorCode, leader: NodeId | null): RaftError {

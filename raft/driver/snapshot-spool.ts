@@ -2,9 +2,6 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SnapshotMeta } from '../core/types.js';
-import type { SnapshotSpoolStore } from '../storage/snapshot-spool-store.js';
-
-export type { SnapshotSpoolStore } from '../storage/snapshot-spool-store.js';
 
 /** Spooled snapshots kept at once (received but not yet restored, or refused by the core). */
 export const SNAPSHOT_SPOOL_FILES_MAX = 4;
@@ -15,19 +12,30 @@ const NAME = /^snapshot-(\d+)-(\d+)\.bin$/;
 const TEMP_SUFFIX = '.partial';
 
 /**
+ * Where the driver keeps received InstallSnapshot data until the state machine holds it
+ * durably. The file spool below is the production one; `MemorySnapshotSpool` serves in-memory
+ * drivers (simulator, tests). `write` must be durable when it resolves.
+ */
+export interface SnapshotSpoolStore {
+  /** Called once at start: drop leftovers and snapshots at or below `appliedIndex`. */
+  open(appliedIndex: number): Promise<void>;
+  write(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>, staleBelow: number, keep: number): Promise<void>;
+  read(meta: SnapshotMeta): Promise<AsyncIterable<Uint8Array> | null>;
+  removeUpTo(index: number): Promise<void>;
+  /** Where it lives, for error messages. */
+  readonly dir: string;
+}
+
+/**
  * Incoming InstallSnapshot data, written to disk as it arrives (never whole in memory), synced
  * and renamed into place before the core sees the message, so a snapshot the core accepted
  * (and persisted the meta of) can be restored again after a crash until the state machine
  * holds it durably. File per snapshot: `snapshot-<index>-<term>.bin` in `dir`.
  */
-export class DiskSnapshotSpool implements SnapshotSpoolStore {
+export class SnapshotSpool implements SnapshotSpoolStore {
   private tempSeq = 0;
 
   constructor(readonly dir: string) {}
-
-  get where(): string {
-    return this.dir;
-  }
 
   /** Create the directory and drop partial files and snapshots the state machine already holds. */
   async open(appliedIndex: number): Promise<void> {
@@ -102,5 +110,35 @@ async function syncDir(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** In-memory spool (simulator, tests): same bounds and rules as the file spool. */
+export class MemorySnapshotSpool implements SnapshotSpoolStore {
+  readonly dir = '(memory)';
+  private readonly held = new Map<string, { index: number; data: Uint8Array }>();
+
+  async open(appliedIndex: number): Promise<void> {
+    await this.removeUpTo(appliedIndex);
+  }
+
+  async write(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>, staleBelow: number, keep: number): Promise<void> {
+    for (const [name, h] of this.held) if (h.index < staleBelow && h.index !== keep) this.held.delete(name);
+    if (this.held.size >= SNAPSHOT_SPOOL_FILES_MAX) throw new Error(`snapshot spool already holds ${this.held.size} snapshots (max ${SNAPSHOT_SPOOL_FILES_MAX})`);
+    const parts: Uint8Array[] = [];
+    for await (const chunk of chunks) parts.push(chunk);
+    this.held.set(`${meta.index}-${meta.term}`, { index: meta.index, data: new Uint8Array(Buffer.concat(parts)) });
+  }
+
+  async read(meta: SnapshotMeta): Promise<AsyncIterable<Uint8Array> | null> {
+    const h = this.held.get(`${meta.index}-${meta.term}`);
+    if (h === undefined) return null;
+    return (async function* () {
+      for (let offset = 0; offset < h.data.byteLength; offset += SNAPSHOT_SPOOL_READ_BYTES) yield h.data.subarray(offset, offset + SNAPSHOT_SPOOL_READ_BYTES);
+    })();
+  }
+
+  async removeUpTo(index: number): Promise<void> {
+    for (const [name, h] of this.held) if (h.index <= index) this.held.delete(name);
   }
 }

@@ -104,6 +104,12 @@ export const mutants: readonly Mutant[] = [
     replace: 'hash',
   },
   {
+    name: 'compact-behind-received-snapshot',
+    bug: 'driver: compacts at its state machine\'s index although a newer snapshot from the leader reached the core while the loop awaited I/O',
+    find: 'taken.index <= this.core.status().snapshotIndex',
+    replace: 'false',
+  },
+  {
     name: 'restart-skips-snapshot-restore',
     bug: 'driver: on restart, does not bring a state machine that is behind the stored snapshot up to it',
     find: 'snapshot !== null && machineApplied < snapshot.meta.index',
@@ -120,17 +126,17 @@ export function markerFor(name: string): string {
  * the marker and that line contains `find` exactly once: a mutant can never silently test nothing.
  * Returns the file changed and the line before / after.
  */
-export function applyMutant(dir: string, mutant: Mutant): { file: string; before: string; after: string } {
+export function applyMutant(dir: string | readonly string[], mutant: Mutant): { file: string; before: string; after: string } {
   const marker = markerFor(mutant.name);
   const hits: { file: string; lineNo: number; lines: string[] }[] = [];
-  for (const file of listTsFiles(dir)) {
+  for (const file of (typeof dir === 'string' ? [dir] : dir).flatMap(listTsFiles)) {
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, lineNo) => {
       if (line.trimEnd().endsWith(marker)) hits.push({ file, lineNo, lines });
     });
   }
   const hit = hits[0];
-  if (hit === undefined) throw new Error(`mutant ${mutant.name}: no line in ${dir} ends with "${marker}"`);
+  if (hit === undefined) throw new Error(`mutant ${mutant.name}: no line in ${String(dir)} ends with "${marker}"`);
   if (hits.length > 1) throw new Error(`mutant ${mutant.name}: ${hits.length} lines carry "${marker}", expected one`);
   const before = hit.lines[hit.lineNo] ?? '';
   const occurrences = before.split(mutant.find).length - 1;
@@ -143,11 +149,11 @@ export function applyMutant(dir: string, mutant: Mutant): { file: string; before
   return { file: hit.file, before: before.trim(), after: after.trim() };
 }
 
-/** The parts of raft/ a simulation runs (copied for a mutant; tests, transport, demos stay out). */
-const treeParts = ['core', 'driver', 'storage', 'sim'] as const;
+/** The parts of raft/ a simulation runs (copied for a mutant, with shared/; tests, transport, demos stay out). */
+const treeParts = ['core', 'driver', 'errors', 'storage', 'sim'] as const;
 
 /**
- * Copy the Raft library the simulator runs (`raftDir`'s core, driver, storage, sim) to a fresh
+ * Copy the Raft library the simulator runs (`raftDir`'s core, driver, storage, sim, and the repo's shared/) to a fresh
  * temp dir, next to a link to the repo's node_modules, and apply the mutant there. Returns the
  * copied raft dir (load its sim/seed-runner.ts to run seeds against the mutant).
  */
@@ -158,9 +164,10 @@ export function prepareMutantTree(raftDir: string, mutant: Mutant): { dir: strin
     cpSync(join(raftDir, part), join(copy, part), { recursive: true, filter: (source) => !source.endsWith('.test.ts') && !source.endsWith('.txt') });
   }
   const repo = dirname(resolve(raftDir));
+  cpSync(join(repo, 'shared'), join(dir, 'shared'), { recursive: true, filter: (source) => !source.endsWith('.test.ts') });
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
   cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
-  const change = applyMutant(copy, mutant);
+  const change = applyMutant([copy, join(dir, 'shared')], mutant);
   return { dir, raftDir: copy, before: change.before, after: change.after };
 }
 

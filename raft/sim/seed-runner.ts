@@ -15,7 +15,12 @@ export interface SeedRunOptions {
   readonly nodes: NodeCountChoice;
   readonly steps: number;
   readonly verbose: boolean;
+  /** Called after every `progressEvery` seeds with the seeds done so far. */
+  readonly onProgress?: (done: number, elapsedMs: number) => void;
 }
+
+/** Seeds between progress reports of a long run. */
+export const progressEvery = 500;
 
 export type SimFailure = Extract<SimResult, { ok: false }> & { readonly nodeCount: number };
 
@@ -58,6 +63,7 @@ export async function runSeeds(options: SeedRunOptions): Promise<SeedRunSummary>
       return { passed, failed: 1, firstFailure: { ...result, nodeCount }, elapsedMs: performance.now() - started, totals };
     }
     passed++;
+    if (passed % progressEvery === 0) options.onProgress?.(passed, performance.now() - started);
   }
   return { passed, failed: 0, firstFailure: null, elapsedMs: performance.now() - started, totals };
 }

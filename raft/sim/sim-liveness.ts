@@ -14,6 +14,7 @@ const slackTicks = 3;
  *    seed), and every node applying the leader's whole log within `convergeWithinTicks`;
  *  - every read answered or failed within a bound;
  *  - a leadership transfer completing or aborting within an election timeout;
+ *  - reads staying linearizable while an operator forces an election (leases must hold votes);
  *  - with CheckQuorum, an isolated leader stepping down within its CheckQuorum bound;
  *  - identical applied logs holding every acknowledged write, durable on a quorum.
  */
@@ -21,7 +22,7 @@ export async function runLivenessPhase(sim: Simulation): Promise<void> {
   sim.network.heal();
   for (const node of sim.nodes) node.pausedUntilTick = -1;
   if (sim.harness.wholeClusterPowerLoss) {
-    for (const node of sim.nodes) if (node.isUp()) sim.crashNode(node, 'whole-cluster power loss', true);
+    for (const node of sim.nodes) if (node.isUp()) sim.crashNode(node, 'whole-cluster power loss', true, 'power-cut');
   }
   for (const node of sim.nodes) if (!node.isUp()) await sim.restartNode(node);
   sim.record('-', 'liveness phase: healed, resumed, restarted; faults off', null);
@@ -30,6 +31,7 @@ export async function runLivenessPhase(sim: Simulation): Promise<void> {
   await converge(sim, 'healing', healedAt);
   await readEverywhere(sim, healedAt);
   await transferLeadership(sim, healedAt);
+  await forcedElection(sim, healedAt);
   await isolateLeader(sim, healedAt);
   checkConvergence(sim);
   sim.checker.checkDurable(sim.nodes.map((node) => node.durableView), sim.quorum);
@@ -101,6 +103,36 @@ async function transferLeadership(sim: Simulation, healedAt: number): Promise<vo
     throw new InvariantViolation('transfer liveness', `transfer ${leader.id} -> ${target.id} neither completed nor aborted within ${bound} ticks: ${describeCluster(sim)}`);
   }
   await converge(sim, `the transfer to ${target.id}`, healedAt);
+}
+
+/** Ticks the forced-election probe keeps writing and reading. */
+const forcedElectionTicks = 12;
+
+/**
+ * An operator forces an election on a follower while the leader, deaf to everyone (its own
+ * messages still go out), may hold a read lease: for a while every node claiming leadership
+ * takes writes, the old leader takes reads, and every read must still cover every write
+ * acknowledged before it (members that heard the leader must refuse Votes, not only PreVotes,
+ * while its lease may hold). Then the cluster heals and must converge again.
+ */
+async function forcedElection(sim: Simulation, healedAt: number): Promise<void> {
+  const leader = currentLeader(sim);
+  if (leader === null || sim.nodes.length < 3) return;
+  const follower = sim.rng.pick(sim.nodes.filter((node) => node !== leader));
+  // The leader's heartbeats still go out, nothing reaches it: it keeps its lease until it expires.
+  for (const other of sim.nodes) sim.network.cut(other.id, leader.id);
+  sim.record(follower.id, `forced campaign; every link into ${leader.id} cut`, null);
+  follower.dirty = true;
+  follower.raft?.campaign();
+  await sim.settle();
+  for (let tick = 0; tick < forcedElectionTicks; tick++) {
+    for (const node of sim.nodes) if (node.isLeader()) sim.client.propose(node);
+    sim.client.read(leader);
+    await sim.settle();
+    await tickQuietly(sim, healedAt);
+  }
+  sim.network.heal();
+  await converge(sim, `the forced campaign of ${follower.id}`, healedAt);
 }
 
 /** With CheckQuorum, a leader cut off from everyone steps down within two election timeouts. */

@@ -18,7 +18,10 @@ async function main(): Promise<number> {
   const count = Number(values.seeds);
   const from = Number(values.from);
   console.log(`sim: seeds ${from}..${from + count - 1}, nodes ${nodes}, steps ${values.steps} (real RaftNode + MemoryLogStorage, power loss)`);
-  const summary = await runSeeds({ from, count, nodes, steps: Number(values.steps), verbose: values.verbose });
+  const onProgress = (done: number, elapsedMs: number): void => {
+    console.log(`... ${done} seeds passed (${(elapsedMs / 1000).toFixed(0)} s, ${((done * 1000) / elapsedMs).toFixed(1)} seeds/s)`);
+  };
+  const summary = await runSeeds({ from, count, nodes, steps: Number(values.steps), verbose: values.verbose, onProgress });
   if (summary.firstFailure !== null) console.log(formatFailure(summary.firstFailure));
   console.log(`totals: ${formatTotals(summary.totals)}`);
   const seconds = summary.elapsedMs / 1000;

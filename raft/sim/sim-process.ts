@@ -7,7 +7,7 @@ import { SimLogStorage } from './sim-log-storage.js';
 import { SimSnapshotSpool } from './sim-snapshot-spool.js';
 import type { Incarnation, SimNode } from './sim-node.js';
 import { simTickMs } from './sim-runtime.js';
-import { type EntrySignature, SimStateMachine } from './sim-state-machine.js';
+import { type EntrySignature, type IoPoint, SimStateMachine } from './sim-state-machine.js';
 import type { Simulation } from './simulator.js';
 
 /** The harness's own bounds on a simulated driver (the core's come from the drawn config). */
@@ -25,7 +25,7 @@ export async function startProcess(sim: Simulation, node: SimNode, seed: number)
   node.stalled = [];
   node.restartAtTick = -1;
   node.pausedUntilTick = -1;
-  const gate = (point: string): Promise<void> | undefined => ioGate(sim, node, incarnation, point);
+  const gate = (point: IoPoint): Promise<void> | undefined => ioGate(sim, node, incarnation, point);
   const machine = new SimStateMachine(node.machineDisk, gate, {
     applied: (index, signature) => sim.checker.observeApplied(node.id, index, signature),
     restored: (list) => list.forEach((signature, i) => sim.checker.observeApplied(node.id, i + 1, signature)),
@@ -70,11 +70,11 @@ export async function startProcess(sim: Simulation, node: SimNode, seed: number)
  * The harness's hand on every await of the driver: crash the process here (the promise never
  * resolves), stall the I/O for a few ticks, or let it through.
  */
-function ioGate(sim: Simulation, node: SimNode, incarnation: Incarnation & { starting: boolean }, point: string): Promise<void> | undefined {
+function ioGate(sim: Simulation, node: SimNode, incarnation: Incarnation & { starting: boolean }, point: IoPoint): Promise<void> | undefined {
   if (!incarnation.alive) return never();
   if (incarnation.starting) return undefined;
-  if (sim.rng.chance(sim.faults.crashMidReadyProbability)) {
-    sim.crashNode(node, `crash at ${point}`);
+  if (sim.crashesAt(point) && sim.rng.chance(sim.faults.crashMidReadyProbability)) {
+    sim.crashNode(node, `crash at ${point}`, undefined, point);
     return never();
   }
   if (!sim.rng.chance(sim.faults.ioStallProbability)) return undefined;
@@ -90,7 +90,14 @@ function transportFor(sim: Simulation, node: SimNode, incarnation: Incarnation):
     send: (messages: readonly Message[]) => {
       for (const message of messages) {
         if (!incarnation.alive) return;
+        if (message !== messages[0] && sim.crashesAt('send:mid') && sim.rng.chance(sim.faults.crashMidReadyProbability)) {
+          return sim.crashNode(node, 'crash in the middle of sending a Ready', undefined, 'send:mid');
+        }
         sim.onSend(node, message);
+        const granted = message.type === 'vote-resp' && !message.reject;
+        if (granted && sim.crashesAt('send:vote-granted') && sim.rng.chance(sim.faults.crashAfterVoteGrantProbability)) {
+          return sim.crashNode(node, 'crash right after granting a vote', undefined, 'send:vote-granted');
+        }
       }
     },
     close: async () => {

@@ -1,6 +1,6 @@
 import type { SnapshotMeta } from '../core/types.js';
 import { MemoryDisk } from '../storage/memory-disk.js';
-import type { SnapshotSpoolStore } from '../storage/snapshot-spool-store.js';
+import type { SnapshotSpoolStore } from '../driver/snapshot-spool.js';
 import type { IoGate } from './sim-state-machine.js';
 
 /** Spooled snapshots a simulated node keeps at once (as the disk spool's bound). */
@@ -22,14 +22,14 @@ const indexOf = (name: string): number => Number(name.split('-')[0]);
  * removals are unsynced (a power loss may bring a removed file back, as an unsynced unlink).
  */
 export class SimSnapshotSpool implements SnapshotSpoolStore {
-  readonly where: string;
+  readonly dir: string;
 
   constructor(
     id: string,
     private readonly disk: SpoolDisk,
     private readonly gate: IoGate,
   ) {
-    this.where = `sim spool of ${id}`;
+    this.dir = `sim spool of ${id}`;
   }
 
   async open(appliedIndex: number): Promise<void> {
@@ -38,7 +38,7 @@ export class SimSnapshotSpool implements SnapshotSpoolStore {
 
   async write(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>, staleBelow: number, keep: number): Promise<void> {
     this.remove((name) => indexOf(name) < staleBelow && indexOf(name) !== keep);
-    if (this.disk.read().size >= SIM_SPOOL_FILES_MAX) throw new Error(`${this.where} already holds ${this.disk.read().size} snapshots`);
+    if (this.disk.read().size >= SIM_SPOOL_FILES_MAX) throw new Error(`${this.dir} already holds ${this.disk.read().size} snapshots`);
     const parts: Uint8Array[] = [];
     for await (const chunk of chunks) parts.push(chunk);
     await this.gate('spool:write');

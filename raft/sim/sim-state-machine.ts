@@ -19,8 +19,21 @@ export function newMachineDisk(unsyncedWritesMax?: number): MachineDisk {
   return new MemoryDisk<EntrySignature[]>([], (list) => list.slice(), unsyncedWritesMax);
 }
 
+/** The driver's await points where the harness may crash the process or stall its I/O. */
+export type IoPoint =
+  | 'persist:before'
+  | 'persist:after'
+  | 'apply:before'
+  | 'apply:mid'
+  | 'apply:after'
+  | 'snapshot:take'
+  | 'snapshot:restore'
+  | 'compact:before'
+  | 'compact:after'
+  | 'spool:write';
+
 /** Where the harness may crash the node or stall its I/O. Resolves when the I/O may go on. */
-export type IoGate = (point: string) => Promise<void> | undefined;
+export type IoGate = (point: IoPoint) => Promise<void> | undefined;
 
 export interface MachineObserver {
   applied(index: number, signature: EntrySignature): void;

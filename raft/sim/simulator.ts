@@ -1,5 +1,5 @@
 import { makeRaftConfig } from '../core/config.js';
-import { createRng, type Rng } from '../core/rng.js';
+import { createRng, type Rng } from '../../shared/rng.js';
 import type { Entry, Message, SnapshotMessage } from '../core/types.js';
 import { defaultFaultProfile, drawSwarmFactor, quietFaultProfile, swarmFaultProfile, validateFaultProfile, type FaultProfile } from './fault-profile.js';
 import { InvariantChecker, InvariantViolation } from './invariants.js';
@@ -40,7 +40,26 @@ export interface SimOptions {
   readonly convergeWithinTicks: number;
   /** Echo every event as it happens. */
   readonly verbose: boolean;
+  /** Crash only at these driver points (see `crashPoints`); null: at all of them. */
+  readonly crashPoints?: readonly CrashPoint[] | null;
 }
+
+/** Every place the harness may crash a process: each await of the Ready loop, and mid-send. */
+export const crashPoints = [
+  'persist:before',
+  'persist:after',
+  'send:mid',
+  'send:vote-granted',
+  'apply:before',
+  'apply:mid',
+  'apply:after',
+  'snapshot:restore',
+  'snapshot:take',
+  'compact:before',
+  'compact:after',
+  'spool:write',
+] as const;
+export type CrashPoint = (typeof crashPoints)[number];
 
 /** Idle checks between comparisons of a node's core status with its stored state. */
 const statusCheckEvery = 16;
@@ -57,7 +76,7 @@ export const simDefaults = {
 } as const;
 
 export type SimResult =
-  | { readonly ok: true; readonly seed: number; readonly stats: SimStats }
+  | { readonly ok: true; readonly seed: number; readonly stats: SimStats; readonly crashesAt: ReadonlyMap<string, number> }
   | {
       readonly ok: false;
       readonly seed: number;
@@ -106,6 +125,7 @@ export class Simulation {
   readonly leaderStrikes = new Map<string, { tick: number; incarnation: number }>();
   private readonly sharedSeed: number;
   private fatal: Error | null = null;
+  private readonly crashesAtPoint = new Map<string, number>();
   private readonly checkedStoreVersion: number[];
   private readonly nodeById: Map<string, SimNode>;
   private readonly leaderTermsSeen = new Set<number>();
@@ -140,7 +160,7 @@ export class Simulation {
       this.stats.steps = this.options.steps;
       this.faults = quietFaultProfile;
       await runLivenessPhase(this);
-      return { ok: true, seed: this.options.seed, stats: this.stats };
+      return { ok: true, seed: this.options.seed, stats: this.stats, crashesAt: this.crashesAtPoint };
     } catch (error) {
       return this.failure(error);
     }
@@ -203,7 +223,14 @@ export class Simulation {
     }
   }
 
-  crashNode(node: SimNode, why: string, powerLoss = this.rng.chance(this.faults.powerLossProbability)): void {
+  /** Whether the harness crashes processes at driver point `point` in this run. */
+  crashesAt(point: CrashPoint): boolean {
+    const only = this.options.crashPoints;
+    return only === undefined || only === null || only.includes(point);
+  }
+
+  crashNode(node: SimNode, why: string, powerLoss = this.rng.chance(this.faults.powerLossProbability), point = 'tick'): void {
+    this.crashesAtPoint.set(point, (this.crashesAtPoint.get(point) ?? 0) + 1);
     killProcess(this, node);
     this.client.forget(node);
     node.restartAtTick = this.nowTick + this.rng.int(1, this.faults.restartDelayMaxTicks + 2);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Entry, HardState, Snapshot } from '../core/types.js';
 import { EntryKind } from '../core/types.js';
-import { RaftDriverErrorCode, RaftError } from '../driver/raft-errors.js';
+import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import { type FsyncSample, LevelLogStorage } from './level-log-storage.js';
 
 const enc = new TextEncoder();

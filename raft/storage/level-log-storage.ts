@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Level } from 'level';
 import type { Entry, HardState, RestoredState, Snapshot } from '../core/types.js';
-import { RaftDriverErrorCode, RaftError } from '../driver/raft-errors.js';
+import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import {
   ENTRY_KEY_MAX,
   ENTRY_KEY_MIN,
@@ -105,22 +105,33 @@ export class LevelLogStorage implements LogStorage {
     if (ready.snapshot !== null) this.snapshotIndex = ready.snapshot.meta.index;
   }
 
-  /** Persist a locally taken snapshot and drop entries before `firstIndexKept` (log compaction). */
+  /**
+   * Persist a locally taken snapshot (one small synced batch), then drop entries before
+   * `firstIndexKept` (log compaction) with one native range delete: no per-entry work on the
+   * event loop (a 10,000-op delete batch took 200-300 ms of it). The range delete is not synced:
+   * if a crash loses part of it, `load` finds a longer tail behind the snapshot (still
+   * contiguous: LevelDB applies its log in order), which is valid, and the next compaction
+   * drops it again.
+   */
   async saveSnapshot(snapshot: Snapshot, firstIndexKept: number): Promise<void> {
     this.assertOpen();
     if (snapshot.meta.index <= this.snapshotIndex) return;
     if (firstIndexKept > snapshot.meta.index + 1) {
       throw new Error(`firstIndexKept ${firstIndexKept} is beyond snapshot index ${snapshot.meta.index} + 1`);
     }
-    const ops: BatchOp[] = [
-      { type: 'put', key: SNAPSHOT_META_KEY, value: encodeSnapshotMeta(snapshot.meta) },
-      { type: 'put', key: SNAPSHOT_DATA_KEY, value: snapshot.data },
-    ];
-    const dropUntil = Math.min(firstIndexKept - 1, this.lastStored);
-    for (let index = this.firstStored; index <= dropUntil; index++) ops.push({ type: 'del', key: entryKey(index) });
-    await this.writeSynced(ops, 0);
+    await this.writeSynced(
+      [
+        { type: 'put', key: SNAPSHOT_META_KEY, value: encodeSnapshotMeta(snapshot.meta) },
+        { type: 'put', key: SNAPSHOT_DATA_KEY, value: snapshot.data },
+      ],
+      0,
+    );
     this.snapshotIndex = snapshot.meta.index;
-    this.firstStored = Math.max(this.firstStored, dropUntil + 1);
+    const dropUntil = Math.min(firstIndexKept - 1, this.lastStored);
+    if (dropUntil >= this.firstStored) {
+      await this.db.clear({ gte: entryKey(this.firstStored), lte: entryKey(dropUntil) });
+      this.firstStored = dropUntil + 1;
+    }
     if (this.lastStored < this.snapshotIndex) {
       this.firstStored = this.snapshotIndex + 1;
       this.lastStored = this.snapshotIndex;

@@ -1,5 +1,5 @@
 import type { Entry, HardState, RestoredState, Snapshot } from '../core/types.js';
-import { RaftDriverErrorCode, RaftError } from '../driver/raft-errors.js';
+import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import { type LogStorage, type ReadyWrite, readyNeedsSync, readyWritesNothing } from './log-storage.js';
 import { MemoryDisk } from './memory-disk.js';
 

@@ -41,7 +41,9 @@ export class GrpcTransport implements RaftTransport {
   readonly #counters = new TransportCounters();
   readonly #extraServices: ExtraService[] = [];
   readonly #senders = new Map<NodeId, PeerSender | StreamPeerSender>();
-  readonly #clients = new Map<NodeId, { client: Client; address: string }>();
+  readonly #clients = new Map<NodeId, Client>();
+  /** Every peer's address: the configured peers, then whatever membership changes say. */
+  readonly #addresses = new Map<NodeId, string>();
   /** Peers whose messages are accepted, and every known node id (membership changes update both). */
   readonly #peerIds = new Set<NodeId>();
   readonly #nodeIds = new Set<NodeId>();
@@ -54,7 +56,10 @@ export class GrpcTransport implements RaftTransport {
 
   constructor(options: GrpcTransportOptions) {
     this.#options = resolveTransportOptions(options);
-    for (const peer of Object.keys(this.#options.peers)) this.#peerIds.add(peer);
+    for (const [peer, address] of Object.entries(this.#options.peers)) {
+      this.#peerIds.add(peer);
+      this.#addresses.set(peer, address);
+    }
     this.#nodeIds.add(this.#options.id);
     for (const peer of this.#peerIds) this.#nodeIds.add(peer);
     for (const service of this.#options.extraServices) this.addService(service);
@@ -106,7 +111,7 @@ export class GrpcTransport implements RaftTransport {
     this.#server = server;
     this.#boundPort = await bind(server, `${o.listenHost}:${o.listenPort}`);
     this.#hooks = hooks;
-    for (const [peer, address] of Object.entries(o.peers)) this.#connect(peer, address);
+    for (const [peer, address] of this.#addresses) this.#connect(peer, address);
     this.#state = 'running';
     o.logger?.info({ id: o.id, port: this.#boundPort, peers: o.peers }, 'raft transport listening');
   }
@@ -131,13 +136,14 @@ export class GrpcTransport implements RaftTransport {
 
   /**
    * Membership: send to (and accept messages from) `peer` at `address`. A known peer at another
-   * address is reconnected; the same address is a no-op.
+   * address is reconnected; the same address is a no-op. Before start(), it is recorded.
    */
   setPeer(peer: NodeId, address: string): void {
     if (peer === this.#options.id) return;
     checkAddress(peer, address);
-    if (this.#clients.get(peer)?.address === address) return;
+    if (this.#addresses.get(peer) === address) return;
     this.removePeer(peer);
+    this.#addresses.set(peer, address);
     this.#peerIds.add(peer);
     this.#nodeIds.add(peer);
     if (this.#state === 'running') this.#connect(peer, address);
@@ -148,15 +154,16 @@ export class GrpcTransport implements RaftTransport {
   removePeer(peer: NodeId): void {
     this.#senders.get(peer)?.close();
     this.#senders.delete(peer);
-    this.#clients.get(peer)?.client.close();
+    this.#clients.get(peer)?.close();
     this.#clients.delete(peer);
+    this.#addresses.delete(peer);
     this.#peerIds.delete(peer);
     if (peer !== this.#options.id) this.#nodeIds.delete(peer);
   }
 
   /** Current peers and their addresses. */
   peers(): Record<NodeId, string> {
-    return Object.fromEntries([...this.#clients].map(([id, c]) => [id, c.address]));
+    return Object.fromEntries(this.#addresses);
   }
 
   #connect(peer: NodeId, address: string): void {
@@ -164,7 +171,7 @@ export class GrpcTransport implements RaftTransport {
     const hooks = this.#hooks;
     if (hooks === null) throw new Error('connect before start()');
     const client = new Client(address, credentials.createInsecure(), this.#channelOptions());
-    this.#clients.set(peer, { client, address });
+    this.#clients.set(peer, client);
     const ctx = { selfId: o.id, peer, client, options: o, counters: this.#counters, hooks, senderEpoch: this.#senderEpoch };
     this.#senders.set(peer, o.sendMode === 'stream' ? new StreamPeerSender(ctx) : new PeerSender(ctx));
   }
@@ -178,7 +185,7 @@ export class GrpcTransport implements RaftTransport {
     this.#state = 'closed';
     for (const sender of this.#senders.values()) sender.close();
     this.#senders.clear();
-    for (const { client } of this.#clients.values()) client.close();
+    for (const client of this.#clients.values()) client.close();
     this.#clients.clear();
     this.#reorder?.close();
     const server = this.#server;

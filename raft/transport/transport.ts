@@ -12,6 +12,10 @@ export interface RaftTransport {
   send(messages: readonly Message[]): void;
   /** Stop sending and receiving; pending sends are dropped. */
   close(): Promise<void>;
+  /** Membership: reach `peer` at `address` (learned from a configuration change). Optional for in-process transports. */
+  setPeer?(peer: NodeId, address: string): void;
+  /** Membership: `peer` left the configuration. */
+  removePeer?(peer: NodeId): void;
 }
 
 export interface TransportHooks {

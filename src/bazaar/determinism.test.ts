@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Entry } from '../../raft/core/types.js';
+import type { Entry } from '../../raft/index.js';
 import { emptyEntry, makeTempDir, normalEntry, openMachine, restoreSnapshot, takeSnapshot, trade } from './test-support.js';
 
 /**

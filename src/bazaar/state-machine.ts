@@ -1,7 +1,7 @@
 import { Level } from 'level';
 import { LRUCache } from 'lru-cache';
-import { EntryKind, type Entry, type SnapshotMeta } from '../../raft/core/types.js';
-import type { Checkpoint, StateMachine } from '../../raft/driver/state-machine.js';
+import { EntryKind, type Entry, type SnapshotMeta } from '../../raft/index.js';
+import type { Checkpoint, StateMachine } from '../../raft/index.js';
 import { SYMBOL_PATTERN } from '../catalog/symbols.js';
 import { assert } from '../errors.js';
 import { decodeCommand, type TradeCommand } from './commands.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EntryKind, type Entry } from '../../raft/core/types.js';
+import { EntryKind, type Entry } from '../../raft/index.js';
 import { encodeCommand, requestHashOf, type TradeCommand } from './commands.js';
 import type { TradeType } from './model.js';
 import { BazaarStateMachine, DEFAULT_STATE_MACHINE_LIMITS, type BazaarStateMachineOptions } from './state-machine.js';

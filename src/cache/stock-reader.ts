@@ -1,5 +1,5 @@
-import type { Entry } from '../../raft/core/types.js';
-import type { StateMachine } from '../../raft/driver/state-machine.js';
+import type { Entry } from '../../raft/index.js';
+import type { StateMachine } from '../../raft/index.js';
 import type { ApplyResult, StockState } from '../bazaar/model.js';
 import { assert } from '../errors.js';
 import type { StockCache } from './stock-cache.js';

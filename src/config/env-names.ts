@@ -35,8 +35,12 @@ export const NodeEnv = {
    * (every read waits for a heartbeat round, no clock assumption).
    */
   RAFT_READ_MODE: 'RAFT_READ_MODE',
+  /** `true`: boot as a learner joining a running cluster (PEERS = its voters + this node; empty data dir). */
+  RAFT_JOIN: 'RAFT_JOIN',
   /** Raft log entries between compactions (a compaction is a checkpoint: one synced write). Default 10,000. */
   RAFT_SNAPSHOT_THRESHOLD_ENTRIES: 'RAFT_SNAPSHOT_THRESHOLD_ENTRIES',
+  /** Log entries kept behind a compaction for slightly lagging followers (default 1,000); further behind: InstallSnapshot. */
+  RAFT_COMPACTION_KEEP_ENTRIES: 'RAFT_COMPACTION_KEEP_ENTRIES',
   /** Price refresh interval of each tier (Redis TTL = 3 x interval). */
   PRICE_HOT_INTERVAL_MS: 'PRICE_HOT_INTERVAL_MS',
   PRICE_MEDIUM_INTERVAL_MS: 'PRICE_MEDIUM_INTERVAL_MS',

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import type { BazaarStateMachine } from '../bazaar/state-machine.js';
 import { makeTempDir, openMachine } from '../bazaar/test-support.js';
 import type { AdminRoutesOptions } from '../node/admin-routes.js';
+import type { MemberRoutesOptions } from '../node/member-routes.js';
 import { ExchangesUnavailableError } from '../prices/price-errors.js';
 import type { MarketRoutesOptions } from '../prices/market-routes.js';
 import { PriceStreamHub } from '../prices/price-stream-hub.js';
@@ -38,6 +39,7 @@ export interface TestAppOptions {
   readonly admin?: Partial<AdminRoutesOptions>;
   readonly market?: Partial<MarketRoutesOptions>;
   readonly web?: Partial<WebRoutesOptions>;
+  readonly members?: Partial<MemberRoutesOptions>;
   readonly logger?: Logger;
   readonly limits?: Partial<HttpLimits>;
   readonly symbols?: readonly string[];
@@ -87,6 +89,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       market: testMarket(prices, options.market ?? {}),
       admin: { clusterToken: adminToken, members: ['n1'], transfer: () => Promise.resolve(), ...options.admin },
       web: { nodeId: 'n1', hotAssets: [...symbols], clusterStatus: () => backend.clusterStatus(), peerHttp: new Map(), ...options.web },
+      members: {
+        clusterToken: adminToken,
+        members: () => ({ leader: 'n1', confIndex: 0, members: [{ id: 'n1', role: 'voter', address: '127.0.0.1:1', matchIndex: 1 }] }),
+        addLearner: () => Promise.resolve({ index: 2 }),
+        promote: () => Promise.resolve({ index: 3 }),
+        remove: () => Promise.resolve({ index: 4 }),
+        ...options.members,
+      },
     },
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RaftError, RaftDriverErrorCode } from '../../raft/driver/raft-errors.js';
+import { RaftError, RaftDriverErrorCode } from '../../raft/index.js';
 import { BazaarError, BazaarErrorCode } from '../errors.js';
 import { startTestApp, type TestApp } from './app-test-kit.js';
 

@@ -88,6 +88,9 @@ export interface ClusterStatusView {
   readonly commitIndex: number;
   readonly appliedIndex: number;
   readonly peers: readonly PeerView[];
+  /** The configuration in effect on this node (membership changes). */
+  readonly voters: readonly string[];
+  readonly learners: readonly string[];
 }
 
 export interface BazaarBackend {

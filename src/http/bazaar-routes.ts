@@ -111,7 +111,9 @@ export function registerBazaarRoutes(app: FastifyInstance, options: BazaarRoutes
       leader: status.leader,
       commit_index: status.commitIndex,
       applied_index: status.appliedIndex,
-      peers: status.peers.map((peer) => ({ id: peer.id, match_index: peer.matchIndex })),
+      peers: status.peers.map((peer) => ({ id: peer.id, match_index: peer.matchIndex, role: status.learners.includes(peer.id) ? 'learner' : 'voter' })),
+      voters: status.voters,
+      learners: status.learners,
     };
   });
 }

@@ -40,6 +40,11 @@ afterAll(async () => {
   await t?.close();
 });
 
+async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 function expectContract(res: { status: number | null; body: string }, status: number): void {
   expect(res.status).toBe(status);
   const body = JSON.parse(res.body) as { error: { code: number; message: string } };
@@ -147,9 +152,13 @@ describe('finding 4: timeouts and a connection limit', () => {
       sockets.push(socket);
       await new Promise((resolve) => socket.once('connect', resolve));
     }
+    await waitUntil(() => closed.filter(Boolean).length >= 5, 5_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const refused = closed.filter(Boolean).length;
     for (const socket of sockets) socket.destroy();
+    let open = Number.POSITIVE_INFINITY;
+    const count = (): void => void t.app.server.getConnections((_err, n) => (open = n));
+    await waitUntil(() => (count(), open === 0), 5_000); // later tests start with no connection held
     expect(refused).toBe(5);
   });
 
@@ -162,10 +171,12 @@ describe('finding 4: timeouts and a connection limit', () => {
       socket.write('POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"name"');
       sockets.push(socket);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitUntil(() => log.lines.slice(linesBefore).filter((l) => l['msg'] === 'incoming request').length >= 30, 5_000);
     for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(log.lines.length).toBeGreaterThan(linesBefore); // the requests were seen
+    const aborted = (): number => log.lines.slice(linesBefore).filter((l) => l['msg'] === 'malformed request: aborted').length;
+    await waitUntil(() => aborted() >= 30, 5_000);
+    const seen = log.lines.slice(linesBefore).map((l) => `${String(l['level'])} ${String(l['msg'])}`);
+    expect(aborted(), JSON.stringify([...new Set(seen)])).toBe(30); // every abandoned body was seen, at info
     expect(errorLines(log.lines.slice(linesBefore))).toEqual([]);
   });
 });

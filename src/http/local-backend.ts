@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { EntryKind } from '../../raft/core/types.js';
+import { EntryKind } from '../../raft/index.js';
 import { encodeCommand, tradeCommandFor } from '../bazaar/commands.js';
 import { SerialQueue } from '../bazaar/serial.js';
 import type { BazaarStateMachine } from '../bazaar/state-machine.js';
@@ -85,6 +85,8 @@ export class LocalBackend implements BazaarBackend {
       commitIndex: applied,
       appliedIndex: applied,
       peers: [],
+      voters: [this.options.nodeId],
+      learners: [],
     });
   }
 

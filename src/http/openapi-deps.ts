@@ -39,5 +39,12 @@ export function documentationRouteDeps(): RouteDeps {
     },
     web: { nodeId: 'n1', hotAssets: ['btcusdt'], clusterStatus: notCalled, peerHttp: new Map() },
     admin: { clusterToken: 'documentation stub, never compared', members: ['n1'], transfer: notCalled },
+    members: {
+      clusterToken: 'documentation stub, never compared',
+      members: () => ({ leader: null, confIndex: 0, members: [] }),
+      addLearner: notCalled,
+      promote: notCalled,
+      remove: notCalled,
+    },
   };
 }

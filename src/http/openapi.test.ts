@@ -20,6 +20,8 @@ describe('openapi.yaml', () => {
       '/admin/transfer-leadership',
       '/cluster',
       '/cluster/nodes',
+      '/cluster/members',
+      '/cluster/members/{id}',
       '/health',
       '/hello',
       '/metrics',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { adminRoutes, type AdminRoutesOptions } from '../node/admin-routes.js';
 import { marketRoutes, type MarketRoutesOptions } from '../prices/market-routes.js';
+import { memberRoutes, type MemberRoutesOptions } from '../node/member-routes.js';
 import { pricesRoutes, type PricesRoutesOptions } from '../prices/prices-routes.js';
 import { webRoutes, type WebRoutesOptions } from '../web/web-routes.js';
 import type { BazaarBackend } from './backend.js';
@@ -21,6 +22,7 @@ export interface RouteDeps {
   readonly market: MarketRoutesOptions;
   readonly admin: AdminRoutesOptions;
   readonly web: WebRoutesOptions;
+  readonly members: MemberRoutesOptions;
 }
 
 /** RouteDeps plus what the app itself provides. */
@@ -38,6 +40,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   { name: 'prices', plugin: (c) => async (app) => app.register(pricesRoutes, c.prices) },
   { name: 'market', plugin: (c) => async (app) => app.register(marketRoutes, c.market) },
   { name: 'admin', plugin: (c) => adminRoutes(c.admin) },
+  { name: 'members', plugin: (c) => memberRoutes(c.members) },
   // Last: its /docs document is built from the routes registered before it.
   { name: 'web', plugin: (c) => async (app) => app.register(webRoutes, c.web) },
 ];

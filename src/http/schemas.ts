@@ -186,7 +186,7 @@ export const clusterSchema = {
     200: {
       description: 'Cluster status',
       type: 'object',
-      required: ['node_id', 'role', 'term', 'leader', 'commit_index', 'applied_index', 'peers'],
+      required: ['node_id', 'role', 'term', 'leader', 'commit_index', 'applied_index', 'peers', 'voters', 'learners'],
       properties: {
         node_id: { type: 'string' },
         role: { type: 'string' },
@@ -198,10 +198,12 @@ export const clusterSchema = {
           type: 'array',
           items: {
             type: 'object',
-            required: ['id', 'match_index'],
-            properties: { id: { type: 'string' }, match_index: { type: ['integer', 'null'] } },
+            required: ['id', 'match_index', 'role'],
+            properties: { id: { type: 'string' }, match_index: { type: ['integer', 'null'] }, role: { type: 'string', enum: ['voter', 'learner'] } },
           },
         },
+        voters: { type: 'array', items: { type: 'string' }, description: 'Voting members of the configuration in effect on this node' },
+        learners: { type: 'array', items: { type: 'string' }, description: 'Non-voting members (catching up before promotion)' },
       },
     },
     ...errors(503),

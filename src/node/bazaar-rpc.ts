@@ -160,6 +160,7 @@ const CHANNEL_OPTIONS = {
 /** Client side, one channel per peer. */
 export class BazaarRpcClients {
   private readonly clients = new Map<string, Client>();
+  private readonly addresses = new Map<string, string>();
 
   constructor(
     private readonly auth: RpcAuth,
@@ -167,8 +168,20 @@ export class BazaarRpcClients {
     selfId: string,
   ) {
     for (const [id, address] of peers) {
-      if (id !== selfId) this.clients.set(id, new Client(address, credentials.createInsecure(), CHANNEL_OPTIONS));
+      if (id !== selfId) {
+        this.clients.set(id, new Client(address, credentials.createInsecure(), CHANNEL_OPTIONS));
+        this.addresses.set(id, address);
+      }
     }
+  }
+
+  /** Membership: reach `id` at `address` (a member added by a configuration change). Same address: no-op. */
+  setPeer(id: string, address: string): void {
+    const known = this.addresses.get(id);
+    if (known === address) return;
+    this.clients.get(id)?.close();
+    this.clients.set(id, new Client(address, credentials.createInsecure(), CHANNEL_OPTIONS));
+    this.addresses.set(id, address);
   }
 
   forwardTrade(to: string, request: Omit<ForwardTradeRequest, 'header'>, deadlineMs: number): Promise<ForwardTradeReply> {

@@ -24,6 +24,8 @@ export interface NodeConfig {
   readonly tickMs: number;
   /** `lease`: leader reads within a clock-based lease; `read-index`: a heartbeat round per read batch. */
   readonly readMode: ReadMode;
+  /** Boot as a learner joining a running cluster (the leader adds it with `member add`). */
+  readonly join: boolean;
   /** Longest a write or a linearizable read may wait for a leader/quorum before a 503. */
   readonly requestTimeoutMs: number;
   /** Price refresh interval per tier (null: the pipeline's default). */
@@ -33,6 +35,7 @@ export interface NodeConfig {
   readonly idempotencyKeyTtlMs: number | null;
   /** Log entries between compactions (null: the Raft core's default). */
   readonly snapshotThresholdEntries: number | null;
+  readonly compactionKeepEntries: number | null;
 }
 
 const FLAG_OF: Readonly<Record<string, string>> = {
@@ -53,7 +56,9 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'log-level': NodeEnv.LOG_LEVEL,
   'tick-ms': NodeEnv.RAFT_TICK_MS,
   'read-mode': NodeEnv.RAFT_READ_MODE,
+  join: NodeEnv.RAFT_JOIN,
   'snapshot-threshold-entries': NodeEnv.RAFT_SNAPSHOT_THRESHOLD_ENTRIES,
+  'compaction-keep-entries': NodeEnv.RAFT_COMPACTION_KEEP_ENTRIES,
   'price-hot-interval-ms': NodeEnv.PRICE_HOT_INTERVAL_MS,
   'price-medium-interval-ms': NodeEnv.PRICE_MEDIUM_INTERVAL_MS,
   'price-cold-interval-ms': NodeEnv.PRICE_COLD_INTERVAL_MS,
@@ -129,12 +134,16 @@ function flagReader(argv: readonly string[], env: NodeJS.ProcessEnv): FlagReader
   };
 }
 
-function membersOf(get: FlagReader): Pick<NodeConfig, 'nodeId' | 'peers' | 'peerHttp' | 'clusterId' | 'clusterToken'> {
+function membersOf(get: FlagReader): Pick<NodeConfig, 'nodeId' | 'peers' | 'peerHttp' | 'clusterId' | 'clusterToken' | 'join'> {
   const nodeId = get('node-id') ?? '';
   if (!NODE_ID_PATTERN.test(nodeId)) throw new ConfigError(`NODE_ID must match ${NODE_ID_PATTERN}, got "${nodeId}"`);
   const peers = parseMemberList('PEERS', get('peers') ?? '', (v) => HOST_PORT.test(v));
   if (!peers.has(nodeId)) throw new ConfigError(`PEERS must list every member including this node ${nodeId}`);
-  if (peers.size !== 1 && peers.size < 3) throw new ConfigError(`PEERS must name 1 or at least 3 members, got ${peers.size}`);
+  const joinRaw = get('join') ?? 'false';
+  if (!['true', 'false', '1', '0'].includes(joinRaw)) throw new ConfigError(`RAFT_JOIN must be true or false, got "${joinRaw}"`);
+  const join = joinRaw === 'true' || joinRaw === '1';
+  if (join && peers.size < 2) throw new ConfigError('RAFT_JOIN needs PEERS to name the running cluster\'s voters as well as this node');
+  if (!join && peers.size !== 1 && peers.size < 3) throw new ConfigError(`PEERS must name 1 or at least 3 members, got ${peers.size}`);
   const peerHttp = parseMemberList('PEER_HTTP', get('peer-http') ?? '', isUrl);
   for (const id of peerHttp.keys()) {
     if (!peers.has(id)) throw new ConfigError(`PEER_HTTP names ${id}, which is not in PEERS`);
@@ -143,7 +152,7 @@ function membersOf(get: FlagReader): Pick<NodeConfig, 'nodeId' | 'peers' | 'peer
   if (clusterToken.length < 8) throw new ConfigError('CLUSTER_TOKEN must be at least 8 characters');
   const clusterId = get('cluster-id') ?? 'bazaar';
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(clusterId)) throw new ConfigError(`CLUSTER_ID must be 1..64 of [A-Za-z0-9._-], got "${clusterId}"`);
-  return { nodeId, peers, peerHttp, clusterId, clusterToken };
+  return { nodeId, peers, peerHttp, clusterId, clusterToken, join };
 }
 
 function servicesOf(get: FlagReader): Pick<NodeConfig, 'redisUrl' | 'dynamoEndpoint' | 'exchangeUrls'> {
@@ -195,6 +204,7 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
     idempotencyKeysMax: optionalInt('IDEMPOTENCY_KEYS_MAX', get('idempotency-keys-max'), 1, 10_000_000),
     idempotencyKeyTtlMs: optionalInt('IDEMPOTENCY_KEY_TTL_MS', get('idempotency-key-ttl-ms'), 1000, 365 * 86_400_000),
     snapshotThresholdEntries: optionalInt('RAFT_SNAPSHOT_THRESHOLD_ENTRIES', get('snapshot-threshold-entries'), 1, 100_000_000),
+    compactionKeepEntries: optionalInt('RAFT_COMPACTION_KEEP_ENTRIES', get('compaction-keep-entries'), 0, 100_000_000),
   };
 }
 

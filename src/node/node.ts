@@ -22,6 +22,7 @@ import { registerEventLoopDelay } from './event-loop-delay.js';
 import { createRaftMetrics, registerCacheMetrics } from './node-metrics.js';
 import { RaftBackend } from './raft-backend.js';
 import { forwardingHandlers, routedRefresh } from './rpc-handlers.js';
+import { wireMembership } from './membership.js';
 
 /** A running node: Raft member + state machine + HTTP API (+ price pipeline when leader). */
 export interface RunningNode {
@@ -78,7 +79,9 @@ async function assemble(
   const members = [...config.peers.keys()];
   const cache = openStockCache(config, log, registry, cleanups);
   const { prices, market } = await openPriceService(config, log, registry, symbols, cleanups);
-  const auth = new RpcAuth(config.clusterId, config.clusterToken, config.nodeId, new Set(members));
+  // Membership changes update both (src/node/membership.ts).
+  const rpcMembers = new Set(members);
+  const auth = new RpcAuth(config.clusterId, config.clusterToken, config.nodeId, rpcMembers);
   const rpc = new BazaarRpcClients(auth, config.peers, config.nodeId);
   cleanups.push(() => rpc.close());
   const handlersRef: { current: ForwardingHandlers | null } = { current: null };
@@ -94,6 +97,11 @@ async function assemble(
     prices: { ...prices.routesOptions, refreshNow },
     market: { ...prices.routesOptions, hub: market.hub, keepAliveMs: STREAM_KEEP_ALIVE_MS_DEFAULT },
     admin: { clusterToken: config.clusterToken, members, transfer: transferTo },
+    members: wireMembership({
+      nodeId: config.nodeId, grpcAddress: `${config.grpcHost}:${config.grpcPort}`, clusterToken: config.clusterToken,
+      raft: raft as RaftNode<unknown>, transport, rpc, memberIds: members, rpcMembers, registry,
+      requestTimeoutMs: config.requestTimeoutMs, log,
+    }),
     web: {
       nodeId: config.nodeId,
       hotAssets: [...prices.routesOptions.tierMap].filter(([, tier]) => tier === 'hot').map(([asset]) => asset),
@@ -184,7 +192,9 @@ async function startRaft(
   const stateMachine = publishing ?? machine;
   const raft = await RaftNode.start<ApplyResult>({
     id: config.nodeId,
-    voters: [...config.peers.keys()],
+    // A joining node boots as a learner of the running cluster's voters (PEERS minus itself).
+    voters: config.join ? [...config.peers.keys()].filter((id) => id !== config.nodeId) : [...config.peers.keys()],
+    learners: config.join ? [config.nodeId] : [],
     dataDir: join(config.dataDir, 'raft'),
     transport: parts.transport,
     stateMachine,
@@ -193,6 +203,7 @@ async function startRaft(
       leaseReads: config.readMode === 'lease',
       maxApplyEntriesPerReady: APPLY_ENTRIES_PER_READY_MAX,
       ...(config.snapshotThresholdEntries === null ? {} : { snapshotThresholdEntries: config.snapshotThresholdEntries }),
+      ...(config.compactionKeepEntries === null ? {} : { compactionKeepEntries: config.compactionKeepEntries }),
     },
     defaultTimeoutMs: config.requestTimeoutMs,
     metrics: createRaftMetrics(parts.registry),

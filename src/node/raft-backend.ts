@@ -202,9 +202,11 @@ export class RaftBackend implements BazaarBackend {
       leader: st.leader,
       commitIndex: st.commit,
       appliedIndex: this.o.machine.lastApplied,
-      peers: st.voters
+      peers: [...st.voters, ...st.learners]
         .filter((id) => id !== this.o.nodeId)
         .map((id) => ({ id, matchIndex: st.role === Role.Leader ? (matchOf.get(id) ?? 0) : null })),
+      voters: st.voters,
+      learners: st.learners,
     });
   }
 

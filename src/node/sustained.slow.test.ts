@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRng } from '../../raft/core/rng.js';
+import { createRng } from '../../shared/rng.js';
 import { postTrade, type TradeBody } from './testing/bazaar-http.js';
 import { NodeCluster, sleep } from './testing/node-processes.js';
 import { auditOrders } from './testing/order-audit.js';
@@ -18,13 +18,13 @@ import { TradeLedger, testSeed } from './testing/trade-ledger.js';
  */
 
 const SYMBOLS = ['aapl', 'msft', 'goog', 'amzn', 'tsla', 'nvda', 'meta', 'nflx'];
-const SNAPSHOT_THRESHOLD_ENTRIES = 400;
+const SNAPSHOT_THRESHOLD_ENTRIES = 150;
 const CLIENTS = 12;
 const LOAD_MS = 40_000;
 const WARM_UP_MS = 10_000;
 const RSS_SAMPLE_MS = 2_000;
 const RSS_GROWTH_MAX_BYTES = 64 * 2 ** 20;
-const COMPACTIONS_MIN = 5;
+const COMPACTIONS_MIN = 3;
 const SEED = testSeed();
 
 let cluster: NodeCluster | null = null;

@@ -2,7 +2,7 @@ import { RaftInvariantError } from '../assert.js';
 import type { RaftConfig } from '../config.js';
 import { ConfChangeType, type ConfChange } from '../conf-change.js';
 import { EntryKind, Role, type NodeId } from '../types.js';
-import { TestCluster } from './test-cluster.js';
+import { type ClusterOptions, TestCluster } from './test-cluster.js';
 
 /**
  * Scripted interaction tests in the style of etcd raft's datadriven `testdata/*.txt`:
@@ -11,7 +11,8 @@ import { TestCluster } from './test-cluster.js';
  * data at one index, commit never decreasing); a violation fails the test whatever the
  * transcript says. Commands:
  *
- *   cluster n=3 [seed=1] [prevote=true] [checkquorum=true] [keep=N] [max-inflight=N] [max-entries=N]
+ *   cluster n=3 [seed=1] [prevote=true] [checkquorum=true] [lease=false] [same-seed=mixed|raw] [keep=N] [max-inflight=N] [max-entries=N]
+ *   lease nX on|off            the driver's clock says nX's read lease holds (on) or expired (off)
  *   tick [N] [only=n1,n2]      tick live nodes N times, delivering everything after each
  *   campaign nX                start an election on nX, then deliver until quiet
  *   campaign-hold nX           start an election on nX, keep its messages in the network
@@ -199,6 +200,11 @@ export class InteractionEnv {
         if (failure !== undefined) return `read ${ctx} failed: ${failure.reason}`;
         return `read ${ctx} pending`;
       }
+      case 'lease': {
+        const on = arg(args, 1) === 'on';
+        c.core(arg(args, 0)).setReadLease(on);
+        return `${arg(args, 0)} lease ${on ? 'holds' : 'expired'} (lease tick ${c.core(arg(args, 0)).readLeaseTick()})`;
+      }
       case 'reads': {
         const node = c.node(arg(args, 0));
         const ok = node.readStates.map((r) => `${r.context}@${r.index}`);
@@ -245,8 +251,13 @@ export class InteractionEnv {
       compactionKeepEntries: Number(kv.get('keep') ?? '0'),
       maxInflightMessages: Number(kv.get('max-inflight') ?? '64'),
       maxEntriesPerMessage: Number(kv.get('max-entries') ?? '256'),
+      leaseReads: kv.get('lease') === 'true',
     };
-    this.cluster = new TestCluster(Number(kv.get('n') ?? '3'), { seed: Number(kv.get('seed') ?? '1'), config });
+    const sameSeed = kv.get('same-seed');
+    if (sameSeed !== undefined && sameSeed !== 'mixed' && sameSeed !== 'raw') throw new Error(`same-seed must be mixed or raw, got ${sameSeed}`);
+    const options: ClusterOptions = { seed: Number(kv.get('seed') ?? '1'), config };
+    if (sameSeed === 'mixed' || sameSeed === 'raw') options.sameSeed = sameSeed;
+    this.cluster = new TestCluster(Number(kv.get('n') ?? '3'), options);
     this.leaderOfTerm.clear();
     this.appliedAt.clear();
     this.lastCommit.clear();

@@ -2,7 +2,7 @@ import { makeRaftConfig, type RaftConfig } from '../config.js';
 import { RaftInvariantError } from '../assert.js';
 import { decodeConfEntry } from '../conf-change.js';
 import { RaftCore } from '../raft-core.js';
-import { createRng, type Rng } from '../rng.js';
+import { createRng, seedForNode, type Rng } from '../../../shared/rng.js';
 import {
   EntryKind,
   MessageType,
@@ -50,6 +50,11 @@ export interface AppliedEntry {
 
 export interface ClusterOptions {
   seed?: number;
+  /**
+   * 'mixed': every node's rng from the one seed mixed with its id (as RaftNode does);
+   * 'raw': every node draws the very same numbers (no per-node jitter at all).
+   */
+  sameSeed?: 'mixed' | 'raw';
   config?: Partial<Omit<RaftConfig, 'id' | 'voters'>>;
 }
 
@@ -74,6 +79,7 @@ export class TestCluster {
   private readonly cut = new Set<string>();
   private readonly rng: Rng;
   private readonly configOverrides: Partial<Omit<RaftConfig, 'id' | 'voters'>>;
+  private readonly options: ClusterOptions;
   dropRate = 0;
   /** Messages delivered so far, by type (for message-count bounds). */
   readonly delivered = new Map<string, number>();
@@ -82,6 +88,7 @@ export class TestCluster {
     this.ids = Array.from({ length: count }, (_, i) => `n${i + 1}`);
     this.rng = createRng(options.seed ?? 1);
     this.configOverrides = options.config ?? {};
+    this.options = options;
     for (const id of this.ids) this.addNode(id, this.ids, []);
   }
 
@@ -121,7 +128,10 @@ export class TestCluster {
 
   private boot(node: TestNode): void {
     const config = makeRaftConfig(node.id, node.bootVoters, { ...this.configOverrides, learners: node.bootLearners });
-    node.core = new RaftCore(config, this.rng.fork(), {
+    const seed = this.options.seed ?? 1;
+    const rng =
+      this.options.sameSeed === 'raw' ? createRng(seed) : this.options.sameSeed === 'mixed' ? createRng(seedForNode(seed, node.id)) : this.rng.fork();
+    node.core = new RaftCore(config, rng, {
       hardState: node.store.hardState,
       snapshot: node.store.snapshot,
       entries: node.store.entries,

@@ -52,7 +52,10 @@ function numberArbitrary(schema: Schema, integer: boolean): fc.Arbitrary<number>
   const min = typeof schema['minimum'] === 'number' ? schema['minimum'] : -1e9;
   const max = typeof schema['maximum'] === 'number' ? schema['maximum'] : 1e9;
   return integer
-    ? fc.oneof(fc.integer({ min: Math.max(min, -1e9), max: Math.min(max, Math.max(min, -1e9) + 200) }), fc.integer({ min: Math.max(min, -1e9), max: Math.min(max, 1e12) }))
+    ? fc.oneof(
+        { arbitrary: fc.integer({ min: Math.max(min, -1e9), max: Math.min(max, Math.max(min, -1e9) + 50) }), weight: 3 },
+        { arbitrary: fc.integer({ min: Math.max(min, -1e9), max: Math.min(max, 1e12) }), weight: 1 },
+      )
     : fc.double({ min, max, noNaN: true });
 }
 

@@ -71,6 +71,8 @@ interface Member {
   readonly logPath: string;
   child: ChildProcess | null;
   exited: Promise<ExitInfo> | null;
+  /** Environment of this node over the cluster's (a joining node's PEERS and RAFT_JOIN). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Every child of every cluster in this process: killed on exit if a test runner dies before afterAll. */
@@ -162,6 +164,41 @@ export class NodeCluster {
 
   get ids(): string[] {
     return [...this.members.keys()];
+  }
+
+  /** The cluster token (admin routes). */
+  get token(): string {
+    return this.env['CLUSTER_TOKEN'] ?? '';
+  }
+
+  /** Raft gRPC address of a node. */
+  grpcAddress(id: string): string {
+    return `127.0.0.1:${this.member(id).grpcPort}`;
+  }
+
+  /** Delete a stopped node's data dir (a dead disk). */
+  async wipe(id: string): Promise<void> {
+    if (this.isRunning(id)) throw new Error(`${id} is still running`);
+    await rm(this.member(id).dataDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Start a new node `id` with an empty data dir that joins the running cluster as a learner
+   * (RAFT_JOIN; PEERS: `voters` and itself). The leader must add it (POST /cluster/members).
+   */
+  async startJoiner(id: string, voters: readonly string[]): Promise<void> {
+    if (this.members.has(id)) throw new Error(`${id} exists`);
+    if (this.members.size >= HARNESS_LIMITS.nodesMax) throw new Error(`at most ${HARNESS_LIMITS.nodesMax} nodes`);
+    const httpPort = await reserveFreePort();
+    const grpcPort = await reserveFreePort();
+    const peers = [...voters.map((v) => `${v}=${this.grpcAddress(v)}`), `${id}=127.0.0.1:${grpcPort}`].join(',');
+    const m: Member = {
+      id, httpPort, grpcPort, dataDir: join(this.dir, id, 'data'), logPath: join(this.dir, `${id}.log`), child: null, exited: null,
+      env: { PEERS: peers, PEER_HTTP: '', RAFT_JOIN: 'true' },
+    };
+    this.members.set(id, m);
+    this.spawnMember(m);
+    await this.waitReady(id);
   }
 
   url(id: string): string {
@@ -322,6 +359,7 @@ export class NodeCluster {
       HTTP_PORT: String(m.httpPort),
       GRPC_PORT: String(m.grpcPort),
       DATA_DIR: m.dataDir,
+      ...m.env,
     };
   }
 

@@ -1,4 +1,4 @@
-import type { Rng } from '../../../raft/core/rng.js';
+import type { Rng } from '../../../shared/rng.js';
 import { neverSent, postTrade, type TradeBody } from './bazaar-http.js';
 import type { TradeLedger } from './trade-ledger.js';
 

@@ -83,3 +83,13 @@ class Sfc32 implements Rng {
 export function createRng(seed: number): Rng {
   return new Sfc32(seed);
 }
+
+/**
+ * The core's election jitter comes from `seed` mixed with the node id, so members started with
+ * one seed (a config copied to every node) still draw different election timeouts.
+ */
+export function seedForNode(seed: number, id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193); // @mutant:jitter-ignores-id
+  return (seed ^ hash) | 0;
+}

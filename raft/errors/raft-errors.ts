@@ -19,6 +19,10 @@ export const RaftDriverErrorCode = {
   StorageUnreadable: 'RAFT_ERR_STORAGE_UNREADABLE',
   StorageCorrupt: 'RAFT_ERR_STORAGE_CORRUPT',
   StorageClosed: 'RAFT_ERR_STORAGE_CLOSED',
+  ConfChangeInProgress: 'RAFT_ERR_CONF_CHANGE_IN_PROGRESS',
+  LeaderNotReady: 'RAFT_ERR_LEADER_NOT_READY',
+  ConfChangeInvalid: 'RAFT_ERR_CONF_CHANGE_INVALID',
+  LearnerNotCaughtUp: 'RAFT_ERR_LEARNER_NOT_CAUGHT_UP',
 } as const;
 export type RaftDriverErrorCode = (typeof RaftDriverErrorCode)[keyof typeof RaftDriverErrorCode];
 
