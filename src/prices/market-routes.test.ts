@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reserveFreePort } from '../../shared/free-port.js';
 import { startTestApp, type TestApp } from '../http/app-test-kit.js';
@@ -225,5 +226,34 @@ describe('closing the app', () => {
     await ended;
     expect(hub.streamCount).toBe(0);
     expect(Date.now() - startedMs).toBeLessThan(5_000);
+  });
+});
+
+describe('a client that does not read', () => {
+  it('is dropped once its unsent backlog passes the per-client bound; a reading client keeps its stream', async () => {
+    const { app, hub } = await start();
+    const port = await reserveFreePort();
+    await app.listen({ host: '127.0.0.1', port });
+    const stalled = connect({ host: '127.0.0.1', port });
+    stalled.write('GET /prices/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+    stalled.pause(); // never reads: the kernel buffers fill, then the node's
+    let stalledClosed = false;
+    stalled.on('close', () => (stalledClosed = true));
+    stalled.on('error', () => undefined);
+    await until(() => hub.streamCount === 1);
+    const reader = await openStream(port, '/prices/stream?assets=btcusdt');
+    await until(() => hub.streamCount === 2);
+    const batch = Array.from({ length: 200 }, (_, i) => ({ price: price(SYMBOLS[i % 3] ?? 'btcusdt', NOW + i), publishedAtMs: NOW }));
+    // Bounded: at most 2,000 batches (about 100 MB offered to the stalled client) before giving up.
+    for (let i = 0; i < 2_000 && hub.streamCount === 2; i++) {
+      hub.publish(batch.map((b) => ({ ...b, price: { ...b.price, timestamp: NOW + i * 1_000 + b.price.timestamp - NOW } })));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(hub.streamCount).toBe(1);
+    stalled.resume(); // drain what the kernel holds: the node's close comes after it
+    await until(() => stalledClosed, 10_000);
+    expect(reader.text()).toContain('event: price');
+    reader.close();
+    stalled.destroy();
   });
 });
