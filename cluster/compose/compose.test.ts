@@ -23,6 +23,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: Record<string, unknown>;
   volumes?: string[];
+  profiles?: string[];
 }
 interface ComposeFile {
   services: Record<string, Service>;
@@ -60,6 +61,8 @@ const exchanges = { ex1: 8081, ex2: 8082, ex3: 8083 } as const;
 const infrastructure = { redis: 6379, dynamodb: 8000, toxiproxy: 8474 } as const;
 type NodeId = keyof typeof nodes;
 const nodeIds = Object.keys(nodes) as NodeId[];
+/** Membership (docs/membership.md): a node started only with `--profile grow`, joining as a learner. */
+const growNode = { id: 'n4', http: 8380, grpc: 9380 } as const;
 
 /** Read by libraries rather than by Bazaar's own config (the AWS SDK credential chain). */
 const libraryEnv = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
@@ -91,7 +94,7 @@ function parsePeers(value: string): Map<string, string> {
 
 describe('docker-compose.yml', () => {
   it('has every service, and no keys docker-compose v1.29 rejects', () => {
-    const expected = [...nodeIds, ...Object.keys(exchanges), ...Object.keys(infrastructure), 'prometheus', 'grafana'];
+    const expected = [...nodeIds, growNode.id, ...Object.keys(exchanges), ...Object.keys(infrastructure), 'prometheus', 'grafana'];
     expect(Object.keys(compose.services).sort()).toEqual(expected.sort());
     expect(compose).not.toHaveProperty('name');
     for (const [name, svc] of Object.entries(compose.services)) {
@@ -103,7 +106,7 @@ describe('docker-compose.yml', () => {
   it('sets exactly the environment variables the node and exchange code read', () => {
     const nodeNames = new Set<string>(Object.values(NodeEnv));
     const exchangeNames = new Set<string>(Object.values(ExchangeEnv));
-    for (const id of nodeIds) {
+    for (const id of [...nodeIds, growNode.id]) {
       const keys = Object.keys(env(id));
       expect(keys.filter((key) => !nodeNames.has(key) && !libraryEnv.has(key)), `${id}: unknown variables`).toEqual([]);
       expect([...nodeNames].filter((key) => !keys.includes(key)), `${id}: missing variables`).toEqual([]);
@@ -125,7 +128,12 @@ describe('docker-compose.yml', () => {
     }
     for (const [id, port] of Object.entries(exchanges)) expect(Number(envValue(id, ExchangeEnv.EXCHANGE_PORT))).toBe(port);
     const published = Object.entries(compose.services).filter(([, svc]) => (svc.ports ?? []).length > 0);
-    expect(published.map(([name]) => name).sort()).toEqual([...nodeIds, 'grafana'].sort());
+    expect(published.map(([name]) => name).sort()).toEqual([...nodeIds, growNode.id, 'grafana'].sort());
+    expect(service(growNode.id).profiles).toEqual(['grow']);
+    expect(envValue(growNode.id, NodeEnv.RAFT_JOIN)).toBe('true');
+    expect(Number(envValue(growNode.id, NodeEnv.GRPC_PORT))).toBe(growNode.grpc);
+    expect(service(growNode.id).ports).toEqual([`127.0.0.1:${growNode.http}:${growNode.http}`]);
+    for (const id of nodeIds) expect(envValue(id, NodeEnv.RAFT_JOIN)).toBe('false');
     for (const [name, svc] of published) for (const port of svc.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
   });
 

@@ -4,6 +4,7 @@ import { MemoryLogStorage, newLogDisk } from '../storage/memory-log-storage.js';
 import type { TransportHooks } from '../transport/transport.js';
 import { silentLogger } from './raft-logger.js';
 import { RaftNode } from './raft-node.js';
+import { MemorySnapshotSpool } from './snapshot-spool.js';
 import type { StateMachine } from './state-machine.js';
 
 /** A follower n1 of leader n2, over one disk that outlives each process life. */
@@ -12,13 +13,15 @@ function startFollower(disk: ReturnType<typeof newLogDisk>, sent: Message[]): Pr
   const machine: StateMachine = {
     appliedIndex: async () => 0,
     apply: async (entries) => entries.map(() => null),
-    snapshot: async () => ({ index: 0, data: new Uint8Array() }),
+    checkpoint: async () => ({ index: 0, data: new Uint8Array() }),
+    snapshotChunks: () => null,
     restore: async () => undefined,
   };
   return RaftNode.start({
     id: 'n1',
     voters: ['n1', 'n2', 'n3'],
     storage: new MemoryLogStorage(disk),
+    snapshotSpool: new MemorySnapshotSpool(),
     stateMachine: machine,
     transport: { start: async (h) => void (hooks = h), send: (messages) => void sent.push(...messages), close: async () => undefined },
     tickMs: 60_000,
