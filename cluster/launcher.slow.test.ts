@@ -6,13 +6,13 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAnswers } from '../src/cache/redis-server.js';
 import { ClusterControl } from './cluster-control.js';
-import { assertPortsFree } from './free-ports.js';
 import { isAlive } from './launcher-data-dir.js';
 import { readLauncherFile } from './launcher-file.js';
 import { REPO_ROOT } from './launcher-services.js';
-import { DEFAULT_BASE_PORT, planPortList, planPorts } from './port-plan.js';
+import { DEFAULT_BASE_PORT } from './port-plan.js';
 import { CATALOG_FILE } from './launcher-catalog.js';
 import { readmeBlocks, shiftPorts } from './repo/readme-commands.js';
+import { pickTestBasePort } from './testing/base-port.js';
 
 /**
  * `npm start` end to end, as a user runs it: a real launcher process (own process group, as a
@@ -33,20 +33,6 @@ let launcher: ChildProcess | null = null;
 let output = '';
 const seenPids = new Set<number>();
 
-async function pickBasePort(): Promise<number> {
-  const seed = randomInt(2 ** 31);
-  console.log(`launcher e2e: base port search seed ${seed}`);
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + ((seed + attempt * 7919) % 30_000);
-    try {
-      await assertPortsFree(planPortList(planPorts(base, 3)), '127.0.0.1');
-      return base;
-    } catch {
-      // some port of this plan is taken: try another base
-    }
-  }
-  throw new Error('no base port with every planned port free');
-}
 
 function run(command: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -129,7 +115,7 @@ describe('npm start (launcher) end to end', () => {
     // The seed bazaar's catalog, plus the symbol the trades below use: npm start -- --symbols FILE.
     catalogFile = join(await mkdtemp(join(tmpdir(), 'bazaar-catalog-')), 'stocks.csv');
     await writeFile(catalogFile, `name,symbol\nBitcoin,BTCUSDT\n${SEED_STOCKS.map((s) => `${s},${s}`).join('\n')}\n`);
-    basePort = await pickBasePort();
+    basePort = await pickTestBasePort('launcher e2e');
     console.log(`launcher e2e: base port ${basePort}, data dir ${dataDir}`);
     launcher = spawn('npm', ['start', '--', '--base-port', String(basePort), '--fresh', '--data-dir', dataDir, '--symbols', catalogFile], {
       cwd: REPO_ROOT,

@@ -5,17 +5,16 @@
  * (readme-commands.ts). Lines added to README are picked up; nothing is listed here.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertPortsFree } from '../free-ports.js';
 import { isAlive } from '../launcher-data-dir.js';
 import { readLauncherFile } from '../launcher-file.js';
 import { REPO_ROOT } from '../launcher-services.js';
-import { DEFAULT_BASE_PORT, planPortList, planPorts } from '../port-plan.js';
+import { DEFAULT_BASE_PORT } from '../port-plan.js';
 import { expectation, missingKeys, readmeCommands, shiftPorts, type ReadmeCommand } from './readme-commands.js';
+import { pickTestBasePort } from '../testing/base-port.js';
 
 const START_TIMEOUT_MS = 150_000;
 const RETRY_MS = 20_000;
@@ -30,20 +29,6 @@ let launcher: ChildProcess | null = null;
 let output = '';
 const commands = readmeCommands(await readFile(join(REPO_ROOT, 'README.md'), 'utf8'));
 
-async function pickBasePort(): Promise<number> {
-  const seed = randomInt(2 ** 31);
-  console.log(`README test: base port search seed ${seed}`);
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + ((seed + attempt * 7919) % 30_000);
-    try {
-      await assertPortsFree(planPortList(planPorts(base, 3)), '127.0.0.1');
-      return base;
-    } catch {
-      // taken: try another base
-    }
-  }
-  throw new Error('no base port with every planned port free');
-}
 
 function sh(command: string): { status: number | null; stdout: string; stderr: string } {
   return spawnSync('bash', ['-c', command], { cwd: REPO_ROOT, encoding: 'utf8', timeout: COMMAND_TIMEOUT_MS });
@@ -101,7 +86,7 @@ async function runCluster(c: ReadmeCommand): Promise<void> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'bazaar-readme-'));
-  const basePort = await pickBasePort();
+  const basePort = await pickTestBasePort('README test');
   offset = basePort - DEFAULT_BASE_PORT;
   console.log(`README test: base port ${basePort}, data dir ${dataDir}, ${commands.length} commands`);
   launcher = spawn('npm', ['start', '--', '--base-port', String(basePort), '--fresh', '--data-dir', dataDir], {
