@@ -210,7 +210,17 @@ export class RaftCore implements RaftCoreApi {
     if (m.type === MessageType.PreVoteResp && !m.reject) return true;
     const fromLeader =
       m.type === MessageType.Append || m.type === MessageType.Heartbeat || m.type === MessageType.Snapshot;
+    // A follower's election timer runs on unless it hears from a leader or grants a vote (Raft
+    // §5.2; handleVoteRequest resets it on a grant). Were a vote request's higher term enough to
+    // reset it, a candidate whose stale log can never win would hold off, round after round, the
+    // one member that can (a 2-member cluster without PreVote stayed leaderless; sim seed 1765).
+    const keepTimer = m.type === MessageType.Vote && this.role === Role.Follower;
+    const timer = { elapsed: this.electionElapsed, timeout: this.randomizedElectionTimeout };
     this.becomeFollower(m.term, fromLeader ? m.from : null);
+    if (keepTimer) {
+      this.electionElapsed = timer.elapsed;
+      this.randomizedElectionTimeout = timer.timeout;
+    }
     return true;
   }
 
