@@ -6,7 +6,7 @@ import { ALL_FAULTS, type FaultKind } from './generator.js';
 import { RUN_DEFAULTS, validateRunOptions, type RunOptions } from './run-options.js';
 
 export const USAGE = `usage: npm run jepsen -- [options]
-  --nemesis <list>        faults, comma-separated: ${ALL_FAULTS.join(', ')}, all, none (default none)
+  --nemesis <list>        faults, comma-separated: ${ALL_FAULTS.join(', ')}, all (every one but membership), none (default none)
   --time-limit <s>        workload seconds (default ${RUN_DEFAULTS.timeLimitMs / 1000})
   --rate <ops/s>          total request rate (default ${RUN_DEFAULTS.ratePerSec})
   --concurrency <n>       client processes (default ${RUN_DEFAULTS.concurrency})
@@ -45,7 +45,8 @@ export function parseNemesisList(raw: string | undefined): FaultKind[] {
   if (raw === undefined || raw === 'none' || raw === '') return [];
   const out = new Set<FaultKind>();
   for (const part of raw.split(',').map((s) => s.trim())) {
-    if (part === 'all') ALL_FAULTS.forEach((f) => out.add(f));
+    // `all` leaves out membership: it replaces the nodes the clients were given, so it runs alone.
+    if (part === 'all') ALL_FAULTS.filter((f) => f !== 'membership').forEach((f) => out.add(f));
     else if ((ALL_FAULTS as readonly string[]).includes(part)) out.add(part as FaultKind);
     else throw new Error(`--nemesis: unknown fault "${part}" (known: ${ALL_FAULTS.join(', ')}, all, none)`);
   }

@@ -8,6 +8,7 @@ import { createRng } from '../shared/rng.js';
 import { NO_FAULTS } from '../src/exchange/faults.js';
 import type { Fault } from './generator.js';
 import type { FaultRecord, Nemesis } from './interfaces.js';
+import { MembershipFault } from './membership-nemesis.js';
 import { planPartition } from './partition-plans.js';
 
 const EXCHANGE_FAULTS = {
@@ -23,7 +24,11 @@ export class ClusterNemesis implements Nemesis {
   /** Redis was killed by a fault and not restarted yet. */
   private redisDown = false;
 
-  constructor(private readonly control: ClusterControl) {}
+  private readonly membership: MembershipFault;
+
+  constructor(private readonly control: ClusterControl) {
+    this.membership = new MembershipFault(control.dataDir());
+  }
 
   private async target(fault: { target: 'leader' | 'random'; seed: number }): Promise<string> {
     const nodes = this.control.nodeIds();
@@ -61,6 +66,8 @@ export class ClusterNemesis implements Nemesis {
         await this.control.exchangeFaults(n, EXCHANGE_FAULTS[fault.mode]);
         return { f: 'exchange', detail: { exchange: n, mode: fault.mode } };
       }
+      case 'membership':
+        return this.membership.start(fault.seed);
     }
   }
 
@@ -85,6 +92,8 @@ export class ClusterNemesis implements Nemesis {
         if (typeof target !== 'number') throw new Error('exchange fault was never started');
         await this.control.exchangeFaults(target, { ...NO_FAULTS });
         return { f: 'exchange', detail: { exchange: target } };
+      case 'membership':
+        return this.membership.stop(fault.seed);
     }
   }
 

@@ -105,6 +105,8 @@ export const FaultKind = {
   Pause: 'pause',
   Redis: 'redis',
   Exchange: 'exchange',
+  /** Remove a member (at times the leader), then add a fresh node as learner and promote it. */
+  Membership: 'membership',
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 export const ALL_FAULTS: readonly FaultKind[] = Object.values(FaultKind);
@@ -118,7 +120,8 @@ export type Fault =
   | { kind: 'kill'; target: 'leader' | 'random'; seed: number }
   | { kind: 'pause'; target: 'leader' | 'random'; seed: number }
   | { kind: 'redis' }
-  | { kind: 'exchange'; mode: 'down' | 'latency' | 'errors' | 'stale'; seed: number };
+  | { kind: 'exchange'; mode: 'down' | 'latency' | 'errors' | 'stale'; seed: number }
+  | { kind: 'membership'; seed: number };
 
 export interface ScheduledEvent {
   /** Milliseconds since the workload started. */
@@ -164,6 +167,8 @@ function drawFault(kind: FaultKind, rng: Rng): Fault {
       return { kind };
     case FaultKind.Exchange:
       return { kind, mode: rng.pick(['down', 'latency', 'errors', 'stale'] as const), seed };
+    case FaultKind.Membership:
+      return { kind, seed };
   }
 }
 

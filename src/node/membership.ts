@@ -35,7 +35,8 @@ export function wireMembership(o: MembershipOptions): MemberRoutesOptions {
     learners.set(m.learners.length);
     for (const [id, address] of Object.entries(m.addresses)) if (id !== o.nodeId) o.rpc.setPeer(id, address);
     o.memberIds.splice(0, o.memberIds.length, ...m.voters, ...m.learners);
-    o.rpcMembers.clear();
+    // Add-only, like Raft's transport peers (raft/driver/member-sync.ts): a node replaying old
+    // configurations must still accept the current leader.
     for (const id of o.memberIds) o.rpcMembers.add(id);
   };
   apply(o.raft.members());
