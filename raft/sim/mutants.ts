@@ -39,7 +39,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: 'read-without-leadership-check',
     bug: 'answers a ReadIndex without confirming leadership with a quorum',
-    find: 'this.config.voters.length === 1',
+    find: 'this.soleVoter()',
     replace: 'true',
   },
   {
@@ -106,7 +106,7 @@ export const mutants: readonly Mutant[] = [
   {
     name: 'compact-behind-received-snapshot',
     bug: 'driver: compacts at its state machine\'s index although a newer snapshot from the leader reached the core while the loop awaited I/O',
-    find: 'taken.index <= this.core.status().snapshotIndex',
+    find: 'index <= this.core.status().snapshotIndex',
     replace: 'false',
   },
   {
