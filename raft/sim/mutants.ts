@@ -110,12 +110,6 @@ export const mutants: readonly Mutant[] = [
     replace: 'false',
   },
   {
-    name: 'vote-ignores-lease-in-term',
-    bug: 'core: grants a Vote while a lease may hold once another message moved it to the candidate\'s term (sim seed 11357)',
-    find: ' && (isPre || m.transfer || !this.leaseMayHold())',
-    replace: '',
-  },
-  {
     name: 'restart-skips-snapshot-restore',
     bug: 'driver: on restart, does not bring a state machine that is behind the stored snapshot up to it',
     find: 'snapshot !== null && machineApplied < snapshot.meta.index',
