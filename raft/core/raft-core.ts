@@ -90,6 +90,8 @@ export class RaftCore implements RaftCoreApi {
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
   private ticks = 0;
+  /** Tick at which a leader was last heard from (append, heartbeat, snapshot); kept across term changes. */
+  private leaderHeardAtTick = -1;
 
   private readonly votes = new Map<NodeId, boolean>();
   private readonly progress = new Map<NodeId, Progress>();
@@ -239,7 +241,7 @@ export class RaftCore implements RaftCoreApi {
     const isPre = m.type === MessageType.PreVote;
     const canVote =
       this.vote === m.from ||
-      (this.vote === null && this.leader === null) ||
+      (this.vote === null && this.leader === null && (isPre || m.transfer || !this.leaseMayHold())) || // @mutant:vote-ignores-lease-in-term
       (isPre && m.term > this.term);
     const upToDate = this.log.isUpToDate(m.lastIndex, m.lastTerm); // @mutant:vote-no-log-check
     const respType = isPre ? MessageType.PreVoteResp : MessageType.VoteResp;
@@ -430,21 +432,36 @@ export class RaftCore implements RaftCoreApi {
 
   // ---------------------------------------------------------------- step functions
 
+  private heardFromLeader(leader: NodeId): void {
+    this.electionElapsed = 0;
+    this.leader = leader;
+    this.leaderHeardAtTick = this.ticks;
+  }
+
+  /**
+   * Lease reads: a leader's lease may still hold if this node heard from a leader less than an
+   * election timeout ago, or restarted less than one ago. Then it votes for no one but a
+   * transfer target, even in a term it reached through some other message (a candidate's
+   * answer to a stale append carries the candidate's term: it ends the node's leader, not the lease).
+   */
+  private leaseMayHold(): boolean {
+    if (!this.config.leaseReads) return false;
+    const timeout = this.config.electionTimeoutTicks;
+    return this.ticks < timeout || (this.leaderHeardAtTick >= 0 && this.ticks - this.leaderHeardAtTick < timeout);
+  }
+
   private stepFollower = (m: Message): void => {
     switch (m.type) {
       case MessageType.Append:
-        this.electionElapsed = 0;
-        this.leader = m.from;
+        this.heardFromLeader(m.from);
         this.handleAppend(m);
         return;
       case MessageType.Heartbeat:
-        this.electionElapsed = 0;
-        this.leader = m.from;
+        this.heardFromLeader(m.from);
         this.handleHeartbeat(m);
         return;
       case MessageType.Snapshot:
-        this.electionElapsed = 0;
-        this.leader = m.from;
+        this.heardFromLeader(m.from);
         this.handleSnapshot(m);
         return;
       case MessageType.TimeoutNow:
