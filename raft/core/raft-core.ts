@@ -155,7 +155,7 @@ export class RaftCore implements RaftCoreApi {
         this.becomeFollower(this.term, null);
         return;
       }
-      this.transferee = null;
+      this.abortTransfer();
     }
     if (this.heartbeatElapsed >= this.config.heartbeatIntervalTicks) {
       this.heartbeatElapsed = 0;
@@ -707,6 +707,17 @@ export class RaftCore implements RaftCoreApi {
       const commit = Math.min(pr.match, this.log.committed);
       this.send({ type: MessageType.Heartbeat, to: peer, term: this.term, commit, readRound });
     }
+  }
+
+  /**
+   * The transfer timed out: proposals are taken again, so a TimeoutNow still waiting to leave in
+   * this Ready (queued while the driver was busy) must not go: the transferee would campaign
+   * without the entries appended after it (sim seed 1313: TimeoutNow queued at match 28 left
+   * with entry 29 two ticks later).
+   */
+  private abortTransfer(): void {
+    this.transferee = null;
+    this.msgs = this.msgs.filter((m) => m.type !== MessageType.TimeoutNow);
   }
 
   private sendTimeoutNow(to: NodeId): void {
