@@ -79,12 +79,10 @@ export const mutants: readonly Mutant[] = [
     find: ' || hs.vote !== prev.vote',
     replace: '',
   },
-  {
-    name: 'lease-stickiness-prevote-only',
-    bug: 'core: refuses only PreVotes (not Votes) while a lease may hold: unsafe with PreVote off and lease reads on',
-    find: 'm.type === MessageType.Vote || ',
-    replace: '',
-  },
+  // lease-stickiness-prevote-only (the marker stays in raft-core.ts) is no longer in this table:
+  // since members also hold Votes in the term they reach (leaseMayHold), refusing only PreVotes
+  // at a higher term no longer lets a second leader in while a lease holds; the changed term
+  // still shows in raft/core/testdata/lease-read.txt, which catches it.
   {
     name: 'timeout-now-early',
     bug: 'core: sends TimeoutNow before the transferee\'s log is up to date',
