@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { BazaarErrorCode, describeCode } from '../errors.js';
@@ -109,7 +109,7 @@ function createFastify(deps: AppDeps, limits: HttpLimits): FastifyInstance {
     clientErrorHandler: clientErrorHandler(logger),
     // "incoming request" / "request completed" per request only at debug: two synchronous-format
     // log lines per request were a top hot-path cost at info (errors are still logged).
-    disableRequestLogging: () => !deps.logger.isLevelEnabled('debug'),
+    logController: new LogController({ disableRequestLogging: () => !deps.logger.isLevelEnabled('debug') }),
     return503OnClosing: false, // its 503 body is not the contract's; a stopping node answers RAFT_ERR_STOPPED -> 503
   }) as unknown as FastifyInstance;
 }
