@@ -19,7 +19,7 @@ export interface OrderAudit {
 
 const BATCH = 24;
 /** Bound on the orders one audit reads. */
-export const AUDIT_ORDERS_MAX = 20_000;
+export const AUDIT_ORDERS_MAX = 200_000;
 
 export async function auditOrders(base: string, ledger: TradeLedger, fromNumber: number): Promise<OrderAudit> {
   const orders: OrderData[] = [];
