@@ -14,8 +14,8 @@ export default tseslint.config(
   },
   {
     // The Raft library's public API is its only door: code outside raft/ imports raft/index.ts,
-    // never a file inside it (the seeded Rng and the free-port helper live in shared/).
-    files: ['src/**/*.ts', 'cluster/**/*.ts', 'bench/**/*.ts', 'jepsen-lite/**/*.ts', 'shared/**/*.ts'],
+    // never a file inside it (the seeded Rng and the free-port helper live in common/).
+    files: ['src/**/*.ts', 'cluster/**/*.ts', 'bench/**/*.ts', 'jepsen-lite/**/*.ts', 'common/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'fast',
-          include: ['{raft,shared,src,cluster,jepsen-lite,bench}/**/*.test.ts'],
+          include: ['{raft,common,src,cluster,jepsen-lite,bench}/**/*.test.ts'],
           exclude: ['**/*.slow.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
         },
@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: 'slow',
-          include: ['{raft,shared,src,cluster,jepsen-lite,bench}/**/*.slow.test.ts'],
+          include: ['{raft,common,src,cluster,jepsen-lite,bench}/**/*.slow.test.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 240_000,
           hookTimeout: 120_000,

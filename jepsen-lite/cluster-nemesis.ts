@@ -4,7 +4,7 @@
  * ('leader' or random) are resolved when the fault starts, from the fault's own seed.
  */
 import type { ClusterControl } from '../cluster/control.js';
-import { createRng } from '../shared/rng.js';
+import { createRng } from '../common/rng.js';
 import { NO_FAULTS } from '../src/exchange/faults.js';
 import type { Fault } from './generator.js';
 import type { FaultRecord, Nemesis } from './interfaces.js';

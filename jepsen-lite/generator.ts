@@ -9,7 +9,7 @@
  * (up to retriesMax times), so the server can return the original result instead of trading
  * twice.
  */
-import { createRng, type Rng } from '../shared/rng.js';
+import { createRng, type Rng } from '../common/rng.js';
 import { OpF } from './history.js';
 
 export interface WorkloadOptions {

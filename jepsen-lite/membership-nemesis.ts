@@ -7,7 +7,7 @@
  */
 import { ClusterControl } from '../cluster/control.js';
 import { memberAdd, memberList, memberPromote, memberRemove } from '../cluster/member-ops.js';
-import { createRng } from '../shared/rng.js';
+import { createRng } from '../common/rng.js';
 import type { FaultRecord } from './interfaces.js';
 
 /** Chance that the member removed is the leader. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../shared/rng.js';
+import { createRng } from '../common/rng.js';
 import { PartitionShape } from './generator.js';
 import { planPartition, type DirectedLink } from './partition-plans.js';
 

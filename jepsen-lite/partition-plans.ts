@@ -7,7 +7,7 @@
  *    a bridge: two nodes cut from each other, both still reaching the third.
  *  - one-way: one node (the leader or a random one) cannot send to anyone, yet hears everyone.
  */
-import type { Rng } from '../shared/rng.js';
+import type { Rng } from '../common/rng.js';
 import { PartitionShape } from './generator.js';
 
 export interface DirectedLink {

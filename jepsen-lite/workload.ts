@@ -3,7 +3,7 @@
  * second, drawing ops from its seeded generator and sending each to a random node (seeded).
  * Trades whose last request ended `info` are tracked so the final phase can resolve them.
  */
-import { createRng } from '../shared/rng.js';
+import { createRng } from '../common/rng.js';
 import { DEFAULT_WEIGHTS, createWorkload, type LastOutcome, type TradeRequest } from './generator.js';
 import type { RunContext } from './run-context.js';
 import type { RunOptions } from './run-options.js';

@@ -11,7 +11,7 @@ export * from './core/types.js';
 export type { RaftCoreApi } from './core/api.js';
 export { RaftCore } from './core/raft-core.js';
 export { type RaftConfig, defaultRaftConfig, makeRaftConfig, validateRaftConfig } from './core/config.js';
-export { type Rng, createRng } from '../shared/rng.js';
+export { type Rng, createRng } from '../common/rng.js';
 
 export {
   RaftNode,
@@ -45,7 +45,7 @@ export { type RaftRuntime, type TimerHandle, processRuntime } from './driver/raf
 
 export type { RaftTransport, TransportHooks } from './transport/transport.js';
 /** Listen ports for processes that must know each other's address before they start. */
-export { reserveFreePort, reserveFreePorts } from '../shared/free-port.js';
+export { reserveFreePort, reserveFreePorts } from '../common/free-port.js';
 export {
   GrpcTransport,
   type ExtraService,

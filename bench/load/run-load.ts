@@ -1,4 +1,4 @@
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import { openTargets, runClosedLoop, RunBudget } from './closed-loop.js';
 import { CpuMeter } from './cpu.js';
 import { loopbackOrigin } from './loopback.js';

@@ -1,4 +1,4 @@
-import type { Rng } from '../../shared/rng.js';
+import type { Rng } from '../../common/rng.js';
 import { HttpMethod, type RequestSpec, type Workload } from './types.js';
 
 export const LOOKUP_TAG = 'lookup';

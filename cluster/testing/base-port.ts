@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { portWindow } from '../../shared/free-port.js';
+import { portWindow } from '../../common/free-port.js';
 import { assertPortsFree } from '../free-ports.js';
 import { planPortList, planPorts } from '../port-plan.js';
 

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import type { Rng } from '../../shared/rng.js';
+import type { Rng } from '../../common/rng.js';
 import type { ToxiproxyLimits } from './limits.js';
 import { Link } from './link.js';
 import type { StreamDirection, ToxicSpec } from './toxic-spec.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import { startToxiproxyServer, type ToxiproxyServerHandle } from './server.js';
 import { portOf, startEchoServer, TestClient, type TestTcpServer } from './tcp-test-support.js';
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Rng } from '../../shared/rng.js';
+import type { Rng } from '../../common/rng.js';
 import type { ToxicSpec } from './toxic-spec.js';
 import { createNoopStage } from './toxics/noop.js';
 import type { StageOutlet, StageState, ToxicStage } from './toxics/toxic-stage.js';

@@ -1,4 +1,4 @@
-import type { Rng } from '../../shared/rng.js';
+import type { Rng } from '../../common/rng.js';
 import { ApiError, ApiErrors } from './api-error.js';
 import type { ToxiproxyLimits } from './limits.js';
 import { Proxy, validateProxyAddresses } from './proxy.js';

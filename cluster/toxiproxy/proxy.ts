@@ -1,5 +1,5 @@
 import { createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Rng } from '../../shared/rng.js';
+import type { Rng } from '../../common/rng.js';
 import { formatHostPort, listenHost, parseHostPort } from './address.js';
 import { ApiError, ApiErrors } from './api-error.js';
 import { ProxyConnection } from './connection.js';

@@ -1,7 +1,7 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import { ApiError, ApiErrors } from './api-error.js';
 import { defaultToxiproxyLimits, validateLimits, type ToxiproxyLimits } from './limits.js';
 import { parseProxyInput, parseProxyUpdate, ProxyCollection } from './proxy-collection.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import type { ClientOp, HistoryOp } from '../history.js';
 import { HistoryBuilder } from '../testing/history-builder.js';
 import { simulateHistory } from '../testing/concurrent-sim.js';

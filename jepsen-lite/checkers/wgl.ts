@@ -23,7 +23,7 @@
  * the many ways info ops can cancel out (a SELL 2 and a BUY 2 between two reads).
  */
 import { performance } from 'node:perf_hooks';
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import { ModelOpKind, stepModel, type ModelOp, type QuantityState } from './quantity-model.js';
 import { NIL, buildEntryList, lift, unlift, type EntryList } from './wgl-list.js';
 

@@ -4,7 +4,7 @@
  * completion (its linearization point), and some trades end as `info` (with or without having
  * taken effect). Such histories are linearizable by construction.
  */
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import { HistoryBuilder } from './history-builder.js';
 
 export interface SimOptions {

@@ -3,7 +3,7 @@
  * Bazaar model behind a Client that takes a few ms per request and sometimes "times out"
  * (info) after or before applying. Bugs can be switched on to check that runs catch them.
  */
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import type { Fault, Request } from '../generator.js';
 import { OpF } from '../history.js';
 import type { Client, Completion, Db, FaultRecord, Nemesis } from '../interfaces.js';

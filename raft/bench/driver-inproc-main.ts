@@ -17,7 +17,7 @@ import { MemoryNetwork } from '../driver/memory-transport.js';
 import { silentLogger } from '../driver/raft-logger.js';
 import { RaftNode } from '../driver/raft-node.js';
 import { GrpcTransport } from '../transport/grpc-transport.js';
-import { reserveFreePort } from '../../shared/free-port.js';
+import { reserveFreePort } from '../../common/free-port.js';
 import { makeTransport } from '../transport/transport-test-kit.js';
 import type { RaftTransport } from '../transport/transport.js';
 

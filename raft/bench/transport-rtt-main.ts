@@ -14,7 +14,7 @@ import { Client, credentials, Metadata, Server, ServerCredentials, type ServerDu
 import * as hdr from 'hdr-histogram-js';
 import { EntryKind, MessageType, type Message } from '../core/types.js';
 import { raftServiceDefinition, RaftMethod } from '../transport/raft-proto.js';
-import { reserveFreePort } from '../../shared/free-port.js';
+import { reserveFreePort } from '../../common/free-port.js';
 import { loopback, makeTransport } from '../transport/transport-test-kit.js';
 import type { TransportHooks } from '../transport/transport.js';
 

@@ -14,7 +14,7 @@ import { validateRaftConfig, type RaftConfig } from './config.js';
 import { RaftLog } from './log.js';
 import { Progress, quorumMatchIndex, quorumSize } from './progress.js';
 import { ReadOnly, type PendingRead } from './read-only.js';
-import type { Rng } from '../../shared/rng.js';
+import type { Rng } from '../../common/rng.js';
 import {
   EntryKind,
   MessageType,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRaftConfig } from './config.js';
 import { RaftCore } from './raft-core.js';
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import { MessageType, type Ready } from './types.js';
 
 /**

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { reserveFreePorts } from '../../shared/free-port.js';
+import { reserveFreePorts } from '../../common/free-port.js';
 
 /**
  * Starts and controls demo Raft members as child processes on loopback (launcher, multi-

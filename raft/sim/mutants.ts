@@ -147,11 +147,11 @@ export function applyMutant(dir: string | readonly string[], mutant: Mutant): { 
   return { file: hit.file, before: before.trim(), after: after.trim() };
 }
 
-/** The parts of raft/ a simulation runs (copied for a mutant, with shared/; tests, transport, demos stay out). */
+/** The parts of raft/ a simulation runs (copied for a mutant, with common/; tests, transport, demos stay out). */
 const treeParts = ['core', 'driver', 'errors', 'storage', 'sim'] as const;
 
 /**
- * Copy the Raft library the simulator runs (`raftDir`'s core, driver, storage, sim, and the repo's shared/) to a fresh
+ * Copy the Raft library the simulator runs (`raftDir`'s core, driver, storage, sim, and the repo's common/) to a fresh
  * temp dir, next to a link to the repo's node_modules, and apply the mutant there. Returns the
  * copied raft dir (load its sim/seed-runner.ts to run seeds against the mutant).
  */
@@ -162,10 +162,10 @@ export function prepareMutantTree(raftDir: string, mutant: Mutant): { dir: strin
     cpSync(join(raftDir, part), join(copy, part), { recursive: true, filter: (source) => !source.endsWith('.test.ts') && !source.endsWith('.txt') });
   }
   const repo = dirname(resolve(raftDir));
-  cpSync(join(repo, 'shared'), join(dir, 'shared'), { recursive: true, filter: (source) => !source.endsWith('.test.ts') });
+  cpSync(join(repo, 'common'), join(dir, 'common'), { recursive: true, filter: (source) => !source.endsWith('.test.ts') });
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
   cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
-  const change = applyMutant([copy, join(dir, 'shared')], mutant);
+  const change = applyMutant([copy, join(dir, 'common')], mutant);
   return { dir, raftDir: copy, before: change.before, after: change.after };
 }
 

@@ -1,5 +1,5 @@
 import type { RaftConfig } from '../core/config.js';
-import type { Rng } from '../../shared/rng.js';
+import type { Rng } from '../../common/rng.js';
 
 /** Cluster sizes a mixed run draws from (even sizes included: their quorum is n/2 + 1). */
 export const clusterSizes = [1, 2, 3, 3, 3, 4, 5, 5, 6, 7] as const;

@@ -1,4 +1,4 @@
-import type { Rng } from '../../shared/rng.js';
+import type { Rng } from '../../common/rng.js';
 import type { Message, NodeId } from '../core/types.js';
 import type { FaultProfile } from './fault-profile.js';
 

@@ -1,5 +1,5 @@
 import { makeRaftConfig } from '../core/config.js';
-import { createRng, type Rng } from '../../shared/rng.js';
+import { createRng, type Rng } from '../../common/rng.js';
 import type { Entry, Message, SnapshotMessage } from '../core/types.js';
 import { defaultFaultProfile, drawSwarmFactor, quietFaultProfile, swarmFaultProfile, validateFaultProfile, type FaultProfile } from './fault-profile.js';
 import { InvariantChecker, InvariantViolation } from './invariants.js';

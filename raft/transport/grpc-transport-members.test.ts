@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GrpcTransport } from './grpc-transport.js';
-import { reserveFreePorts } from '../../shared/free-port.js';
+import { reserveFreePorts } from '../../common/free-port.js';
 import { heartbeat, loopback, makeTransport, Recorder, waitFor } from './transport-test-kit.js';
 
 describe('GrpcTransport membership: peers learned and forgotten at run time', () => {

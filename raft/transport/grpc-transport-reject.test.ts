@@ -1,4 +1,4 @@
-import { reserveFreePort } from '../../shared/free-port.js';
+import { reserveFreePort } from '../../common/free-port.js';
 import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntryKind, MessageType, type Message } from '../core/types.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EntryKind, MessageType, type Message } from '../core/types.js';
 import type { GrpcTransport } from './grpc-transport.js';
 import type { SendMode } from './transport-options.js';
-import { reserveFreePort } from '../../shared/free-port.js';
+import { reserveFreePort } from '../../common/free-port.js';
 import { comparable, heartbeat, loopback, makeTransport, patternBytes, Recorder, waitFor } from './transport-test-kit.js';
 
 const open: GrpcTransport[] = [];

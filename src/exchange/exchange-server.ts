@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { createRng, type Rng } from '../../shared/rng.js';
+import { createRng, type Rng } from '../../common/rng.js';
 import { timingSafeEqual } from 'node:crypto';
 import { applyFaultUpdate, NO_FAULTS, type Faults } from './faults.js';
 import { hashString, quoteAt, type Quote, type WalkOptions } from './price-walk.js';

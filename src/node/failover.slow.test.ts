@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import { getOrder, getOrderEventually, getStock, getStockEventually, postTrade, type TradeBody } from './testing/bazaar-http.js';
 import { NodeCluster, sleep } from './testing/node-processes.js';
 import { useNodeClusterWithRedis } from './testing/cluster-suite.js';

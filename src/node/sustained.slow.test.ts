@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import { postTrade, type TradeBody } from './testing/bazaar-http.js';
 import { NodeCluster, sleep } from './testing/node-processes.js';
 import { auditOrders } from './testing/order-audit.js';

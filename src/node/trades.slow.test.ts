@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng, type Rng } from '../../shared/rng.js';
+import { createRng, type Rng } from '../../common/rng.js';
 import { getOrder, getOrderEventually, getStock, getStockEventually, postTrade, type TradeBody } from './testing/bazaar-http.js';
 import { useNodeClusterWithRedis } from './testing/cluster-suite.js';
 import { TradeLedger, mapLimit, testSeed } from './testing/trade-ledger.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import { quoteAt } from '../exchange/price-walk.js';
 import { aggregateQuotes, DEFAULT_AGGREGATION, median, rejectOutliers } from './aggregate.js';
 import type { AggregatedPrice, SourceQuote } from './price-types.js';

@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SYMBOLS_FILE } from '../../cluster/launcher-services.js';
 import { ISOLATE_LEADER, startCluster, type RunningCluster } from '../../cluster/control.js';
 import { fetchClusterInfo } from '../../cluster/node-api.js';
-import { createRng } from '../../shared/rng.js';
+import { createRng } from '../../common/rng.js';
 import { loadSymbols } from '../catalog/symbols.js';
 import { createDynamoClient } from './dynamo-client.js';
 import type { PriceView } from './price-view.js';

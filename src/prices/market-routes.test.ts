@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reserveFreePort } from '../../shared/free-port.js';
+import { reserveFreePort } from '../../common/free-port.js';
 import { startTestApp, type TestApp } from '../http/app-test-kit.js';
 import type { HistoryPoint, HistoryStore } from './dynamo-history-store.js';
 import { PriceStreamHub } from './price-stream-hub.js';

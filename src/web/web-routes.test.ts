@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { reserveFreePorts } from '../../shared/free-port.js';
+import { reserveFreePorts } from '../../common/free-port.js';
 import { startTestApp, type TestApp } from '../http/app-test-kit.js';
 
 const apps: TestApp[] = [];

@@ -1,4 +1,4 @@
-import type { Rng } from '../../../shared/rng.js';
+import type { Rng } from '../../../common/rng.js';
 
 /** Where a stage sends its output: the next stage of the link, or the destination socket. */
 export interface StageOutlet {

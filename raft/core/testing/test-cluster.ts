@@ -2,7 +2,7 @@ import { makeRaftConfig, type RaftConfig } from '../config.js';
 import { RaftInvariantError } from '../assert.js';
 import { decodeConfEntry } from '../conf-change.js';
 import { RaftCore } from '../raft-core.js';
-import { createRng, seedForNode, type Rng } from '../../../shared/rng.js';
+import { createRng, seedForNode, type Rng } from '../../../common/rng.js';
 import {
   EntryKind,
   MessageType,

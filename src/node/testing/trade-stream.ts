@@ -1,4 +1,4 @@
-import type { Rng } from '../../../shared/rng.js';
+import type { Rng } from '../../../common/rng.js';
 import { neverSent, postTrade, type TradeBody } from './bazaar-http.js';
 import type { TradeLedger } from './trade-ledger.js';
 
