@@ -5,11 +5,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../cache/redis-server.js';
+import { startTestApp } from '../http/app-test-kit.js';
 import { loadSymbols } from '../catalog/symbols.js';
 import {
   exchangeStats,
@@ -20,7 +20,6 @@ import {
 } from './local-processes.js';
 import { FencedError } from './price-errors.js';
 import { createPriceService, type PriceService } from './price-service.js';
-import { pricesRoutes } from './prices-routes.js';
 import { symbolsByTier, tierConfig } from './tiers.js';
 
 const SYMBOL_COUNT = 260; // 20 hot, 180 medium, 60 cold
@@ -87,8 +86,8 @@ describe('price pipeline with real exchanges, Redis and dynalite', () => {
   it('2,000 concurrent GETs for cold assets with an empty cache cause at most one fetch per asset per exchange', async () => {
     const svc = await service();
     svc.pipeline.setTerm(1); // on-demand only: the tier schedule is not started
-    const app = Fastify();
-    await app.register(pricesRoutes, svc.routesOptions);
+    // The app the node serves (buildApp via the test kit), with this test's price pipeline.
+    const { app, close } = await startTestApp({ symbols, prices: svc.routesOptions });
     const cold = symbolsByTier(symbols).cold.slice(0, 10);
     await Promise.all(exchanges.map((e) => fetch(`${e.url}/mock/stats/reset`, { method: 'POST' })));
     const responses = await Promise.all(Array.from({ length: 2_000 }, (_, i) => app.inject({ url: `/prices/${cold[i % cold.length]}` })));
@@ -98,7 +97,7 @@ describe('price pipeline with real exchanges, Redis and dynalite', () => {
       for (const asset of cold) expect(stats.perSymbol[asset], `${e.url} ${asset}`).toBe(1);
     }
     svc.pipeline.setTerm(null);
-    await app.close();
+    await close();
   });
 
   it('prices appear for all tiers in Redis and history', async () => {
