@@ -114,6 +114,7 @@ describe('bench scenarios, --smoke, one managed cluster', () => {
         expect(n.term).toBeGreaterThanOrEqual(1);
         expect(n.rssMiB).toBeGreaterThan(0);
         expect(n.loopDelayMaxMs).not.toBeNull();
+        expect(n.cpuPct).toBeGreaterThan(0);
       }
     }
     expect(o.markdown).toContain('| 2 |');

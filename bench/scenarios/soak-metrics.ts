@@ -1,6 +1,6 @@
 /**
  * The soak's node sampler: scrapes every node's GET /metrics every SOAK_SAMPLE_INTERVAL_MS and
- * keeps what the per-minute table needs (term, event-loop delay, RSS). Pure parsing and
+ * keeps what the per-minute table needs (term, event-loop delay, RSS, CPU and GC time). Pure parsing and
  * aggregation live here; soak.ts runs the load.
  */
 
@@ -17,6 +17,23 @@ export interface NodeSample {
   readonly loopDelayP99S: number | null;
   readonly loopDelayMaxS: number | null;
   readonly rssBytes: number | null;
+  /** process_cpu_seconds_total: the node's CPU time since start (all threads). */
+  readonly cpuSeconds: number | null;
+  /** Sum of nodejs_gc_duration_seconds_sum over GC kinds: wall time in GC pauses since start. */
+  readonly gcSeconds: number | null;
+}
+
+/** Sum of every series of `name` (e.g. a histogram's `_sum` over its label sets). */
+export function metricSum(text: string, name: string): number | null {
+  let sum: number | null = null;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    const value = Number(rest.slice(rest.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) sum = (sum ?? 0) + value;
+  }
+  return sum;
 }
 
 /** Value of the first series of `name` whose labels contain `labels` (e.g. 'stat="p99"'). */
@@ -40,6 +57,8 @@ export function parseSample(atMs: number, text: string): NodeSample {
     loopDelayP99S: metricValue(text, 'bazaar_event_loop_delay_seconds', 'stat="p99"'),
     loopDelayMaxS: metricValue(text, 'bazaar_event_loop_delay_seconds', 'stat="max"'),
     rssBytes: metricValue(text, 'process_resident_memory_bytes'),
+    cpuSeconds: metricValue(text, 'process_cpu_seconds_total'),
+    gcSeconds: metricSum(text, 'nodejs_gc_duration_seconds_sum'),
   };
 }
 
@@ -90,6 +109,20 @@ export interface MinuteNodeFigures {
   readonly loopDelayP99Ms: number | null;
   readonly loopDelayMaxMs: number | null;
   readonly rssMiB: number | null;
+  /** CPU time over the window as % of one core (first to last sample inside it). */
+  readonly cpuPct: number | null;
+  /** Wall time in GC pauses over the window as % of the window. */
+  readonly gcPct: number | null;
+}
+
+/** d(counter)/d(wall time) in % between the first and last sample that carry the counter. */
+function ratePct(samples: readonly NodeSample[], pick: (s: NodeSample) => number | null): number | null {
+  const withValue = samples.filter((s) => pick(s) !== null);
+  const a = withValue[0];
+  const b = withValue.at(-1);
+  if (a === undefined || b === undefined || b.atMs <= a.atMs) return null;
+  const delta = (pick(b) as number) - (pick(a) as number);
+  return Math.round((delta / ((b.atMs - a.atMs) / 1000)) * 1000) / 10;
 }
 
 /** A node's figures over [fromMs, toMs): worst event-loop window, last term and RSS. */
@@ -106,6 +139,8 @@ export function minuteFigures(samples: readonly NodeSample[], fromMs: number, to
     loopDelayP99Ms: worst((s) => s.loopDelayP99S),
     loopDelayMaxMs: worst((s) => s.loopDelayMaxS),
     rssMiB: last?.rssBytes === null || last?.rssBytes === undefined ? null : Math.round(last.rssBytes / 2 ** 20),
+    cpuPct: ratePct(inside, (s) => s.cpuSeconds),
+    gcPct: ratePct(inside, (s) => s.gcSeconds),
   };
 }
 

@@ -97,8 +97,20 @@ function formatRow(r: WindowRow, nodeCount: number): string {
     fmt(maxOf(r.nodes.map((n) => n.loopDelayP99Ms))),
     fmt(maxOf(r.nodes.map((n) => n.loopDelayMaxMs))),
     r.nodes.slice(0, nodeCount).map((n) => fmt(n.rssMiB)).join(' / '),
+    r.nodes.slice(0, nodeCount).map((n) => fmt(n.cpuPct)).join(' / '),
+    cpuMsPerRequest(r),
+    r.nodes.slice(0, nodeCount).map((n) => fmt(n.gcPct)).join(' / '),
   ];
   return `| ${cells.join(' | ')} |`;
+}
+
+/** Nodes' CPU (all nodes, ms) per acknowledged request (trade or read) in the window. */
+function cpuMsPerRequest(r: WindowRow): string {
+  const pcts = r.nodes.map((n) => n.cpuPct);
+  const requestsPerSec = r.trades.okPerSec + r.reads.okPerSec;
+  if (pcts.some((p) => p === null) || requestsPerSec <= 0) return '-';
+  const cpuMsPerSec = pcts.reduce((sum: number, p) => sum + (p as number), 0) * 10;
+  return (cpuMsPerSec / requestsPerSec).toFixed(2);
 }
 
 function maxOf(values: (number | null)[]): number | null {
@@ -108,10 +120,12 @@ function maxOf(values: (number | null)[]): number | null {
 
 function soakTable(rows: readonly WindowRow[], urls: string[], windowMs: number): string {
   const unit = windowMs === SOAK_WINDOW_MS ? 'min' : `${windowMs / 1000}s window`;
-  const header = `| ${unit} | trades/s | trade p99 ms | min trades in a second | reads/s | read p99 ms | term | loop delay p99 ms | loop delay max ms | RSS MiB (${urls.map((_, i) => (i === 0 ? 'leader at start' : `f${i}`)).join(' / ')}) |`;
-  const rule = `|${' --- |'.repeat(10)}`;
+  const header = `| ${unit} | trades/s | trade p99 ms | min trades in a second | reads/s | read p99 ms | term | loop delay p99 ms | loop delay max ms | RSS MiB (${nodeNames(urls)}) | CPU % of a core (${nodeNames(urls)}) | node CPU ms per request | GC pause % (${nodeNames(urls)}) |`;
+  const rule = `|${' --- |'.repeat(13)}`;
   return [header, rule, ...rows.map((r) => formatRow(r, urls.length))].join('\n');
 }
+
+const nodeNames = (urls: readonly string[]): string => urls.map((_, i) => (i === 0 ? 'leader at start' : `f${i}`)).join(' / ');
 
 function soakNotes(rows: readonly WindowRow[], urls: string[], sampler: NodeSampler): string[] {
   const terms = urls.flatMap((u) => (sampler.samples.get(u) ?? []).map((s) => s.term)).filter((t): t is number => t !== null);
@@ -122,6 +136,7 @@ function soakNotes(rows: readonly WindowRow[], urls: string[], sampler: NodeSamp
   const notes = [
     `elections during the soak (term increase): ${fmt(elections)}; whole seconds without an acknowledged trade: ${Number.isNaN(zero) ? 'unknown (timeline full)' : zero}`,
     'loop delay: worst 10-s window of any node (bazaar_event_loop_delay_seconds); RSS: process_resident_memory_bytes at the end of each window',
+    'CPU: process_cpu_seconds_total over the window (100 = one core); node CPU ms per request: all nodes\' CPU over acknowledged trades + reads (rising with flat load = a cost that grows with state); GC pause %: wall time in GC pauses (nodejs_gc_duration_seconds)',
     'trades: BUY/SELL of 1 share of a random symbol, clients spread round-robin over the leader and followers; reads: GET /stocks of hot symbols (linearizable)',
   ];
   if (first !== undefined && last !== undefined && rows.length > 1) {
