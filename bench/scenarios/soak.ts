@@ -95,7 +95,7 @@ function formatRow(r: WindowRow, nodeCount: number): string {
     r.reads.latency.p99Ms.toFixed(1),
     terms.length === 0 ? '-' : String(Math.max(...terms)),
     fmt(maxOf(r.nodes.map((n) => n.loopDelayP99Ms))),
-    fmt(maxOf(r.nodes.map((n) => n.loopDelayMaxMs))),
+    r.nodes.slice(0, nodeCount).map((n) => fmt(n.loopDelayMaxMs)).join(' / '),
     r.nodes.slice(0, nodeCount).map((n) => fmt(n.rssMiB)).join(' / '),
     r.nodes.slice(0, nodeCount).map((n) => fmt(n.cpuPct)).join(' / '),
     cpuMsPerRequest(r),
@@ -120,7 +120,7 @@ function maxOf(values: (number | null)[]): number | null {
 
 function soakTable(rows: readonly WindowRow[], urls: string[], windowMs: number): string {
   const unit = windowMs === SOAK_WINDOW_MS ? 'min' : `${windowMs / 1000}s window`;
-  const header = `| ${unit} | trades/s | trade p99 ms | min trades in a second | reads/s | read p99 ms | term | loop delay p99 ms | loop delay max ms | RSS MiB (${nodeNames(urls)}) | CPU % of a core (${nodeNames(urls)}) | node CPU ms per request | GC pause % (${nodeNames(urls)}) |`;
+  const header = `| ${unit} | trades/s | trade p99 ms | min trades in a second | reads/s | read p99 ms | term | loop delay p99 ms | loop delay max ms (${nodeNames(urls)}) | RSS MiB (${nodeNames(urls)}) | CPU % of a core (${nodeNames(urls)}) | node CPU ms per request | GC pause % (${nodeNames(urls)}) |`;
   const rule = `|${' --- |'.repeat(13)}`;
   return [header, rule, ...rows.map((r) => formatRow(r, urls.length))].join('\n');
 }
@@ -135,7 +135,7 @@ function soakNotes(rows: readonly WindowRow[], urls: string[], sampler: NodeSamp
   const last = rows.at(-1);
   const notes = [
     `elections during the soak (term increase): ${fmt(elections)}; whole seconds without an acknowledged trade: ${Number.isNaN(zero) ? 'unknown (timeline full)' : zero}`,
-    'loop delay: worst 10-s window of any node (bazaar_event_loop_delay_seconds); RSS: process_resident_memory_bytes at the end of each window',
+    'loop delay: worst 10-s window (bazaar_event_loop_delay_seconds), p99 of any node, max per node; RSS: process_resident_memory_bytes at the end of each window',
     'CPU: process_cpu_seconds_total over the window (100 = one core); node CPU ms per request: all nodes\' CPU over acknowledged trades + reads (rising with flat load = a cost that grows with state); GC pause %: wall time in GC pauses (nodejs_gc_duration_seconds)',
     'trades: BUY/SELL of 1 share of a random symbol, clients spread round-robin over the leader and followers; reads: GET /stocks of hot symbols (linearizable)',
   ];

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import CircuitBreaker from 'opossum';
+import { BREAKER_BOOKKEEPING } from '../../common/breaker-options.js';
 import type { Logger } from 'pino';
 import type { StockState } from '../bazaar/model.js';
 import { stockFromTuple, stockToTuple } from '../bazaar/records.js';
@@ -161,6 +162,7 @@ export class StockCache {
       errorThresholdPercentage: 50,
       volumeThreshold: options.breakerVolumeThreshold,
       rollingCountTimeout: 10_000,
+      ...BREAKER_BOOKKEEPING,
     });
     this.breaker.on('open', () => options.logger?.warn('stock cache breaker open: serving without Redis'));
     this.breaker.on('close', () => options.logger?.info('stock cache breaker closed: Redis back'));

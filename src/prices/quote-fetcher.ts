@@ -10,6 +10,7 @@
  * as an exchange timeout and never opens a breaker.
  */
 import CircuitBreaker from 'opossum';
+import { BREAKER_BOOKKEEPING } from '../../common/breaker-options.js';
 import { BatcherQueueFullError, ExchangeBatcher, validateBatcherOptions } from './exchange-batcher.js';
 import { PriceFetchOverloadedError } from './price-errors.js';
 import {
@@ -122,6 +123,7 @@ export class QuoteFetcher {
       rollingCountTimeout: options.rollingWindowMs,
       // A 4xx (e.g. unknown symbol) is our request's fault, not the exchange's health.
       errorFilter: (err: unknown) => err instanceof ExchangeFetchError && err.status !== null && err.status < 500,
+      ...BREAKER_BOOKKEEPING,
     });
     const setState = (state: BreakerState): void => {
       this.metrics.breakerState.set({ exchange: endpoint.id }, BreakerStateValue[state]);
