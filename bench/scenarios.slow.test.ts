@@ -106,10 +106,11 @@ describe('bench scenarios, --smoke, one managed cluster', () => {
   it('soak: two 5-s windows of trades and reads, every node sampled in every window', async () => {
     const o = await runSmoke('soak');
     expectStructure(o, [1, 2].flatMap((w) => [`window ${w} trades 64 clients`, `window ${w} reads 16 clients`]));
-    const windows = (o.details?.['windows'] ?? []) as { nodes: MinuteNodeFigures[] }[];
+    const windows = (o.details?.['windows'] ?? []) as { nodes: MinuteNodeFigures[]; machineBusyPct: number }[];
     expect(windows).toHaveLength(2);
     for (const w of windows) {
       expect(w.nodes).toHaveLength(3);
+      expect(w.machineBusyPct).toBeGreaterThan(0);
       for (const n of w.nodes) {
         expect(n.term).toBeGreaterThanOrEqual(1);
         expect(n.rssMiB).toBeGreaterThan(0);

@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { rowsOfGroup } from '../load/report.js';
 import { TRADE_TAG } from '../load/workload.js';
 import type { GroupResult, LoadResult } from '../load/types.js';
@@ -23,6 +24,29 @@ interface WindowRow {
   readonly minTradesPerSec: number;
   readonly zeroSeconds: number;
   readonly nodes: readonly MinuteNodeFigures[];
+  /** The whole machine's CPU busy % over the window (os.cpus(): 100 = every core busy). */
+  readonly machineBusyPct: number;
+}
+
+interface CpuTotals {
+  readonly busyMs: number;
+  readonly totalMs: number;
+}
+
+function machineCpu(): CpuTotals {
+  let busyMs = 0;
+  let totalMs = 0;
+  for (const { times } of cpus()) {
+    const busy = times.user + times.nice + times.sys + times.irq;
+    busyMs += busy;
+    totalMs += busy + times.idle;
+  }
+  return { busyMs, totalMs };
+}
+
+function busyPct(a: CpuTotals, b: CpuTotals): number {
+  const total = b.totalMs - a.totalMs;
+  return total <= 0 ? 0 : Math.round(((b.busyMs - a.busyMs) / total) * 100);
 }
 
 export const soak: Scenario = {
@@ -39,8 +63,9 @@ export const soak: Scenario = {
     const outcomeRows: ScenarioOutcome['rows'] = [];
     try {
       for (let index = 0, doneMs = 0; doneMs < totalMs; index += 1, doneMs += windowMs) {
+        const cpuBefore = machineCpu();
         const result = await runWindow(ctx, urls, Math.min(windowMs, totalMs - doneMs));
-        const row = windowRow(index, result, sampler, urls);
+        const row = windowRow(index, result, sampler, urls, busyPct(cpuBefore, machineCpu()));
         rows.push(row);
         ctx.log(`soak ${formatRow(row, urls.length).replaceAll('|', ' ')}`);
         for (const g of result.groups) outcomeRows.push(...rowsOfGroup('soak', g, result.generatorCpu, `${windowLabel(index, windowMs)} ${g.name}`));
@@ -65,7 +90,7 @@ async function runWindow(ctx: ScenarioContext, urls: string[], durationMs: numbe
   });
 }
 
-function windowRow(index: number, result: LoadResult, sampler: NodeSampler, urls: string[]): WindowRow {
+function windowRow(index: number, result: LoadResult, sampler: NodeSampler, urls: string[], machineBusyPct: number): WindowRow {
   const [trades, reads] = result.groups as [GroupResult, GroupResult];
   const start = result.startedAtMs;
   const end = start + trades.elapsedMs;
@@ -78,6 +103,7 @@ function windowRow(index: number, result: LoadResult, sampler: NodeSampler, urls
     minTradesPerSec: perSecond.length === 0 ? 0 : Math.min(...perSecond),
     zeroSeconds: perSecond.filter((n) => n === 0).length + (result.timelineDropped > 0 ? Number.NaN : 0),
     nodes: urls.map((u) => minuteFigures(sampler.samples.get(u) ?? [], start, end + 1000)),
+    machineBusyPct,
   };
 }
 
@@ -100,6 +126,7 @@ function formatRow(r: WindowRow, nodeCount: number): string {
     r.nodes.slice(0, nodeCount).map((n) => fmt(n.cpuPct)).join(' / '),
     cpuMsPerRequest(r),
     r.nodes.slice(0, nodeCount).map((n) => fmt(n.gcPct)).join(' / '),
+    String(r.machineBusyPct),
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -120,8 +147,8 @@ function maxOf(values: (number | null)[]): number | null {
 
 function soakTable(rows: readonly WindowRow[], urls: string[], windowMs: number): string {
   const unit = windowMs === SOAK_WINDOW_MS ? 'min' : `${windowMs / 1000}s window`;
-  const header = `| ${unit} | trades/s | trade p99 ms | min trades in a second | reads/s | read p99 ms | term | loop delay p99 ms | loop delay max ms (${nodeNames(urls)}) | RSS MiB (${nodeNames(urls)}) | CPU % of a core (${nodeNames(urls)}) | node CPU ms per request | GC pause % (${nodeNames(urls)}) |`;
-  const rule = `|${' --- |'.repeat(13)}`;
+  const header = `| ${unit} | trades/s | trade p99 ms | min trades in a second | reads/s | read p99 ms | term | loop delay p99 ms | loop delay max ms (${nodeNames(urls)}) | RSS MiB (${nodeNames(urls)}) | CPU % of a core (${nodeNames(urls)}) | node CPU ms per request | GC pause % (${nodeNames(urls)}) | machine CPU busy % |`;
+  const rule = `|${' --- |'.repeat(14)}`;
   return [header, rule, ...rows.map((r) => formatRow(r, urls.length))].join('\n');
 }
 
@@ -136,7 +163,7 @@ function soakNotes(rows: readonly WindowRow[], urls: string[], sampler: NodeSamp
   const notes = [
     `elections during the soak (term increase): ${fmt(elections)}; whole seconds without an acknowledged trade: ${Number.isNaN(zero) ? 'unknown (timeline full)' : zero}`,
     'loop delay: worst 10-s window (bazaar_event_loop_delay_seconds), p99 of any node, max per node; RSS: process_resident_memory_bytes at the end of each window',
-    'CPU: process_cpu_seconds_total over the window (100 = one core); node CPU ms per request: all nodes\' CPU over acknowledged trades + reads (rising with flat load = a cost that grows with state); GC pause %: wall time in GC pauses (nodejs_gc_duration_seconds)',
+    'CPU: process_cpu_seconds_total over the window (100 = one core); node CPU ms per request: all nodes\' CPU over acknowledged trades + reads (rising with flat load = a cost that grows with state); GC pause %: wall time in GC pauses (nodejs_gc_duration_seconds); machine CPU busy %: all cores, every process (load generator, Redis, proxies, exchanges included)',
     'trades: BUY/SELL of 1 share of a random symbol, clients spread round-robin over the leader and followers; reads: GET /stocks of hot symbols (linearizable)',
   ];
   if (first !== undefined && last !== undefined && rows.length > 1) {
