@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { metricSum, metricValue, minuteFigures, parseSample } from './soak-metrics.js';
+import { metricSum, metricValue, minuteFigures, parseSample, type NodeSample } from './soak-metrics.js';
 
 const scrape = (cpu: number, gcMinor: number, gcMajor: number): string => [
   '# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.',
@@ -32,5 +32,23 @@ describe('soak metrics', () => {
     const figures = minuteFigures([parseSample(0, scrape(10, 1, 0))], 0, 1000);
     expect(figures.cpuPct).toBeNull();
     expect(figures.gcPct).toBeNull();
+  });
+});
+
+describe('loop delay of a window', () => {
+  const sample = (atMs: number, maxS: number): NodeSample => ({ atMs, term: 1, isLeader: false, loopDelayP99S: maxS / 2, loopDelayMaxS: maxS, rssBytes: 1, cpuSeconds: atMs / 1000, gcSeconds: 0 });
+
+  it('ignores scrapes before loopFromMs (they may report a window from before the load), but not for CPU', () => {
+    const samples = [sample(0, 1.7), sample(5000, 0.9), sample(25_000, 0.05), sample(30_000, 0.08)];
+    const all = minuteFigures(samples, 0, 60_000);
+    const fromLoad = minuteFigures(samples, 0, 60_000, 20_000);
+    expect(all.loopDelayMaxMs).toBe(1700);
+    expect(fromLoad.loopDelayMaxMs).toBe(80);
+    expect(fromLoad.loopDelayP99Ms).toBe(40);
+    expect(fromLoad.cpuPct).toBe(100);
+  });
+
+  it('reports no loop delay when every scrape of the window is too early', () => {
+    expect(minuteFigures([sample(0, 1.7)], 0, 60_000, 20_000).loopDelayMaxMs).toBeNull();
   });
 });

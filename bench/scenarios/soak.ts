@@ -3,7 +3,7 @@ import { rowsOfGroup } from '../load/report.js';
 import { TRADE_TAG } from '../load/workload.js';
 import type { GroupResult, LoadResult } from '../load/types.js';
 import { baseSpec, type Scenario, type ScenarioContext, type ScenarioOutcome } from './scenario.js';
-import { minuteFigures, NodeSampler, perSecondCounts, SOAK_SAMPLE_INTERVAL_MS, type MinuteNodeFigures } from './soak-metrics.js';
+import { LOOP_WINDOW_LAG_MS, minuteFigures, NodeSampler, perSecondCounts, SOAK_SAMPLE_INTERVAL_MS, type MinuteNodeFigures } from './soak-metrics.js';
 import { LEADER_WAIT_MS } from './trades.js';
 import { loadGroup, stockLookups, tierSymbols, tradeMix } from './workloads.js';
 
@@ -60,12 +60,15 @@ export const soak: Scenario = {
     const sampler = new NodeSampler(urls, ctx.options.smoke ? SOAK_SMOKE_SAMPLE_INTERVAL_MS : SOAK_SAMPLE_INTERVAL_MS);
     sampler.start();
     const rows: WindowRow[] = [];
+    let loopFromMs: number | null = null;
     const outcomeRows: ScenarioOutcome['rows'] = [];
     try {
       for (let index = 0, doneMs = 0; doneMs < totalMs; index += 1, doneMs += windowMs) {
         const cpuBefore = machineCpu();
         const result = await runWindow(ctx, urls, Math.min(windowMs, totalMs - doneMs));
-        const row = windowRow(index, result, sampler, urls, busyPct(cpuBefore, machineCpu()));
+        // --smoke (10 s in all) is too short for the lag: its loop figures may include the warm-up.
+        loopFromMs ??= result.startedAtMs + (ctx.options.smoke ? 0 : LOOP_WINDOW_LAG_MS);
+        const row = windowRow(index, result, sampler, urls, busyPct(cpuBefore, machineCpu()), loopFromMs);
         rows.push(row);
         ctx.log(`soak ${formatRow(row, urls.length).replaceAll('|', ' ')}`);
         for (const g of result.groups) outcomeRows.push(...rowsOfGroup('soak', g, result.generatorCpu, `${windowLabel(index, windowMs)} ${g.name}`));
@@ -90,7 +93,7 @@ async function runWindow(ctx: ScenarioContext, urls: string[], durationMs: numbe
   });
 }
 
-function windowRow(index: number, result: LoadResult, sampler: NodeSampler, urls: string[], machineBusyPct: number): WindowRow {
+function windowRow(index: number, result: LoadResult, sampler: NodeSampler, urls: string[], machineBusyPct: number, loopFromMs: number): WindowRow {
   const [trades, reads] = result.groups as [GroupResult, GroupResult];
   const start = result.startedAtMs;
   const end = start + trades.elapsedMs;
@@ -102,7 +105,7 @@ function windowRow(index: number, result: LoadResult, sampler: NodeSampler, urls
     reads,
     minTradesPerSec: perSecond.length === 0 ? 0 : Math.min(...perSecond),
     zeroSeconds: perSecond.filter((n) => n === 0).length + (result.timelineDropped > 0 ? Number.NaN : 0),
-    nodes: urls.map((u) => minuteFigures(sampler.samples.get(u) ?? [], start, end + 1000)),
+    nodes: urls.map((u) => minuteFigures(sampler.samples.get(u) ?? [], start, end + 1000, loopFromMs)),
     machineBusyPct,
   };
 }
@@ -162,7 +165,7 @@ function soakNotes(rows: readonly WindowRow[], urls: string[], sampler: NodeSamp
   const last = rows.at(-1);
   const notes = [
     `elections during the soak (term increase): ${fmt(elections)}; whole seconds without an acknowledged trade: ${Number.isNaN(zero) ? 'unknown (timeline full)' : zero}`,
-    'loop delay: worst 10-s window (bazaar_event_loop_delay_seconds), p99 of any node, max per node; RSS: process_resident_memory_bytes at the end of each window',
+    `loop delay: worst 10-s window (bazaar_event_loop_delay_seconds), p99 of any node, max per node, from scrapes ${LOOP_WINDOW_LAG_MS / 1000} s or more after the load began (earlier ones may report a window from before it); RSS: process_resident_memory_bytes at the end of each window`,
     'CPU: process_cpu_seconds_total over the window (100 = one core); node CPU ms per request: all nodes\' CPU over acknowledged trades + reads (rising with flat load = a cost that grows with state); GC pause %: wall time in GC pauses (nodejs_gc_duration_seconds); machine CPU busy %: all cores, every process (load generator, Redis, proxies, exchanges included)',
     'trades: BUY/SELL of 1 share of a random symbol, clients spread round-robin over the leader and followers; reads: GET /stocks of hot symbols (linearizable)',
   ];
