@@ -33,6 +33,7 @@ export async function runLivenessPhase(sim: Simulation): Promise<void> {
   await transferLeadership(sim, healedAt);
   await forcedElection(sim, healedAt);
   await isolateLeader(sim, healedAt);
+  await removedStayQuiet(sim, healedAt);
   checkConvergence(sim);
   sim.checker.checkDurable(sim.durableViews());
 }
@@ -155,6 +156,29 @@ async function isolateLeader(sim: Simulation, healedAt: number): Promise<void> {
   sim.network.heal();
   sim.record('-', `isolated leader stepped down after ${tick} ticks; healed`, null);
   await converge(sim, 'the isolated leader came back', healedAt);
+}
+
+/**
+ * Removed members keep running and may time out and campaign, but with PreVote or CheckQuorum
+ * they must not disrupt: for two election timeouts after convergence, with at least one removed
+ * member up, the leader keeps its term.
+ */
+async function removedStayQuiet(sim: Simulation, healedAt: number): Promise<void> {
+  const leader = currentLeader(sim);
+  if (leader === null || !(leader.config.preVote || leader.config.checkQuorum)) return;
+  const members = memberNodes(sim, leader);
+  const removed = sim.nodes.filter((node) => node.isUp() && !members.includes(node));
+  const term = leader.raft?.status().term;
+  if (removed.length === 0 || term === undefined) return;
+  const ticks = 2 * leader.config.electionTimeoutTicks;
+  for (let tick = 0; tick < ticks; tick++) await tickQuietly(sim, healedAt);
+  const now = leader.raft?.status();
+  if (now?.role !== 'leader' || now.term !== term) {
+    throw new InvariantViolation(
+      'removed member disrupts',
+      `${leader.id} led term ${term}; ${ticks} ticks later with removed members ${removed.map((n) => n.id).join(' ')} running: ${describeCluster(sim)}`,
+    );
+  }
 }
 
 function currentLeader(sim: Simulation): SimNode | null {
