@@ -142,8 +142,20 @@ export class RaftCore implements RaftCoreApi {
     this.electionElapsed++;
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
+      this.forgetSilentLeader();
       this.startElection(ElectionKind.Normal);
     }
+  }
+
+  /**
+   * A learner or removed member (it never campaigns, so nothing else clears its leader) that heard
+   * no leader for an election timeout forgets it: its reads then fail at once instead of waiting
+   * on a leader that may have removed it (a removed member hears nothing more; sim seed 49).
+   */
+  private forgetSilentLeader(): void {
+    if (this.isVoter(this.config.id) || this.leader === null) return;
+    this.leader = null;
+    this.failForwardedReads();
   }
 
   private tickLeader(): void {
@@ -183,6 +195,7 @@ export class RaftCore implements RaftCoreApi {
   // leader added after its latest configuration entry (members learn of members from the log).
   step(m: Message): void {
     if (m.to !== this.config.id || m.from === this.config.id) return;
+    if ((m.type === MessageType.Vote || m.type === MessageType.PreVote) && this.ignoresCandidate(m)) return;
     if (m.term > this.term) {
       if (!this.acceptHigherTerm(m)) return;
     } else if (m.term < this.term) {
@@ -388,7 +401,7 @@ export class RaftCore implements RaftCoreApi {
 
   private startElection(kind: ElectionKind): void {
     // Learners and removed members never campaign (a removed node that learned of its removal is silent).
-    if (!this.isVoter(this.config.id)) return;
+    if (!this.mayCampaign()) return; // @mutant:removed-node-campaigns
     if (this.config.preVote && kind === ElectionKind.Normal) {
       this.becomePreCandidate();
       this.requestVotes(MessageType.PreVote, this.term + 1, false);
@@ -632,10 +645,10 @@ export class RaftCore implements RaftCoreApi {
 
   private maybeCommit(): void {
     if (this.role !== Role.Leader) return;
-    // Quorum of the configuration in effect (the leader counts only while it is a voter).
-    const matches = this.conf.voters.map((id) =>
-      id === this.config.id ? this.log.lastIndex() : (this.progress.get(id)?.match ?? 0),
-    );
+    // Quorum of the configuration in effect, committed or not (the leader counts only while it is
+    // a voter); learners' acknowledgements count for nothing.
+    const voters = this.conf.voters; // @mutant:conf-quorum-old-config
+    const matches = voters.map((id) => this.matchOf(id)); // @mutant:learner-ack-counts
     const mci = quorumMatchIndex(matches);
     if (mci > this.log.committed && this.log.term(mci) === this.term) { // @mutant:commit-prev-term
       const wasCommittedInTerm = this.committedInTerm();
@@ -834,20 +847,58 @@ export class RaftCore implements RaftCoreApi {
     if (this.role !== Role.Leader) return fail(RaftErrorCode.NotLeader, 'not the leader');
     if (this.transferee !== null) return fail(RaftErrorCode.TransferInProgress, 'a leadership transfer is in progress');
     if (!this.committedInTerm()) return fail(RaftErrorCode.LeaderNotReady, 'the leader has not committed an entry of its term yet');
-    if (this.confs.lastIndex() > this.log.committed) {
+    if (this.confs.lastIndex() > this.log.committed) { // @mutant:conf-change-second-in-flight
       return fail(RaftErrorCode.ConfChangeInProgress, `configuration change at index ${this.confs.lastIndex()} is not committed yet`);
     }
     const problem = confChangeProblem(this.conf, change);
     if (problem !== null) return fail(RaftErrorCode.ConfChangeInvalid, problem);
     if (change.type === ConfChangeType.Promote) {
       const match = this.progress.get(change.node)?.match ?? 0;
-      if (match < this.log.committed) {
+      if (match < this.log.committed) { // @mutant:promote-not-caught-up
         return fail(RaftErrorCode.LearnerNotCaughtUp, `${change.node} holds entries up to ${match}, the commit index is ${this.log.committed}`);
       }
     }
     const data = encodeConfEntry({ change, conf: applyConfChange(this.conf, change) });
     const index = this.appendEntry(EntryKind.ConfChange, data);
     return { ok: true, index, term: this.term };
+  }
+
+  /**
+   * A voter of the configuration in effect campaigns; so does a member whose removal is the
+   * latest change and not committed yet: its vote may be the one its old configuration needs (a
+   * leader of two removed itself, appended the removal alone and restarted: the other voter, its
+   * log behind, can win only with that vote, which the log check refuses; sim seed 286). It can
+   * win only with the votes of the new configuration's majority that lacks the removal
+   * (removedByLatestChange), so never once the removal is committed.
+   */
+  private mayCampaign(): boolean {
+    if (this.isVoter(this.config.id)) return true;
+    const latest = this.confs.lastIndex();
+    return latest > this.log.committed && this.confs.at(latest - 1).voters.includes(this.config.id);
+  }
+
+  /**
+   * A vote request from outside this node's configuration is dropped, before its term can depose
+   * anyone, when it could not get this vote anyway (its log is behind) or comes from a member
+   * this log's latest change removed. A removed member may not know it was removed (the leader
+   * sends non-members nothing) and, without PreVote, campaigns at ever higher terms: it deposed
+   * candidates (a leadership transfer never completed; sim seed 337). A voter this node does not
+   * know yet (a promotion it has not received) has the longer log: it is heard as before.
+   */
+  private ignoresCandidate(m: VoteMessage): boolean {
+    if (this.isVoter(m.from)) return false;
+    return this.removedByLatestChange(m.from) || !this.log.isUpToDate(m.lastIndex, m.lastTerm);
+  }
+
+  /** The latest configuration change in this log removed voter `id` (it is a voter just before it, not after). */
+  private removedByLatestChange(id: NodeId): boolean {
+    const latest = this.confs.lastIndex();
+    return latest > 0 && !this.isVoter(id) && this.confs.at(latest - 1).voters.includes(id);
+  }
+
+  /** How much of this leader's log `id` holds (the leader: all of it). */
+  private matchOf(id: NodeId): number {
+    return id === this.config.id ? this.log.lastIndex() : (this.progress.get(id)?.match ?? 0);
   }
 
   private isVoter(id: NodeId): boolean {

@@ -85,6 +85,16 @@ export class PendingReads {
     }
   }
 
+  /** Fail the reads that have a read index but have not reached it (their leader is gone). */
+  failGranted(code: RaftDriverErrorCode, message: string): void {
+    for (const [context, pending] of this.byContext) {
+      if (pending.index === null) continue;
+      this.byContext.delete(context);
+      pending.timer.cancel();
+      pending.reject(new RaftError(code, message));
+    }
+  }
+
   rejectAll(code: RaftDriverErrorCode, message: string): void {
     for (const pending of this.byContext.values()) {
       pending.timer.cancel();

@@ -346,6 +346,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     const leader = this.leader;
     this.reads.failed(ready.readFailures, leader);
     this.reads.granted(ready.readStates, this.applied);
+    // A read granted but not applied yet waits for the leader's log; with no leader known (this
+    // node lost it, or was removed and hears from no one) it may wait forever: fail it.
+    if (leader === null) this.reads.failGranted(RaftDriverErrorCode.NoLeader, 'read failed: leader lost before the read index was applied');
   }
 
   private send(messages: readonly Message[]): void {

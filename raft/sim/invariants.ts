@@ -1,3 +1,4 @@
+import { ConfChangeType, type ConfEntry } from '../core/conf-change.js';
 import type { HardState, NodeId } from '../core/types.js';
 import type { EntrySignature } from './sim-state-machine.js';
 
@@ -19,6 +20,19 @@ export interface LogView {
   lastIndex(): number;
   snapshotIndex(): number;
   termAt(index: number): number | undefined;
+  /** The configuration change held at `index` (undefined: another entry, or not held). Optional: views without membership. */
+  confEntryAt?(index: number): ConfEntry | undefined;
+}
+
+/** A log view that can reconstruct configurations (the simulator's stored logs). */
+export interface ConfLogView extends LogView {
+  /** Voters in effect at `index` by this log (undefined: the log cannot tell). */
+  votersAt(index: number, bootstrap: readonly NodeId[]): readonly NodeId[] | undefined;
+  confIndexesAbove(index: number): number[];
+}
+
+export function majorityOf(voters: readonly NodeId[]): number {
+  return Math.floor(voters.length / 2) + 1;
 }
 
 function fail(invariant: string, detail: string): never {
@@ -44,12 +58,25 @@ export class InvariantChecker {
   private readonly entryIdentity = new Map<string, string>();
   /** Per node: [term, match] the node acknowledged to that term's leader. */
   private readonly ackedMatch = new Map<NodeId, { term: number; match: number }>();
+  /** Per removed member: the lowest term in which its removal was seen committed. */
+  private readonly removedInTerm = new Map<NodeId, number>();
+  /** Per committed index: the voters of the leader configuration seen committing it. */
+  private readonly commitVotersAt: (readonly NodeId[] | undefined)[] = [];
+  /** A configuration change was proposed in this history (else every index is in the bootstrap configuration). */
+  private confChanged = false;
+
+  /** `bootstrap`: the voters every original member booted with (the configuration at index 0). */
+  constructor(private readonly bootstrap: readonly NodeId[] = []) {}
 
   /** Election safety: at most one leader per term, over the whole history. */
   observeLeader(id: NodeId, term: number): void {
     const previous = this.leaderOfTerm.get(term);
     if (previous === undefined) this.leaderOfTerm.set(term, id);
     else if (previous !== id) fail('election safety', `two leaders in term ${term}: ${previous} and ${id}`);
+    const removedIn = this.removedInTerm.get(id);
+    if (removedIn !== undefined && term > removedIn) {
+      fail('removed member leads', `${id} leads term ${term}, its removal was committed in term ${removedIn} or before`);
+    }
   }
 
   /** A node granted its vote in `term` (seen on the wire): one candidate per term per node. */
@@ -74,6 +101,8 @@ export class InvariantChecker {
       if (known === undefined || term < known) this.commitTermAt[index] = term;
       const entryTerm = view.termAt(index);
       if (entryTerm !== undefined) this.recordCommittedEntryTerm(id, index, entryTerm);
+      const conf = index > floor ? view.confEntryAt?.(index) : undefined;
+      if (conf?.change.type === ConfChangeType.Remove) this.observeRemovalCommitted(conf.change.node, term);
     }
     if (commit > this.committedMaxIndex) this.committedMaxIndex = commit;
   }
@@ -173,22 +202,90 @@ export class InvariantChecker {
     }
   }
 
+  /** The harness proposed a configuration change: from now on configurations come from the logs. */
+  noteConfChange(): void {
+    this.confChanged = true;
+  }
+
+  private observeRemovalCommitted(id: NodeId, term: number): void {
+    const known = this.removedInTerm.get(id);
+    if (known === undefined || term < known) this.removedInTerm.set(id, term);
+  }
+
   /**
-   * Durability: every entry seen committed is held, in its committed term, by a quorum of the
-   * nodes' DURABLE logs (what survives a power loss; a durable snapshot covering it counts).
-   * A write synced too late or not at all breaks this before any data is lost.
+   * Membership, on an idle leader: at most one configuration change above its commit index
+   * (single-server changes are safe only one at a time), and it is a voter of its configuration
+   * unless its latest change removed it (it then leads only until the removal commits).
    */
-  checkDurable(durable: readonly LogView[], quorum: number): void {
+  checkLeaderConf(leader: ConfLogView, term: number, commit: number): void {
+    const above = leader.confIndexesAbove(commit);
+    if (above.length > 1) {
+      fail('one configuration change in flight', `leader ${leader.id} of term ${term} holds uncommitted configuration changes at ${above.join(', ')} (commit ${commit})`);
+    }
+    const last = leader.lastIndex();
+    if (leader.votersAt(last, this.bootstrap)?.includes(leader.id) !== false) return;
+    const latest = leader.confIndexesAbove(leader.lowestKnownIndex() - 1).at(-1);
+    const change = latest === undefined ? undefined : leader.confEntryAt?.(latest)?.change;
+    const removedItself = latest !== undefined && change?.type === ConfChangeType.Remove && change.node === leader.id;
+    if (!removedItself) fail('leader is a voter', `${leader.id} leads term ${term} but is not a voter of its configuration (latest change at ${latest ?? 'none'})`);
+  }
+
+  /**
+   * Commit quorum, on an idle leader whose commit index moved: the entry at its commit index is
+   * durable on a majority of the voters of the configuration in effect on the leader: the latest
+   * in its log, committed or not. `voterSets` holds that one, and, while the latest change is above
+   * the commit index, also the one before it (a check that ran late may see a commit decided before
+   * the change was appended). Learners' and removed members' copies do not count.
+   */
+  checkCommitQuorum(leader: NodeId, commit: number, entryTerm: number | undefined, voterSets: readonly (readonly NodeId[])[], durable: readonly LogView[]): void {
+    if (commit === 0 || entryTerm === undefined) return;
+    const holders = durable.filter((view) => commit <= view.snapshotIndex() || view.termAt(commit) === entryTerm).map((view) => view.id);
+    const ok = voterSets.some((voters) => holders.filter((id) => voters.includes(id)).length >= majorityOf(voters));
+    if (!ok) {
+      const shown = voterSets.map((voters) => `[${voters.join(' ')}] (majority ${majorityOf(voters)})`).join(' or ');
+      fail('commit quorum', `leader ${leader} committed ${commit}/${entryTerm}, durable on [${holders.join(' ')}], voters ${shown}`);
+    }
+    const voters = voterSets[0];
+    if (voterSets.length !== 1 || voters === undefined) return;
+    for (let index = commit; index > 0 && this.commitVotersAt[index] === undefined; index--) this.commitVotersAt[index] = voters;
+  }
+
+  /**
+   * Durability: every entry seen committed is held, in its committed term, by a majority of the
+   * voters that committed it, in their DURABLE logs (what survives a power loss; a durable snapshot
+   * covering it counts). A write synced too late or not at all breaks this before any data is lost.
+   * The voters are those of the leader seen committing it; else, from the logs, those in effect at
+   * the index or those of the next configuration change (a leader counts by its latest one).
+   */
+  checkDurable(durable: readonly ConfLogView[]): void {
     for (let index = 1; index <= this.committedMaxIndex; index++) {
       const term = this.committedEntryTermAt[index];
       if (term === undefined) continue;
-      let copies = 0;
-      for (const view of durable) if (index <= view.snapshotIndex() || view.termAt(index) === term) copies++;
-      if (copies < quorum) {
-        const holders = durable.filter((view) => index <= view.snapshotIndex() || view.termAt(index) === term).map((view) => view.id);
-        fail('durability', `committed entry ${index}/${term} is durable on ${copies} node(s) [${holders.join(' ')}], quorum is ${quorum}`);
+      const holders = durable.filter((view) => index <= view.snapshotIndex() || view.termAt(index) === term).map((view) => view.id);
+      const recorded = this.commitVotersAt[index];
+      const candidates = recorded !== undefined ? [recorded] : this.confChanged ? this.votersFromLogs(durable, index, term) : [this.bootstrap];
+      if (candidates.length === 0) continue;
+      const ok = candidates.some((voters) => holders.filter((id) => voters.includes(id)).length >= majorityOf(voters));
+      if (!ok) {
+        const shown = candidates.map((voters) => `[${voters.join(' ')}]`).join(' or ');
+        fail('durability', `committed entry ${index}/${term} is durable on [${holders.join(' ')}], not on a majority of the voters ${shown}`);
       }
     }
+  }
+
+  private votersFromLogs(views: readonly ConfLogView[], index: number, term: number): (readonly NodeId[])[] {
+    const found: (readonly NodeId[])[] = [];
+    for (const view of views) {
+      if (view.termAt(index) !== term) continue;
+      const at = view.votersAt(index, this.bootstrap);
+      if (at === undefined) continue;
+      found.push(at);
+      const next = view.confIndexesAbove(index)[0];
+      const after = next === undefined ? undefined : view.votersAt(next, this.bootstrap);
+      if (after !== undefined) found.push(after);
+      return found;
+    }
+    return found;
   }
 
   private recordCommittedEntryTerm(id: NodeId, index: number, entryTerm: number): void {

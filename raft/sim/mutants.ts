@@ -113,6 +113,37 @@ export const mutants: readonly Mutant[] = [
     find: 'snapshot !== null && machineApplied < snapshot.meta.index',
     replace: 'false',
   },
+  // Membership (single-server changes with learners, issue 15): the simulator's membership draws catch these.
+  {
+    name: 'conf-quorum-old-config',
+    bug: 'core: commits by the quorum of the configuration before the uncommitted change (a removed voter\'s copy still counts)',
+    find: 'this.conf.voters;',
+    replace: 'this.confs.at(this.log.committed).voters;',
+  },
+  {
+    name: 'learner-ack-counts',
+    bug: 'core: counts learners\' acknowledgements toward the commit quorum',
+    find: 'voters.map(',
+    replace: '[...voters, ...this.conf.learners].map(',
+  },
+  {
+    name: 'conf-change-second-in-flight',
+    bug: 'core: accepts a configuration change while another one is still uncommitted',
+    find: 'this.confs.lastIndex() > this.log.committed',
+    replace: 'false',
+  },
+  {
+    name: 'promote-not-caught-up',
+    bug: 'core: promotes a learner that does not hold everything committed yet',
+    find: 'match < this.log.committed',
+    replace: 'false',
+  },
+  {
+    name: 'removed-node-campaigns',
+    bug: 'core: learners and removed members campaign like voters',
+    find: '!this.mayCampaign()',
+    replace: 'false',
+  },
 ];
 
 export function markerFor(name: string): string {

@@ -72,7 +72,7 @@ export function formatTotals(t: SimStats): string {
   return (
     `${t.ticks} ticks, ${t.messagesDelivered} messages, ${t.leaderTerms} leader terms, ${t.crashes} crashes (${t.powerLosses} power losses), ` +
     `${t.pauses} pauses, ${t.partitions} partitions, ${t.proposalsAcked} acked writes, ${t.readsServed}/${t.readsIssued} reads served, ` +
-    `${t.transfers} transfers, ${t.snapshotsInstalled} snapshots sent, ${t.compactions} compactions`
+    `${t.transfers} transfers, ${t.snapshotsInstalled} snapshots sent, ${t.compactions} compactions, ${t.confChanges} configuration changes`
   );
 }
 

@@ -33,8 +33,9 @@ export async function runLivenessPhase(sim: Simulation): Promise<void> {
   await transferLeadership(sim, healedAt);
   await forcedElection(sim, healedAt);
   await isolateLeader(sim, healedAt);
+  await removedStayQuiet(sim, healedAt);
   checkConvergence(sim);
-  sim.checker.checkDurable(sim.nodes.map((node) => node.durableView), sim.quorum);
+  sim.checker.checkDurable(sim.durableViews());
 }
 
 /** Reads open longer than this after healing (or after being issued in the healed phase) fail the run. */
@@ -72,7 +73,7 @@ async function converge(sim: Simulation, after: string, healedAt: number): Promi
     if (!leaderSeen && tick >= sim.options.leaderWithinTicks) {
       throw new InvariantViolation('election liveness', `no leader ${tick} ticks after ${after}: ${describeCluster(sim)}`);
     }
-    quietTicks = leader !== null && isConverged(leader, sim.nodes) ? quietTicks + 1 : 0;
+    quietTicks = leader !== null && isConverged(leader, memberNodes(sim, leader)) ? quietTicks + 1 : 0;
     if (quietTicks >= quietTicksRequired) return;
   }
   throw new InvariantViolation('liveness', `not converged ${sim.options.convergeWithinTicks} ticks after ${after}: ${describeCluster(sim)}`);
@@ -88,8 +89,9 @@ async function readEverywhere(sim: Simulation, healedAt: number): Promise<void> 
 /** Transfer to a follower right after new proposals (it may lag): done or abandoned within an election timeout. */
 async function transferLeadership(sim: Simulation, healedAt: number): Promise<void> {
   const leader = currentLeader(sim);
-  if (leader === null || sim.nodes.length < 2) return;
-  const target = sim.rng.pick(sim.nodes.filter((node) => node !== leader));
+  const voters = leader === null ? [] : otherVoters(sim, leader);
+  if (leader === null || voters.length === 0) return;
+  const target = sim.rng.pick(voters);
   const proposals = sim.rng.int(0, 3);
   for (let i = 0; i < proposals; i++) sim.client.propose(leader);
   sim.client.transfer(leader, target.id);
@@ -117,8 +119,9 @@ const forcedElectionTicks = 12;
  */
 async function forcedElection(sim: Simulation, healedAt: number): Promise<void> {
   const leader = currentLeader(sim);
-  if (leader === null || sim.nodes.length < 3) return;
-  const follower = sim.rng.pick(sim.nodes.filter((node) => node !== leader));
+  const voters = leader === null ? [] : otherVoters(sim, leader);
+  if (leader === null || voters.length < 2) return;
+  const follower = sim.rng.pick(voters);
   // The leader's heartbeats still go out, nothing reaches it: it keeps its lease until it expires.
   for (const other of sim.nodes) sim.network.cut(other.id, leader.id);
   sim.record(follower.id, `forced campaign; every link into ${leader.id} cut`, null);
@@ -138,7 +141,7 @@ async function forcedElection(sim: Simulation, healedAt: number): Promise<void> 
 /** With CheckQuorum, a leader cut off from everyone steps down within two election timeouts. */
 async function isolateLeader(sim: Simulation, healedAt: number): Promise<void> {
   const leader = currentLeader(sim);
-  if (leader === null || sim.nodes.length < 2 || !leader.config.checkQuorum) return;
+  if (leader === null || otherVoters(sim, leader).length === 0 || !leader.config.checkQuorum) return;
   for (const other of sim.nodes) {
     sim.network.cut(leader.id, other.id);
     sim.network.cut(other.id, leader.id);
@@ -153,6 +156,29 @@ async function isolateLeader(sim: Simulation, healedAt: number): Promise<void> {
   sim.network.heal();
   sim.record('-', `isolated leader stepped down after ${tick} ticks; healed`, null);
   await converge(sim, 'the isolated leader came back', healedAt);
+}
+
+/**
+ * Removed members keep running and may time out and campaign, but with PreVote or CheckQuorum
+ * they must not disrupt: for two election timeouts after convergence, with at least one removed
+ * member up, the leader keeps its term.
+ */
+async function removedStayQuiet(sim: Simulation, healedAt: number): Promise<void> {
+  const leader = currentLeader(sim);
+  if (leader === null || !(leader.config.preVote || leader.config.checkQuorum)) return;
+  const members = memberNodes(sim, leader);
+  const removed = sim.nodes.filter((node) => node.isUp() && !members.includes(node));
+  const term = leader.raft?.status().term;
+  if (removed.length === 0 || term === undefined) return;
+  const ticks = 2 * leader.config.electionTimeoutTicks;
+  for (let tick = 0; tick < ticks; tick++) await tickQuietly(sim, healedAt);
+  const now = leader.raft?.status();
+  if (now?.role !== 'leader' || now.term !== term) {
+    throw new InvariantViolation(
+      'removed member disrupts',
+      `${leader.id} led term ${term}; ${ticks} ticks later with removed members ${removed.map((n) => n.id).join(' ')} running: ${describeCluster(sim)}`,
+    );
+  }
 }
 
 function currentLeader(sim: Simulation): SimNode | null {
@@ -175,11 +201,29 @@ function isConverged(leader: SimNode, nodes: readonly SimNode[]): boolean {
   return nodes.every((node) => node.isIdle() && node.appliedList().length === status.lastIndex);
 }
 
+/** The members (voters and learners) of `leader`'s configuration, leader included. */
+function memberNodes(sim: Simulation, leader: SimNode): SimNode[] {
+  const members = leader.raft?.members();
+  if (members === undefined) return sim.nodes;
+  return sim.nodes.filter((node) => node === leader || members.voters.includes(node.id) || members.learners.includes(node.id));
+}
+
+function otherVoters(sim: Simulation, leader: SimNode): SimNode[] {
+  const voters = leader.raft?.members().voters ?? [];
+  return sim.nodes.filter((node) => node !== leader && voters.includes(node.id));
+}
+
+/**
+ * The members of the final configuration hold identical applied logs with every acknowledged
+ * write (removed members hold a prefix: state-machine safety checks every application).
+ */
 function checkConvergence(sim: Simulation): void {
-  const reference = sim.nodes[0];
+  const leader = currentLeader(sim);
+  const members = leader === null ? sim.nodes : memberNodes(sim, leader);
+  const reference = members[0];
   if (reference === undefined) return;
   const expected = reference.appliedList();
-  for (const node of sim.nodes) {
+  for (const node of members) {
     const list = node.appliedList();
     for (let i = 0; i < Math.max(list.length, expected.length); i++) {
       if (list[i] !== expected[i]) {
@@ -193,7 +237,7 @@ function checkConvergence(sim: Simulation): void {
       throw new InvariantViolation('durability', `acknowledged write [${acked.signature}] at ${acked.index} is [${applied ?? 'missing'}] after healing`);
     }
   }
-  sim.record('-', `converged: ${expected.length} entries applied on every node, ${sim.client.acked.length} acknowledged writes present`, null);
+  sim.record('-', `converged: ${expected.length} entries applied on every member (${members.map((n) => n.id).join(' ')}), ${sim.client.acked.length} acknowledged writes present`, null);
 }
 
 function describeCluster(sim: Simulation): string {

@@ -1,3 +1,4 @@
+import { membershipTick } from './sim-membership.js';
 import type { SimNode } from './sim-node.js';
 import type { Simulation } from './simulator.js';
 
@@ -18,9 +19,11 @@ export async function nemesisTick(sim: Simulation): Promise<void> {
   if (rng.chance(faults.readPerTickProbability)) readSomewhere(sim);
   if (rng.chance(faults.transferPerTickProbability)) {
     const leader = pickLeader(sim);
-    const others = leader === null ? [] : leader.config.voters.filter((id) => id !== leader.id);
+    const voters = leader?.raft?.members().voters ?? [];
+    const others = leader === null ? [] : voters.filter((id) => id !== leader.id);
     if (leader !== null && others.length > 0) sim.client.transfer(leader, rng.pick(others));
   }
+  membershipTick(sim);
 }
 
 async function healAndRecover(sim: Simulation): Promise<void> {

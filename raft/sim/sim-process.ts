@@ -39,6 +39,7 @@ export async function startProcess(sim: Simulation, node: SimNode, seed: number)
     raft = await RaftNode.start<EntrySignature>({
       id: node.id,
       voters: node.config.voters,
+      learners: node.config.learners,
       storage,
       snapshotSpool: new SimSnapshotSpool(node.id, node.spoolDisk, gate),
       runtime: sim.scheduler.runtimeFor(incarnation),

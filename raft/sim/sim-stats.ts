@@ -19,12 +19,14 @@ export interface SimStats {
   transfers: number;
   snapshotsInstalled: number;
   compactions: number;
+  /** Configuration changes the leaders appended (sim-membership.ts). */
+  confChanges: number;
 }
 
 export function emptyStats(): SimStats {
   return {
     steps: 0, ticks: 0, messagesDelivered: 0, crashes: 0, powerLosses: 0, pauses: 0, partitions: 0, leaderTerms: 0,
-    maxTerm: 0, proposalsAcked: 0, readsIssued: 0, readsServed: 0, transfers: 0, snapshotsInstalled: 0, compactions: 0,
+    maxTerm: 0, proposalsAcked: 0, readsIssued: 0, readsServed: 0, transfers: 0, snapshotsInstalled: 0, compactions: 0, confChanges: 0,
   };
 }
 

@@ -21,7 +21,7 @@ function logView(id: string, terms: readonly number[], snapshotIndex = 0): LogVi
 }
 
 describe('simulator on the real driver, core and storage', () => {
-  it('passes 40 seeds of mixed cluster sizes, with power losses', { timeout: 180_000 }, async () => {
+  it('passes 40 seeds of mixed cluster sizes, with power losses and membership changes', { timeout: 180_000 }, async () => {
     const summary = await runSeeds({ from: 1, count: 40, nodes: 'mixed', steps: 3000, verbose: false });
     if (summary.firstFailure !== null) console.log(formatFailure(summary.firstFailure));
     console.log(`mixed: ${summary.passed} seeds in ${(summary.elapsedMs / 1000).toFixed(1)} s, ${summary.totals.proposalsAcked} acked writes`);
@@ -32,6 +32,7 @@ describe('simulator on the real driver, core and storage', () => {
     expect(summary.totals.powerLosses).toBeGreaterThan(0);
     expect(summary.totals.compactions).toBeGreaterThan(0);
     expect(summary.totals.transfers).toBeGreaterThan(0);
+    expect(summary.totals.confChanges).toBeGreaterThan(0);
   });
 
   it('draws every cluster size from 1 to 7 in a mixed run', () => {

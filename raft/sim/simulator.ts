@@ -7,6 +7,7 @@ import { SimClient } from './sim-client.js';
 import { clusterSizeMax, drawHarness, drawRaftConfig, type HarnessDraw, type RaftOverrides } from './sim-config.js';
 import { SimContractError } from './sim-errors.js';
 import { runLivenessPhase } from './sim-liveness.js';
+import { describeMembership, drawMembership, type MembershipDraw } from './sim-membership.js';
 import { nemesisTick } from './sim-nemesis.js';
 import { SimNetwork, type InFlight } from './sim-network.js';
 import { type Incarnation, SimNode } from './sim-node.js';
@@ -109,14 +110,17 @@ export class Simulation {
   readonly nodes: SimNode[];
   readonly network: SimNetwork;
   readonly scheduler = new SimScheduler();
-  readonly checker = new InvariantChecker();
+  readonly checker: InvariantChecker;
   readonly trace: SimTrace;
   readonly client: SimClient;
   readonly hooks: HookTable = new Map();
   readonly stats: SimStats = emptyStats();
   readonly raftOverrides: RaftOverrides;
   readonly harness: HarnessDraw;
-  readonly quorum: number;
+  /** The voters every original member boots with. */
+  readonly bootstrapVoters: readonly string[];
+  /** This seed's membership changes (null: none; a share of seeds draws them). */
+  readonly membership: MembershipDraw | null;
   faults: FaultProfile;
   nowTick = 0;
   stepNo = 0;
@@ -129,6 +133,11 @@ export class Simulation {
   private readonly checkedStoreVersion: number[];
   private readonly nodeById: Map<string, SimNode>;
   private readonly leaderTermsSeen = new Set<number>();
+  /**
+   * Per node: the term it was last seen leading and its commit index when last checked then. Only
+   * commits it decided itself are checked (it may have learned earlier ones under another configuration).
+   */
+  private readonly leaderCommitChecked = new Map<string, { term: number; commit: number }>();
 
   constructor(readonly options: SimOptions) {
     validateSimOptions(options);
@@ -141,8 +150,12 @@ export class Simulation {
     this.raftOverrides = drawRaftConfig(this.rng);
     this.harness = drawHarness(this.rng);
     this.sharedSeed = this.rng.int(0, 2 ** 31);
-    this.quorum = Math.floor(ids.length / 2) + 1;
-    this.configSummary = `${JSON.stringify(this.raftOverrides)} harness ${JSON.stringify(this.harness)} faults ${JSON.stringify(this.faults)}`;
+    this.bootstrapVoters = ids;
+    this.checker = new InvariantChecker(ids);
+    this.membership = drawMembership(options.seed);
+    this.configSummary =
+      `${JSON.stringify(this.raftOverrides)} harness ${JSON.stringify(this.harness)} faults ${JSON.stringify(this.faults)} ` +
+      `membership ${describeMembership(this.membership)}`;
     this.nodes = ids.map((id) => new SimNode(id, makeRaftConfig(id, ids, this.raftOverrides)));
     this.checkedStoreVersion = ids.map(() => -1);
     this.nodeById = new Map(this.nodes.map((node) => [node.id, node]));
@@ -175,6 +188,23 @@ export class Simulation {
 
   activeNodes(): SimNode[] {
     return this.nodes.filter((node) => node.isActive(this.nowTick));
+  }
+
+  /** A fresh member (empty disks) whose process starts at `startAtTick`; it boots as a learner of `voters`. */
+  addNode(id: string, voters: readonly string[], startAtTick: number): SimNode {
+    if (this.nodeById.has(id)) throw new SimContractError(`node ${id} exists already`);
+    const node = new SimNode(id, makeRaftConfig(id, voters, { ...this.raftOverrides, learners: [id] }));
+    node.restartAtTick = startAtTick;
+    this.nodes.push(node);
+    this.nodeById.set(id, node);
+    this.checkedStoreVersion.push(-1);
+    this.record(id, `fresh member (learner of ${voters.join(' ')}), starts at t${startAtTick}`, null);
+    return node;
+  }
+
+  /** Every node's durable log (what survives a power loss). */
+  durableViews(): SimNode['durableView'][] {
+    return this.nodes.map((node) => node.durableView);
   }
 
   node(id: string): SimNode {
@@ -238,7 +268,7 @@ export class Simulation {
     this.record(node.id, `${why} (restart at t${node.restartAtTick})`, null);
     if (powerLoss) {
       this.record(node.id, losePower(this, node), null);
-      this.checker.checkDurable(this.nodes.map((other) => other.durableView), this.quorum);
+      this.checker.checkDurable(this.durableViews());
     }
   }
 
@@ -352,6 +382,7 @@ export class Simulation {
       if (node.role === 'leader') {
         this.checker.observeLeader(node.id, term);
         this.checker.checkLeaderCompleteness(node.view, term);
+        this.checkLeaderMembership(node, term, commit);
         if (!this.leaderTermsSeen.has(term)) {
           this.leaderTermsSeen.add(term);
           this.stats.leaderTerms++;
@@ -362,6 +393,27 @@ export class Simulation {
       this.checker.checkAckedEntriesKept(node.id, term, node.view);
     }
     this.checkLogMatching();
+  }
+
+  /** One configuration change in flight; the leader's commits counted by its configuration's voters. */
+  private checkLeaderMembership(node: SimNode, term: number, commit: number): void {
+    // Without membership draws no log holds a configuration change: skip the log scans.
+    if (this.membership !== null) this.checker.checkLeaderConf(node.view, term, commit);
+    const seen = this.leaderCommitChecked.get(node.id);
+    this.leaderCommitChecked.set(node.id, { term, commit });
+    if (seen === undefined || seen.term !== term || seen.commit >= commit) return;
+    this.checker.checkCommitQuorum(node.id, commit, node.view.termAt(commit), this.commitVoterSets(node, commit), this.durableViews());
+  }
+
+  /** The voters a leader counts by (see checkCommitQuorum): its latest configuration's, and the one before while that is uncommitted. */
+  private commitVoterSets(node: SimNode, commit: number): (readonly string[])[] {
+    const boot = this.bootstrapVoters;
+    if (this.membership === null) return [boot];
+    const latest = node.view.latestConfIndex();
+    if (latest === undefined) return [node.view.latestVoters(boot)];
+    const current = node.view.votersAt(latest, boot) ?? boot;
+    const before = latest > commit ? node.view.votersAt(latest - 1, boot) : undefined;
+    return before === undefined ? [current] : [current, before];
   }
 
   private checkStoredMatchesCore(node: SimNode): void {
