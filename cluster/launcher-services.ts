@@ -150,6 +150,18 @@ export function nodeEnvironment(wiring: NodeWiring, base: NodeJS.ProcessEnv): No
   return { ...env, ...wiring.extraEnv };
 }
 
+/** Debian's faketime (package faketime): runs a command under libfaketime. */
+export const FAKETIME_COMMAND = 'faketime';
+
+/**
+ * The same child with every clock it reads (Date.now, performance.now, process.hrtime) and its
+ * timers running at `rate` x real time: libfaketime's `-f '+0 x<rate>'` (starting from now).
+ */
+export function withClockRate(spec: ChildSpec, rate: number): ChildSpec {
+  if (rate === 1) return spec;
+  return { ...spec, command: FAKETIME_COMMAND, args: ['-f', `+0 x${rate}`, spec.command, ...spec.args] };
+}
+
 export function nodeSpec(wiring: NodeWiring, logsDir: string): ChildSpec {
   return {
     name: wiring.id,

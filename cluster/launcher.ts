@@ -10,10 +10,10 @@ import { checkPreviousLauncher, clusterToken, prepareDataDir, redisPassword } fr
 import { writeLauncherFile, type LauncherFile, type NodeEntry, type ProxyEntry } from './launcher-file.js';
 import type { LauncherOptions } from './launcher-options.js';
 import { prepareCatalog } from './launcher-catalog.js';
-import { dynaliteSpec, exchangeSpec, LOOPBACK, nodeSpec, redisSpec, SYMBOLS_FILE, toxiproxySpec, type NodeWiring } from './launcher-services.js';
+import { dynaliteSpec, exchangeSpec, FAKETIME_COMMAND, LOOPBACK, withClockRate, nodeSpec, redisSpec, SYMBOLS_FILE, toxiproxySpec, type NodeWiring } from './launcher-services.js';
 import { tailFile } from './log-tail.js';
 import { planPortList, planPorts, type PortPlan } from './port-plan.js';
-import { ProcessOpError, type ProcessOp, type ProcessOps } from './process-ops.js';
+import { checkClockRate, ProcessOpError, type ProcessOp, type ProcessOps } from './process-ops.js';
 import { SupervisedChild, type ChildExit, type ChildSpec, type ChildView } from './supervised-child.js';
 
 /** The Redis the nodes use: the launcher's own (`managed`, with its password) or REDIS_URL's. */
@@ -56,6 +56,8 @@ function indent(text: string): string {
 export class Launcher implements ProcessOps {
   private readonly children = new Map<string, SupervisedChild>();
   private readonly nodeNames: string[] = [];
+  /** Each node's spec at the real clock rate (setClockRate derives the faketime one from it). */
+  private readonly plainSpecs = new Map<string, ChildSpec>();
   private readonly opChains = new Map<string, Promise<unknown>>();
   private fileChain: Promise<void> = Promise.resolve();
   private stopPromise: Promise<void> | null = null;
@@ -248,7 +250,10 @@ export class Launcher implements ProcessOps {
   private addChild(spec: ChildSpec, kind: 'node' | 'service'): SupervisedChild {
     const child = new SupervisedChild(spec, (exit) => this.onChildExit(exit));
     this.children.set(spec.name, child);
-    if (kind === 'node') this.nodeNames.push(spec.name);
+    if (kind === 'node') {
+      this.nodeNames.push(spec.name);
+      this.plainSpecs.set(spec.name, spec);
+    }
     return child;
   }
 
@@ -297,6 +302,28 @@ export class Launcher implements ProcessOps {
     await this.writeFile();
     this.log(`${id}: started as a joining learner (http ${entry.httpUrl}, grpc ${entry.grpcAddress})`);
     return entry;
+  }
+
+  /** See ProcessOps.setClockRate: one operation at a time per node, like act(). */
+  setClockRate(id: string, rate: number): Promise<ChildView> {
+    const plain = this.plainSpecs.get(id);
+    if (plain === undefined) return Promise.reject(new ProcessOpError(`unknown node "${id}" (nodes: ${this.nodeNames.join(', ')})`, 404));
+    if (this.stopPromise !== null) return Promise.reject(new ProcessOpError('the launcher is stopping', 409));
+    checkClockRate(rate);
+    if (rate !== 1 && !onPath(FAKETIME_COMMAND)) return Promise.reject(new ProcessOpError(`${FAKETIME_COMMAND} is not on PATH (Debian: apt-get install faketime)`, 409));
+    const previous = this.opChains.get(id) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(async () => {
+      const old = this.child(id);
+      if (old.pid !== null) await old.kill('SIGKILL');
+      const child = new SupervisedChild(withClockRate(plain, rate), (exit) => this.onChildExit(exit));
+      this.children.set(id, child);
+      await child.start();
+      await this.writeFile();
+      this.log(`${id}: restarted with its clock at x${rate}${rate === 1 ? ' (real time)' : ` (${FAKETIME_COMMAND})`} (pid ${child.pid ?? '-'})`);
+      return child.view();
+    });
+    this.opChains.set(id, run);
+    return run;
   }
 
   private writeFile(): Promise<void> {
