@@ -10,7 +10,7 @@ import { checkPreviousLauncher, clusterToken, prepareDataDir, redisPassword } fr
 import { writeLauncherFile, type LauncherFile, type NodeEntry, type ProxyEntry } from './launcher-file.js';
 import type { LauncherOptions } from './launcher-options.js';
 import { prepareCatalog } from './launcher-catalog.js';
-import { dynaliteSpec, exchangeSpec, FAKETIME_COMMAND, LOOPBACK, withClockRate, nodeSpec, redisSpec, SYMBOLS_FILE, toxiproxySpec, type NodeWiring } from './launcher-services.js';
+import { dynaliteSpec, exchangeSpec, libfaketimePath, LOOPBACK, withClockRate, nodeSpec, redisSpec, SYMBOLS_FILE, toxiproxySpec, type NodeWiring } from './launcher-services.js';
 import { tailFile } from './log-tail.js';
 import { planPortList, planPorts, type PortPlan } from './port-plan.js';
 import { checkClockRate, ProcessOpError, type ProcessOp, type ProcessOps } from './process-ops.js';
@@ -310,16 +310,17 @@ export class Launcher implements ProcessOps {
     if (plain === undefined) return Promise.reject(new ProcessOpError(`unknown node "${id}" (nodes: ${this.nodeNames.join(', ')})`, 404));
     if (this.stopPromise !== null) return Promise.reject(new ProcessOpError('the launcher is stopping', 409));
     checkClockRate(rate);
-    if (rate !== 1 && !onPath(FAKETIME_COMMAND)) return Promise.reject(new ProcessOpError(`${FAKETIME_COMMAND} is not on PATH (Debian: apt-get install faketime)`, 409));
+    const lib = libfaketimePath();
+    if (rate !== 1 && lib === null) return Promise.reject(new ProcessOpError('libfaketime not found (Debian: apt-get install faketime; or set FAKETIME_LIB)', 409));
     const previous = this.opChains.get(id) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(async () => {
       const old = this.child(id);
       if (old.pid !== null) await old.kill('SIGKILL');
-      const child = new SupervisedChild(withClockRate(plain, rate), (exit) => this.onChildExit(exit));
+      const child = new SupervisedChild(withClockRate(plain, rate, lib ?? ''), (exit) => this.onChildExit(exit));
       this.children.set(id, child);
       await child.start();
       await this.writeFile();
-      this.log(`${id}: restarted with its clock at x${rate}${rate === 1 ? ' (real time)' : ` (${FAKETIME_COMMAND})`} (pid ${child.pid ?? '-'})`);
+      this.log(`${id}: restarted with its clock at x${rate}${rate === 1 ? ' (real time)' : ` (libfaketime ${lib ?? ''})`} (pid ${child.pid ?? '-'})`);
       return child.view();
     });
     this.opChains.set(id, run);

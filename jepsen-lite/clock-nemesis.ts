@@ -4,7 +4,8 @@
  * performance.now, process.hrtime and its timers alike) at `rate` x real time under faketime,
  * hands it the leadership, lets it confirm a lease (a heartbeat round), then isolates it from
  * every other member, so the others elect a new leader and take writes while the old one may
- * still believe its lease. A slow clock (rate < 1) stretches that lease in real time by 1/rate:
+ * still believe its lease (the isolation lasts at least CLOCK_ISOLATION_MIN_MS; the history's
+ * start line comes at its end). A slow clock (rate < 1) stretches that lease in real time by 1/rate:
  * inside the assumption (0.9x) the lease's 20% margin covers it; far outside (0.25x) the old
  * leader answers lease reads from its stale state after the new leader has taken writes, which
  * the linearizability checker should catch in lease mode and never in read-index mode. When the
@@ -18,6 +19,12 @@ import type { MemberDirectory } from './member-directory.js';
 
 /** After the transfer: time for the skewed leader's heartbeat rounds (slowed by its rate) to confirm a lease. */
 const LEASE_CONFIRM_MS = 1_000;
+/**
+ * The isolation lasts at least this long whatever the schedule says: the restart under faketime
+ * takes seconds, so the scheduled stop is often already due when the start returns. Long enough
+ * for the others to elect a leader and take writes while a lease stretched 4x may still hold.
+ */
+export const CLOCK_ISOLATION_MIN_MS = 5_000;
 
 export class ClockFault {
   /** Nodes running at another rate right now (heal restarts them at the real rate). */
@@ -47,6 +54,7 @@ export class ClockFault {
       await this.control.cutOneWay(other, node);
     }
     detail['isolated'] = true;
+    await sleep(CLOCK_ISOLATION_MIN_MS);
     return { f: 'clock', detail };
   }
 
