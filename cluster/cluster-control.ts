@@ -70,6 +70,15 @@ export class ClusterControl {
     return this.ops.addNode(id);
   }
 
+  /**
+   * Clock nemesis: SIGKILL `node` and start it with its clocks at `rate` x real time (faketime);
+   * rate 1 starts it with the real clock again.
+   */
+  async setClockRate(node: string, rate: number): Promise<void> {
+    this.node(node);
+    await this.ops.setClockRate(node, rate);
+  }
+
   nodeIds(): string[] {
     return this.info.nodes.map((n) => n.id);
   }

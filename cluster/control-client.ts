@@ -27,6 +27,11 @@ export class ControlClient implements ProcessOps {
     return body.node;
   }
 
+  async setClockRate(id: string, rate: number): Promise<ChildView> {
+    const body = (await this.request('POST', `/nodes/${encodeURIComponent(id)}/clock/${encodeURIComponent(String(rate))}`)) as { process: ChildView };
+    return body.process;
+  }
+
   private async request(method: string, path: string): Promise<unknown> {
     let response: Response;
     try {

@@ -8,6 +8,7 @@ import { CONTROL_TOKEN_HEADER, isProcessOp, ProcessOpError, type ProcessOps } fr
  *   GET  /processes                 -> 200 {"processes": [{name, pid, state, lastExit}]}
  *   POST /processes/{name}/{op}     -> 200 {"process": {...}}   op: kill|start|restart|pause|resume
  *   POST /nodes/{id}                -> 200 {"node": {id, httpUrl, grpcAddress}}  start a node joining as a learner
+ *   POST /nodes/{id}/clock/{rate}   -> 200 {"process": {...}}   restart node id (SIGKILL) with its clock at rate x (faketime)
  * Every request carries `x-launcher-token`. Errors: {"error": {"code": <status>, "message"}}.
  */
 export interface ControlServer {
@@ -48,6 +49,12 @@ async function route(ops: ProcessOps, request: IncomingMessage, response: Server
   if (!(await drain(request))) return fail(response, 413, `body larger than ${REQUEST_BODY_BYTES_MAX} bytes`);
   const parts = new URL(request.url ?? '/', 'http://launcher').pathname.split('/').filter((p) => p !== '');
   const method = request.method ?? 'GET';
+  if (parts[0] === 'nodes' && parts.length === 4 && parts[2] === 'clock' && parts[1] !== undefined && parts[3] !== undefined) {
+    if (method !== 'POST') return fail(response, 405, `${method} not allowed; use POST`);
+    const raw = decodeURIComponent(parts[3]);
+    if (!/^\d+(\.\d+)?$/.test(raw)) return fail(response, 400, `clock rate must be a decimal number such as 0.25, got "${raw}"`);
+    return reply(response, 200, { process: await ops.setClockRate(decodeURIComponent(parts[1]), Number(raw)) });
+  }
   if (parts[0] === 'nodes' && parts.length === 2 && parts[1] !== undefined) {
     if (method !== 'POST') return fail(response, 405, `${method} not allowed; use POST`);
     return reply(response, 200, { node: await ops.addNode(decodeURIComponent(parts[1])) });

@@ -61,9 +61,13 @@ export class FaultLinks {
 
   /** Create (or replace) one enabled proxy per directed pair, listening on free loopback ports. */
   static async create(url: string, nodes: readonly { id: string; grpcAddress: string }[], listenHost: string, token: string | null = null): Promise<ProxyEntry[]> {
+    return FaultLinks.createLinks(url, allLinks(nodes.map((n) => n.id)), nodes, listenHost, token);
+  }
+
+  /** Create (or replace) one enabled proxy per link of `links` (a node added at run time: its links both ways). */
+  static async createLinks(url: string, links: readonly Link[], nodes: readonly { id: string; grpcAddress: string }[], listenHost: string, token: string | null = null): Promise<ProxyEntry[]> {
     const client = toxiproxyClient(url, token);
     const grpcOf = new Map(nodes.map((n) => [n.id, n.grpcAddress]));
-    const links = allLinks(nodes.map((n) => n.id));
     const created = await client.populate(
       links.map((link) => ({ name: proxyName(link.from, link.to), listen: `${listenHost}:0`, upstream: grpcOf.get(link.to) ?? '', enabled: true })),
     );

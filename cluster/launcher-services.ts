@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,6 +149,31 @@ export function nodeEnvironment(wiring: NodeWiring, base: NodeJS.ProcessEnv): No
   if (wiring.tickMs !== null) env[NodeEnv.RAFT_TICK_MS] = String(wiring.tickMs);
   else delete env[NodeEnv.RAFT_TICK_MS];
   return { ...env, ...wiring.extraEnv };
+}
+
+/**
+ * libfaketime (Debian package faketime): preloaded into a child, it moves every clock the child
+ * reads (Date.now, performance.now, process.hrtime) and its timers by a rate factor. Preloaded
+ * directly rather than through the `faketime` wrapper, which forks: SIGKILL of the wrapper would
+ * leave the node running. FAKETIME_LIB overrides the search.
+ */
+export const LIBFAKETIME_CANDIDATES: readonly string[] = [
+  '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/faketime/libfaketime.so.1',
+  '/usr/local/lib/faketime/libfaketime.so.1',
+];
+
+export function libfaketimePath(env: NodeJS.ProcessEnv = process.env): string | null {
+  const candidates = env['FAKETIME_LIB'] ? [env['FAKETIME_LIB']] : LIBFAKETIME_CANDIDATES;
+  return candidates.find((path) => existsSync(path)) ?? null;
+}
+
+/** The same child with its clocks and timers at `rate` x real time (libfaketime `+0 x<rate>`, from its start). */
+export function withClockRate(spec: ChildSpec, rate: number, lib: string): ChildSpec {
+  if (rate === 1) return spec;
+  const preload = spec.env['LD_PRELOAD'] ? `${lib}:${spec.env['LD_PRELOAD']}` : lib;
+  return { ...spec, env: { ...spec.env, LD_PRELOAD: preload, FAKETIME: `+0 x${rate}` } };
 }
 
 export function nodeSpec(wiring: NodeWiring, logsDir: string): ChildSpec {

@@ -10,10 +10,11 @@ import { checkPreviousLauncher, clusterToken, prepareDataDir, redisPassword } fr
 import { writeLauncherFile, type LauncherFile, type NodeEntry, type ProxyEntry } from './launcher-file.js';
 import type { LauncherOptions } from './launcher-options.js';
 import { prepareCatalog } from './launcher-catalog.js';
-import { dynaliteSpec, exchangeSpec, LOOPBACK, nodeSpec, redisSpec, SYMBOLS_FILE, toxiproxySpec, type NodeWiring } from './launcher-services.js';
+import { dynaliteSpec, exchangeSpec, libfaketimePath, LOOPBACK, withClockRate, nodeSpec, redisSpec, SYMBOLS_FILE, toxiproxySpec, type NodeWiring } from './launcher-services.js';
 import { tailFile } from './log-tail.js';
+import { NodeEnv } from '../src/config/env-names.js';
 import { planPortList, planPorts, type PortPlan } from './port-plan.js';
-import { ProcessOpError, type ProcessOp, type ProcessOps } from './process-ops.js';
+import { checkClockRate, ProcessOpError, type ProcessOp, type ProcessOps } from './process-ops.js';
 import { SupervisedChild, type ChildExit, type ChildSpec, type ChildView } from './supervised-child.js';
 
 /** The Redis the nodes use: the launcher's own (`managed`, with its password) or REDIS_URL's. */
@@ -35,6 +36,8 @@ export const CLUSTER_ID = 'bazaar-local';
 export const NODE_STOP_GRACE_MS = 5_000;
 export const SERVICE_STOP_GRACE_MS = 2_000;
 const CRASH_TAIL_LINES = 15;
+/** `PUT /cluster/peers/{id}` to a running node when a member is added. */
+const PEER_DIAL_TIMEOUT_MS = 5_000;
 
 export type LogLine = (line: string) => void;
 
@@ -56,6 +59,10 @@ function indent(text: string): string {
 export class Launcher implements ProcessOps {
   private readonly children = new Map<string, SupervisedChild>();
   private readonly nodeNames: string[] = [];
+  /** Each node's spec at the real clock rate (setClockRate derives the faketime one from it). */
+  private readonly plainSpecs = new Map<string, ChildSpec>();
+  /** Clock rates set by setClockRate (absent: real time). */
+  private readonly clockRates = new Map<string, number>();
   private readonly opChains = new Map<string, Promise<unknown>>();
   private fileChain: Promise<void> = Promise.resolve();
   private stopPromise: Promise<void> | null = null;
@@ -248,7 +255,10 @@ export class Launcher implements ProcessOps {
   private addChild(spec: ChildSpec, kind: 'node' | 'service'): SupervisedChild {
     const child = new SupervisedChild(spec, (exit) => this.onChildExit(exit));
     this.children.set(spec.name, child);
-    if (kind === 'node') this.nodeNames.push(spec.name);
+    if (kind === 'node') {
+      this.nodeNames.push(spec.name);
+      this.plainSpecs.set(spec.name, spec);
+    }
     return child;
   }
 
@@ -268,9 +278,11 @@ export class Launcher implements ProcessOps {
 
   /**
    * Membership (`npm run cluster -- member add <id>`): start node `id` on free ports with a fresh
-   * data dir, joining as a learner (RAFT_JOIN; PEERS: every launcher node, dialled directly). Its
-   * links are not behind fault proxies: members reach it at the address its configuration change
-   * carries. The leader still has to add it.
+   * data dir, joining as a learner (RAFT_JOIN; PEERS: every launcher node). Unless the cluster
+   * runs without fault proxies, its links both ways get proxies like the original nodes' (so
+   * partitions and toxics reach it): it dials the others through its own, and every running node
+   * is told to dial it through theirs (`PUT /cluster/peers/{id}`; PEER_DIAL on later restarts).
+   * The leader still has to add it, at its direct address (each node's override applies).
    */
   async addNode(id: string): Promise<NodeEntry> {
     const info = this.info;
@@ -283,7 +295,9 @@ export class Launcher implements ProcessOps {
     const [httpPort, grpcPort] = await freePorts(2, LOOPBACK);
     if (httpPort === undefined || grpcPort === undefined) throw new Error('no free ports for the new node');
     const entry: NodeEntry = { id, httpUrl: `http://${LOOPBACK}:${httpPort}`, grpcAddress: `${LOOPBACK}:${grpcPort}` };
-    const peers = new Map([...info.nodes.map((n): [string, string] => [n.id, n.grpcAddress]), [id, entry.grpcAddress]]);
+    const proxies = await this.addNodeProxies(info, entry);
+    const via = (from: string, to: string, direct: string): string => proxies.find((p) => p.from === from && p.to === to)?.listen ?? direct;
+    const peers = new Map([...info.nodes.map((n): [string, string] => [n.id, via(id, n.id, n.grpcAddress)]), [id, entry.grpcAddress]]);
     const wiring = {
       id, httpPort, grpcPort, peers,
       peerHttp: new Map([...info.nodes.map((n): [string, string] => [n.id, n.httpUrl]), [id, entry.httpUrl]]),
@@ -292,11 +306,82 @@ export class Launcher implements ProcessOps {
       logLevel: this.options.logLevel, tickMs: this.options.tickMs, symbolsFile: this.catalogPath, extraEnv: { ...this.options.nodeEnv, RAFT_JOIN: 'true' },
     };
     const child = this.addChild(nodeSpec(wiring, this.logsDir), 'node');
-    this.info = { ...info, nodes: [...info.nodes, entry] };
+    this.info = { ...info, nodes: [...info.nodes, entry], proxies: [...info.proxies, ...proxies] };
+    if (proxies.length > 0) this.links = new FaultLinks(info.toxiproxyUrl, this.info.proxies, info.clusterToken);
     await child.start();
     await this.writeFile();
-    this.log(`${id}: started as a joining learner (http ${entry.httpUrl}, grpc ${entry.grpcAddress})`);
+    if (proxies.length > 0) await this.dialThroughProxies(info.nodes, id, (from) => via(from, id, entry.grpcAddress), info.clusterToken);
+    this.log(`${id}: started as a joining learner (http ${entry.httpUrl}, grpc ${entry.grpcAddress}${proxies.length > 0 ? `, ${proxies.length} fault proxies` : ', no fault proxies'})`);
     return entry;
+  }
+
+  /** The new node's fault proxies, both ways with every launcher node; none with --no-proxy. */
+  private async addNodeProxies(info: Omit<LauncherFile, 'pids' | 'running'>, entry: NodeEntry): Promise<ProxyEntry[]> {
+    if (this.options.noProxy || info.toxiproxyUrl === '' || this.links === null) return [];
+    const links = info.nodes.flatMap((n) => [{ from: entry.id, to: n.id }, { from: n.id, to: entry.id }]);
+    return FaultLinks.createLinks(info.toxiproxyUrl, links, [...info.nodes, entry], LOOPBACK, info.clusterToken);
+  }
+
+  /**
+   * Every other node dials `id` at `addressFrom(node)` (its proxy): now through the node's admin
+   * API when it runs, and from its next start on through PEER_DIAL.
+   */
+  private async dialThroughProxies(nodes: readonly NodeEntry[], id: string, addressFrom: (node: string) => string, token: string): Promise<void> {
+    for (const node of nodes) {
+      const plain = this.plainSpecs.get(node.id);
+      if (plain !== undefined) {
+        const dial = [plain.env[NodeEnv.PEER_DIAL], `${id}=${addressFrom(node.id)}`].filter((v) => v !== undefined && v !== '').join(',');
+        this.plainSpecs.set(node.id, { ...plain, env: { ...plain.env, [NodeEnv.PEER_DIAL]: dial } });
+      }
+      if (this.children.get(node.id)?.pid == null) continue;
+      const response = await fetch(`${node.httpUrl}/cluster/peers/${encodeURIComponent(id)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-cluster-token': token },
+        body: JSON.stringify({ address: addressFrom(node.id) }),
+        signal: AbortSignal.timeout(PEER_DIAL_TIMEOUT_MS),
+      }).catch((error: unknown) => error as Error);
+      if (response instanceof Error || !response.ok) {
+        const why = response instanceof Error ? response.message : `HTTP ${response.status} ${await response.text()}`;
+        this.log(`${node.id}: could not tell it to dial ${id} through its fault proxy (${why}); it will from its next start`);
+      }
+    }
+  }
+
+  /** See ProcessOps.setClockRate: one operation at a time per node, like act(). */
+  setClockRate(id: string, rate: number): Promise<ChildView> {
+    if (!this.plainSpecs.has(id)) return Promise.reject(new ProcessOpError(`unknown node "${id}" (nodes: ${this.nodeNames.join(', ')})`, 404));
+    if (this.stopPromise !== null) return Promise.reject(new ProcessOpError('the launcher is stopping', 409));
+    checkClockRate(rate);
+    if (rate !== 1 && libfaketimePath() === null) return Promise.reject(new ProcessOpError('libfaketime not found (Debian: apt-get install faketime; or set FAKETIME_LIB)', 409));
+    const previous = this.opChains.get(id) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(async () => {
+      const old = this.child(id);
+      if (old.pid !== null) await old.kill('SIGKILL');
+      if (rate === 1) this.clockRates.delete(id);
+      else this.clockRates.set(id, rate);
+      const child = this.renew(old);
+      await child.start();
+      await this.writeFile();
+      this.log(`${id}: restarted with its clock at x${rate}${rate === 1 ? ' (real time)' : ' (libfaketime)'} (pid ${child.pid ?? '-'})`);
+      return child.view();
+    });
+    this.opChains.set(id, run);
+    return run;
+  }
+
+  /**
+   * A stopped node's child, rebuilt from its current spec (PEER_DIAL entries added since, its
+   * clock rate) before it starts again; services are kept as they are.
+   */
+  private renew(child: SupervisedChild): SupervisedChild {
+    const name = child.spec.name;
+    const plain = this.plainSpecs.get(name);
+    if (plain === undefined) return child;
+    const rate = this.clockRates.get(name) ?? 1;
+    const spec = rate === 1 ? plain : withClockRate(plain, rate, libfaketimePath() ?? '');
+    const renewed = new SupervisedChild(spec, (exit) => this.onChildExit(exit));
+    this.children.set(name, renewed);
+    return renewed;
   }
 
   private writeFile(): Promise<void> {
@@ -316,15 +401,17 @@ export class Launcher implements ProcessOps {
 
   /** One operation at a time per child; wrong-state requests fail with 409. */
   act(name: string, op: ProcessOp): Promise<ChildView> {
-    const child = this.child(name);
+    this.child(name); // unknown names fail now, with 404
     if (this.stopPromise !== null) return Promise.reject(new ProcessOpError('the launcher is stopping', 409));
     const previous = this.opChains.get(name) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.runOp(child, op));
+    // By name when it runs: an earlier queued op may have renewed the child.
+    const run = previous.catch(() => undefined).then(() => this.runOp(this.child(name), op));
     this.opChains.set(name, run);
     return run;
   }
 
-  private async runOp(child: SupervisedChild, op: ProcessOp): Promise<ChildView> {
+  private async runOp(current: SupervisedChild, op: ProcessOp): Promise<ChildView> {
+    let child = current;
     const name = child.spec.name;
     const grace = this.nodeNames.includes(name) ? NODE_STOP_GRACE_MS : SERVICE_STOP_GRACE_MS;
     const running = child.pid !== null;
@@ -334,9 +421,11 @@ export class Launcher implements ProcessOps {
         await child.kill('SIGKILL');
       } else if (op === 'start') {
         if (running) throw new Error(`${name} is already running (pid ${child.pid})`);
+        child = this.renew(child);
         await child.start();
       } else if (op === 'restart') {
         await child.stop(grace);
+        child = this.renew(child);
         await child.start();
       } else if (op === 'pause') {
         child.pause();

@@ -21,6 +21,22 @@ export interface ProcessOps {
    * cluster as a learner; the leader still has to add it (`member add`).
    */
   addNode(id: string): Promise<NodeEntry>;
+  /**
+   * Clock nemesis: SIGKILL node `id` and start it again with its clocks (wall, monotonic, timers)
+   * running at `rate` x real time under faketime (libfaketime); rate 1 starts it plain again.
+   */
+  setClockRate(id: string, rate: number): Promise<ChildView>;
+}
+
+/** Clock rates a node may be given (faketime's `x<rate>`): far enough out to break any lease. */
+export const CLOCK_RATE_MIN = 0.05;
+export const CLOCK_RATE_MAX = 20;
+
+export function checkClockRate(rate: number): number {
+  if (!(Number.isFinite(rate) && rate >= CLOCK_RATE_MIN && rate <= CLOCK_RATE_MAX)) {
+    throw new ProcessOpError(`clock rate must be a number in ${CLOCK_RATE_MIN}..${CLOCK_RATE_MAX}, got ${rate}`, 409);
+  }
+  return rate;
 }
 
 /** Header carrying the control token (from launcher.json) on every control API request. */

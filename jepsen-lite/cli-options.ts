@@ -6,7 +6,9 @@ import { ALL_FAULTS, type FaultKind } from './generator.js';
 import { RUN_DEFAULTS, validateRunOptions, type RunOptions } from './run-options.js';
 
 export const USAGE = `usage: npm run jepsen -- [options]
-  --nemesis <list>        faults, comma-separated: ${ALL_FAULTS.join(', ')}, all (every one but membership), none (default none)
+  --nemesis <list>        faults, comma-separated: ${ALL_FAULTS.join(', ')}, all (every one but membership and clock), none (default none)
+  --clock-rate <r,...>    clock rates the clock fault draws from, x real time (default ${RUN_DEFAULTS.clockRates.join(',')}: inside the lease assumption)
+  --read-mode <m>         lease | read-index: RAFT_READ_MODE of a fresh cluster's nodes (default lease)
   --time-limit <s>        workload seconds (default ${RUN_DEFAULTS.timeLimitMs / 1000})
   --rate <ops/s>          total request rate (default ${RUN_DEFAULTS.ratePerSec})
   --concurrency <n>       client processes (default ${RUN_DEFAULTS.concurrency})
@@ -26,7 +28,10 @@ Exit code: 0 valid, 1 violation found, 2 unknown (e.g. the check timed out), 3 u
 export type Cli =
   | { mode: 'help' }
   | { mode: 'recheck'; dir: string }
-  | { mode: 'run'; run: Omit<RunOptions, 'keys'>; keysCount: number; attach: boolean; dataDir: string; nodes: 3 | 5; redis: string; checkTimeLimitMs: number };
+  | { mode: 'run'; run: Omit<RunOptions, 'keys'>; keysCount: number; attach: boolean; dataDir: string; nodes: 3 | 5; redis: string; readMode: ReadModeChoice; checkTimeLimitMs: number };
+
+/** The nodes' read mode (src/node/node-config.ts, RAFT_READ_MODE); null: the nodes' default (lease). */
+export type ReadModeChoice = 'lease' | 'read-index' | null;
 
 function intArg(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -45,8 +50,9 @@ export function parseNemesisList(raw: string | undefined): FaultKind[] {
   if (raw === undefined || raw === 'none' || raw === '') return [];
   const out = new Set<FaultKind>();
   for (const part of raw.split(',').map((s) => s.trim())) {
-    // `all` leaves out membership: it replaces the nodes the clients were given, so it runs alone.
-    if (part === 'all') ALL_FAULTS.filter((f) => f !== 'membership').forEach((f) => out.add(f));
+    // `all` leaves out membership (it replaces nodes; partitions reach only the original ones) and
+    // clock (it needs faketime, and an out-of-bound rate is meant to break lease reads).
+    if (part === 'all') ALL_FAULTS.filter((f) => f !== 'membership' && f !== 'clock').forEach((f) => out.add(f));
     else if ((ALL_FAULTS as readonly string[]).includes(part)) out.add(part as FaultKind);
     else throw new Error(`--nemesis: unknown fault "${part}" (known: ${ALL_FAULTS.join(', ')}, all, none)`);
   }
@@ -74,6 +80,8 @@ export function parseCli(argv: readonly string[], defaultSeed: number): Cli {
       'request-timeout': { type: 'string' },
       'check-time-limit': { type: 'string' },
       recheck: { type: 'string' },
+      'clock-rate': { type: 'string' },
+      'read-mode': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -89,8 +97,13 @@ export function parseCli(argv: readonly string[], defaultSeed: number): Cli {
   const redis = values.redis ?? 'auto';
   if (redis !== 'auto' && redis !== 'none' && !/^rediss?:\/\//.test(redis)) throw new Error(`--redis must be auto, none or a redis:// URL, got "${redis}"`);
   if (values.attach && values.redis !== undefined) throw new Error('--redis applies to a fresh cluster, not with --attach');
+  const readMode = values['read-mode'] ?? null;
+  if (readMode !== null && readMode !== 'lease' && readMode !== 'read-index') throw new Error(`--read-mode must be lease or read-index, got "${readMode}"`);
+  if (values.attach && readMode !== null) throw new Error('--read-mode applies to a fresh cluster, not with --attach');
+  const clockRates = values['clock-rate'] === undefined ? RUN_DEFAULTS.clockRates : values['clock-rate'].split(',').map((r) => numberArg('clock-rate', r, 1));
   const run = {
     ...RUN_DEFAULTS,
+    clockRates,
     name: values.name ?? (faults.length === 0 ? 'no-faults' : faults.join('-')),
     seed: intArg('seed', values.seed, defaultSeed),
     faults,
@@ -104,5 +117,5 @@ export function parseCli(argv: readonly string[], defaultSeed: number): Cli {
   validateRunOptions({ ...run, keys: Array.from({ length: keysCount }, (_, i) => `k${i}`) });
   const checkTimeLimitMs = Math.round(numberArg('check-time-limit', values['check-time-limit'], 60) * 1000);
   if (checkTimeLimitMs < 1) throw new Error('--check-time-limit must be > 0 seconds');
-  return { mode: 'run', run, keysCount, attach: values.attach ?? false, dataDir: values['data-dir'] ?? 'data', nodes, redis, checkTimeLimitMs };
+  return { mode: 'run', run, keysCount, attach: values.attach ?? false, dataDir: values['data-dir'] ?? 'data', nodes, redis, readMode, checkTimeLimitMs };
 }

@@ -26,6 +26,8 @@ import type { Client, Completion } from './interfaces.js';
 export interface HttpClientOptions {
   /** Node id -> HTTP base URL. */
   nodeUrls: Readonly<Record<string, string>>;
+  /** URLs of nodes added while the run goes on (membership changes; see member-directory.ts). */
+  urlOf?: (node: string) => string | undefined;
   /** Whole-request timeout (headers and body). */
   requestTimeoutMs: number;
   connectTimeoutMs: number;
@@ -124,7 +126,7 @@ export class HttpClient implements Client {
   }
 
   async invoke(node: string, request: Request): Promise<Completion> {
-    const base = this.o.nodeUrls[node];
+    const base = this.o.nodeUrls[node] ?? this.o.urlOf?.(node);
     if (base === undefined) throw new Error(`client: unknown node ${node}`);
     const isTrade = request.f === OpF.Buy || request.f === OpF.Sell;
     let answer: HttpAnswer;

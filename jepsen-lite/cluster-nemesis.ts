@@ -3,11 +3,13 @@
  * and pause of nodes through the launcher, Redis kill/restart, exchange fault knobs. Targets
  * ('leader' or random) are resolved when the fault starts, from the fault's own seed.
  */
-import type { ClusterControl } from '../cluster/control.js';
+import { ClusterControl } from '../cluster/control.js';
 import { createRng } from '../common/rng.js';
 import { NO_FAULTS } from '../src/exchange/faults.js';
 import type { Fault } from './generator.js';
 import type { FaultRecord, Nemesis } from './interfaces.js';
+import { ClockFault } from './clock-nemesis.js';
+import type { MemberDirectory } from './member-directory.js';
 import { MembershipFault } from './membership-nemesis.js';
 import { planPartition } from './partition-plans.js';
 
@@ -25,13 +27,19 @@ export class ClusterNemesis implements Nemesis {
   private redisDown = false;
 
   private readonly membership: MembershipFault;
+  private readonly clock: ClockFault;
 
-  constructor(private readonly control: ClusterControl) {
-    this.membership = new MembershipFault(control.dataDir());
+  /** `directory`: the clients' member list, which the membership fault keeps current. */
+  constructor(
+    private readonly control: ClusterControl,
+    private readonly directory: MemberDirectory,
+  ) {
+    this.membership = new MembershipFault(control.dataDir(), directory);
+    this.clock = new ClockFault(control, directory);
   }
 
   private async target(fault: { target: 'leader' | 'random'; seed: number }): Promise<string> {
-    const nodes = this.control.nodeIds();
+    const nodes = [...this.directory.members()];
     const rng = createRng(fault.seed);
     if (fault.target === 'leader') {
       const leader = await this.control.leader().catch(() => null);
@@ -44,7 +52,7 @@ export class ClusterNemesis implements Nemesis {
     switch (fault.kind) {
       case 'partition': {
         const leader = await this.control.leader().catch(() => null);
-        const plan = planPartition(fault.shape, this.control.nodeIds(), leader, createRng(fault.seed));
+        const plan = planPartition(fault.shape, [...this.directory.members()], leader, createRng(fault.seed));
         await this.control.healLinks();
         for (const link of plan.cut) await this.control.cutOneWay(link.from, link.to);
         return { f: 'partition', detail: { shape: plan.shape, plan: plan.description } };
@@ -68,6 +76,8 @@ export class ClusterNemesis implements Nemesis {
       }
       case 'membership':
         return this.membership.start(fault.seed);
+      case 'clock':
+        return this.clock.start(fault.rate, fault.seed);
     }
   }
 
@@ -94,6 +104,8 @@ export class ClusterNemesis implements Nemesis {
         return { f: 'exchange', detail: { exchange: target } };
       case 'membership':
         return this.membership.stop(fault.seed);
+      case 'clock':
+        return this.clock.stop();
     }
   }
 
@@ -108,10 +120,13 @@ export class ClusterNemesis implements Nemesis {
       }
     };
     await attempt('links', () => this.control.heal());
-    const st = await this.control.status();
-    for (const n of st.nodes) {
-      if (n.process === 'paused') await attempt(`resume ${n.id}`, () => this.control.resume(n.id));
-      if (n.process === 'down') await attempt(`start ${n.id}`, () => this.control.start(n.id));
+    if (this.clock.pending()) await attempt('clock', () => this.clock.stop());
+    // A fresh view of launcher.json (members added at run time); members removed stay down.
+    const control = await ClusterControl.attach(this.control.dataDir());
+    const st = await control.status();
+    for (const n of st.nodes.filter((node) => this.directory.members().includes(node.id))) {
+      if (n.process === 'paused') await attempt(`resume ${n.id}`, () => control.resume(n.id));
+      if (n.process === 'down') await attempt(`start ${n.id}`, () => control.start(n.id));
     }
     if (this.redisDown) await attempt('redis', () => this.control.redisRestart());
     this.redisDown = false;

@@ -107,6 +107,11 @@ export const FaultKind = {
   Exchange: 'exchange',
   /** Remove a member (at times the leader), then add a fresh node as learner and promote it. */
   Membership: 'membership',
+  /**
+   * Restart a node with its clock at another rate (faketime), make it the leader, then isolate
+   * it from the others: probes the lease assumption (clock rates differ by less than 20%).
+   */
+  Clock: 'clock',
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 export const ALL_FAULTS: readonly FaultKind[] = Object.values(FaultKind);
@@ -121,7 +126,8 @@ export type Fault =
   | { kind: 'pause'; target: 'leader' | 'random'; seed: number }
   | { kind: 'redis' }
   | { kind: 'exchange'; mode: 'down' | 'latency' | 'errors' | 'stale'; seed: number }
-  | { kind: 'membership'; seed: number };
+  | { kind: 'membership'; seed: number }
+  | { kind: 'clock'; rate: number; seed: number };
 
 export interface ScheduledEvent {
   /** Milliseconds since the workload started. */
@@ -139,7 +145,12 @@ export interface NemesisScheduleOptions {
   quietMs: { min: number; max: number };
   /** How long one fault lasts. */
   faultMs: { min: number; max: number };
+  /** Clock rates the clock fault draws from (default CLOCK_RATES_IN_BOUND). */
+  clockRates?: readonly number[];
 }
+
+/** Clock rates inside the lease assumption (rates differ by less than 20%): must stay valid. */
+export const CLOCK_RATES_IN_BOUND: readonly number[] = [0.9, 1.1];
 
 export function validateScheduleOptions(o: NemesisScheduleOptions): void {
   const range = (name: string, r: { min: number; max: number }): void => {
@@ -153,9 +164,11 @@ export function validateScheduleOptions(o: NemesisScheduleOptions): void {
   range('faultMs', o.faultMs);
   if (o.faultMs.min < 1) throw new Error('nemesis schedule: faultMs.min must be >= 1');
   for (const f of o.faults) if (!ALL_FAULTS.includes(f)) throw new Error(`nemesis schedule: unknown fault "${f}" (known: ${ALL_FAULTS.join(', ')})`);
+  const rates = o.clockRates ?? CLOCK_RATES_IN_BOUND;
+  if (rates.length === 0 || rates.some((r) => !(Number.isFinite(r) && r > 0))) throw new Error(`nemesis schedule: clockRates must be numbers > 0, got ${rates.join(',')}`);
 }
 
-function drawFault(kind: FaultKind, rng: Rng): Fault {
+function drawFault(kind: FaultKind, rng: Rng, clockRates: readonly number[]): Fault {
   const seed = rng.nextU32();
   switch (kind) {
     case FaultKind.Partition:
@@ -169,6 +182,8 @@ function drawFault(kind: FaultKind, rng: Rng): Fault {
       return { kind, mode: rng.pick(['down', 'latency', 'errors', 'stale'] as const), seed };
     case FaultKind.Membership:
       return { kind, seed };
+    case FaultKind.Clock:
+      return { kind, rate: rng.pick(clockRates), seed };
   }
 }
 
@@ -184,7 +199,7 @@ export function nemesisSchedule(o: NemesisScheduleOptions): ScheduledEvent[] {
   const events: ScheduledEvent[] = [];
   let t = rng.int(o.quietMs.min, o.quietMs.max + 1);
   while (t < o.timeLimitMs) {
-    const fault = drawFault(rng.pick(o.faults), rng);
+    const fault = drawFault(rng.pick(o.faults), rng, o.clockRates ?? CLOCK_RATES_IN_BOUND);
     const stopAt = Math.min(o.timeLimitMs, t + rng.int(o.faultMs.min, o.faultMs.max + 1));
     events.push({ atMs: t, action: 'start', fault }, { atMs: stopAt, action: 'stop', fault });
     t = stopAt + rng.int(o.quietMs.min, o.quietMs.max + 1);

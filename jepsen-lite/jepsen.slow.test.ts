@@ -38,7 +38,7 @@ describe('jepsen-lite smoke (real cluster)', () => {
     const client = new HttpClient({ nodeUrls, requestTimeoutMs: 2_000, connectTimeoutMs: 1_000, connectionsPerNodeMax: 16, consistency: 'linearizable' });
     const lines: string[] = [];
     try {
-      const out = await runTest(o, { db, nemesis: new ClusterNemesis(db.control), client, clock: realClock(), log: (l) => lines.push(l) }, `smoke-${Date.now()}`);
+      const out = await runTest(o, { db, nemesis: new ClusterNemesis(db.control, db.directory), client, clock: realClock(), log: (l) => lines.push(l) }, `smoke-${Date.now()}`);
       const report = checkHistory(out.history, { initialQuantities: out.initialQuantities, nodes: out.nodes, txFloor: out.txFloor });
       const nemesisLines = out.history.filter((op) => op.process === 'nemesis' && (op.value as { action?: string }).action === 'start');
       expect(nemesisLines.length, lines.join('\n')).toBeGreaterThan(0);
@@ -82,7 +82,7 @@ describe('jepsen-lite stale reads (real cluster, no Redis)', () => {
     const nodeUrls = Object.fromEntries(staleDb.nodes().map((n) => [n, staleDb.nodeUrl(n)]));
     const client = new HttpClient({ nodeUrls, requestTimeoutMs: 2_000, connectTimeoutMs: 1_000, connectionsPerNodeMax: 16, consistency: 'stale' });
     try {
-      const out = await runTest(o, { db: staleDb, nemesis: new ClusterNemesis(staleDb.control), client, clock: realClock(), log: () => undefined }, `stale-${Date.now()}`);
+      const out = await runTest(o, { db: staleDb, nemesis: new ClusterNemesis(staleDb.control, staleDb.directory), client, clock: realClock(), log: () => undefined }, `stale-${Date.now()}`);
       const report = checkHistory(out.history, { initialQuantities: out.initialQuantities, nodes: out.nodes, txFloor: out.txFloor });
       const linearizable = report.checkers.find((c) => c.checker === 'linearizable');
       expect(linearizable?.verdict, `seed ${SEED}: ${JSON.stringify(report.checkers.map((c) => [c.checker, c.verdict, c.summary]))}`).toBe('invalid');

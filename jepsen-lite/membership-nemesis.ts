@@ -1,20 +1,25 @@
 /**
- * The `membership` fault: remove a member (the leader about a third of the time) and stop its
+ * The `membership` fault: remove a voter (the leader about a third of the time) and stop its
  * process; when the fault ends, start a fresh node (empty data dir) through the launcher, add it
  * as a learner and promote it once caught up (cluster/member-ops.ts). The cluster keeps its
- * size; the clients keep their original node list (a removed node answers nothing, a new one is
- * not targeted).
+ * size. The clients follow the changes as a client reading `GET /cluster/members` would
+ * (member-directory.ts): the removed member leaves their list once its removal is committed,
+ * the new one joins it once the leader added it as a learner.
  */
 import { ClusterControl } from '../cluster/control.js';
 import { memberAdd, memberList, memberPromote, memberRemove } from '../cluster/member-ops.js';
 import { createRng } from '../common/rng.js';
 import type { FaultRecord } from './interfaces.js';
+import type { MemberDirectory } from './member-directory.js';
 
 /** Chance that the member removed is the leader. */
 const REMOVE_LEADER_CHANCE = 0.3;
 
 export class MembershipFault {
-  constructor(private readonly dataDir: string) {}
+  constructor(
+    private readonly dataDir: string,
+    private readonly directory: MemberDirectory,
+  ) {}
 
   /** A fresh view of launcher.json: nodes added by earlier faults included. */
   private control(): Promise<ClusterControl> {
@@ -28,6 +33,7 @@ export class MembershipFault {
     const rng = createRng(seed);
     const victim = list.leader !== null && rng.chance(REMOVE_LEADER_CHANCE) ? list.leader : rng.pick(voters);
     const removed = await memberRemove(control, victim);
+    this.directory.remove(victim);
     await control.kill(victim);
     return { f: 'membership', detail: { removed: victim, index: removed.index, leader: victim === list.leader } };
   }
@@ -36,6 +42,7 @@ export class MembershipFault {
     const control = await this.control();
     const id = `m${(seed % 1_000_000).toString(36)}`;
     const added = await memberAdd(control, id);
+    this.directory.add(id, (await this.control()).nodeUrl(id));
     const promoted = await memberPromote(control, id);
     return { f: 'membership', detail: { added: id, learnerIndex: added.index, voterIndex: promoted.index } };
   }

@@ -1,7 +1,7 @@
 /**
  * Options of one jepsen-lite run, validated once up front with precise messages.
  */
-import { ALL_FAULTS, type FaultKind } from './generator.js';
+import { ALL_FAULTS, CLOCK_RATES_IN_BOUND, type FaultKind } from './generator.js';
 
 export interface RunOptions {
   /** Store directory name suffix and idempotency key prefix. */
@@ -26,6 +26,8 @@ export interface RunOptions {
   finalAttemptsMax: number;
   nemesisQuietMs: { min: number; max: number };
   nemesisFaultMs: { min: number; max: number };
+  /** Rates the clock fault draws from (x real time; libfaketime). */
+  clockRates: readonly number[];
 }
 
 export const RUN_DEFAULTS = {
@@ -44,6 +46,7 @@ export const RUN_DEFAULTS = {
   finalAttemptsMax: 20,
   nemesisQuietMs: { min: 2_000, max: 5_000 },
   nemesisFaultMs: { min: 3_000, max: 8_000 },
+  clockRates: CLOCK_RATES_IN_BOUND,
 } as const;
 
 /** Bounds that keep a run, its history and its check within reason. */
@@ -76,5 +79,8 @@ export function validateRunOptions(o: RunOptions): void {
   int('settleMs', o.settleMs, 0, 600_000);
   int('finalAttemptsMax', o.finalAttemptsMax, 1, 1_000);
   for (const f of o.faults) if (!ALL_FAULTS.includes(f)) throw new Error(`unknown nemesis "${f}" (known: ${ALL_FAULTS.join(', ')}, all)`);
+  if (o.clockRates.length === 0 || o.clockRates.some((r) => !(Number.isFinite(r) && r >= 0.05 && r <= 20))) {
+    throw new Error(`clock rates must be numbers in 0.05..20, got ${o.clockRates.join(',')}`);
+  }
   if (o.consistency !== 'linearizable' && o.consistency !== 'stale') throw new Error(`consistency must be linearizable or stale, got ${String(o.consistency)}`);
 }

@@ -84,18 +84,17 @@ async function probeTxFloor(deps: RunDeps): Promise<number> {
 export async function runTest(o: RunOptions, deps: RunDeps, keyPrefix: string): Promise<RunOutput> {
   validateRunOptions(o);
   const { db, nemesis, clock, log } = deps;
-  const nodes = db.nodes();
   const ctx = new RunContext(clock, deps.client, log);
   await db.awaitHealthy(o.recoverTimeoutMs);
   const initialQuantities = await readInitialQuantities(deps, o.keys);
   const txFloor = await probeTxFloor(deps);
-  log(`setup: nodes ${nodes.join(', ')}; initial ${JSON.stringify(initialQuantities)}; tx floor ${txFloor}; seed ${o.seed}`);
+  log(`setup: nodes ${db.nodes().join(', ')}; initial ${JSON.stringify(initialQuantities)}; tx floor ${txFloor}; seed ${o.seed}`);
   ctx.recorder.phase(Phase.Workload);
   const startMs = clock.nowNs() / 1e6;
-  const schedule = nemesisSchedule({ seed: o.seed, faults: o.faults, timeLimitMs: o.timeLimitMs, quietMs: o.nemesisQuietMs, faultMs: o.nemesisFaultMs });
+  const schedule = nemesisSchedule({ seed: o.seed, faults: o.faults, timeLimitMs: o.timeLimitMs, quietMs: o.nemesisQuietMs, faultMs: o.nemesisFaultMs, clockRates: o.clockRates });
   const state = new WorkloadState();
   await Promise.all([
-    runWorkload(ctx, { options: o, nodes, keyPrefix, endMs: startMs + o.timeLimitMs }, state),
+    runWorkload(ctx, { options: o, nodes: () => db.nodes(), keyPrefix, endMs: startMs + o.timeLimitMs }, state),
     runNemesis(ctx, nemesis, schedule, startMs),
   ]);
   ctx.recorder.phase(Phase.Heal);
@@ -109,6 +108,9 @@ export async function runTest(o: RunOptions, deps: RunDeps, keyPrefix: string): 
   }
   await clock.sleep(o.settleMs);
   ctx.recorder.phase(Phase.Final);
+  // The final members (a membership nemesis may have replaced some): every read goes to them.
+  const nodes = db.nodes();
+  log(`final: members ${nodes.join(', ')}`);
   const finalParams = { nodes, keys: o.keys, firstProcess: o.concurrency, parallelism: o.concurrency, attemptsMax: o.finalAttemptsMax, retryPauseMs: FINAL_RETRY_PAUSE_MS, txFloor };
   await runFinalPhase(ctx, finalParams, state);
   return { history: ctx.recorder.snapshot(), initialQuantities, txFloor, nodes, keyPrefix, unresolvedTrades: state.unresolved.size };

@@ -26,7 +26,8 @@ export class WorkloadState {
 
 export interface WorkloadParams {
   options: RunOptions;
-  nodes: readonly string[];
+  /** The members now: each op goes to one of them (the list follows membership changes). */
+  nodes: () => readonly string[];
   /** Unique per run: idempotency keys must not collide with earlier runs on the same cluster. */
   keyPrefix: string;
   /** Clock time (ms since run start) at which the phase ends. */
@@ -57,7 +58,7 @@ export async function runWorkload(ctx: RunContext, p: WorkloadParams, state: Wor
         if (dueMs >= p.endMs) return;
         await ctx.clock.sleep(dueMs - ctx.clock.nowNs() / 1e6);
         const request = gen.next(last, state.knownTx);
-        const done = await ctx.runOp(process, nodeRng.pick(p.nodes), request);
+        const done = await ctx.runOp(process, nodeRng.pick(p.nodes()), request);
         if (request.f === 'buy' || request.f === 'sell') state.observe(request, done.type, done.value);
         last = { request, type: done.type };
       }

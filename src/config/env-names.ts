@@ -15,6 +15,12 @@ export const NodeEnv = {
   PEERS: 'PEERS',
   /** Peers' HTTP base URLs (for redirects and /cluster): `n1=http://host:port,...`. */
   PEER_HTTP: 'PEER_HTTP',
+  /**
+   * Optional: where this node dials members added by configuration changes, overriding the
+   * address the change carries (`n4=host:port,...`; the launcher's fault proxies). Set at run
+   * time with `PUT /cluster/peers/{id}`.
+   */
+  PEER_DIAL: 'PEER_DIAL',
   CLUSTER_ID: 'CLUSTER_ID',
   CLUSTER_TOKEN: 'CLUSTER_TOKEN',
   DATA_DIR: 'DATA_DIR',

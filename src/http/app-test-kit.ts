@@ -95,6 +95,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         addLearner: () => Promise.resolve({ index: 2 }),
         promote: () => Promise.resolve({ index: 3 }),
         remove: () => Promise.resolve({ index: 4 }),
+        dialPeer: () => undefined,
         ...options.members,
       },
     },

@@ -45,6 +45,7 @@ export function documentationRouteDeps(): RouteDeps {
       addLearner: notCalled,
       promote: notCalled,
       remove: notCalled,
+      dialPeer: notCalled,
     },
   };
 }

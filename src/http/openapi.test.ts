@@ -22,6 +22,7 @@ describe('openapi.yaml', () => {
       '/cluster/members',
       '/cluster/members/{id}',
       '/cluster/nodes',
+      '/cluster/peers/{id}',
       '/health',
       '/hello',
       '/metrics',

@@ -35,6 +35,24 @@ describe('admin member routes', () => {
     expect(calls).toEqual(['add n4 127.0.0.1:9380']);
   });
 
+  it('PUT /cluster/peers/{id}: dials a member at another address (token, validated body)', async () => {
+    const calls: string[] = [];
+    t = await startTestApp({ members: { dialPeer: (id, address) => void calls.push(`${id} ${address}`) } });
+    const token = { 'x-cluster-token': t.adminToken };
+    const noToken = await t.app.inject({ method: 'PUT', url: '/cluster/peers/n4', payload: { address: '127.0.0.1:5' } });
+    expect(noToken.statusCode).toBe(400);
+    const wrong = await t.app.inject({ method: 'PUT', url: '/cluster/peers/n4', headers: { 'x-cluster-token': 'nope' }, payload: { address: '127.0.0.1:5' } });
+    expect(wrong.statusCode).toBe(401);
+    const bad = await t.app.inject({ method: 'PUT', url: '/cluster/peers/n4', headers: token, payload: { address: 'no port' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe(400);
+    expect(calls).toEqual([]);
+    const ok = await t.app.inject({ method: 'PUT', url: '/cluster/peers/n4', headers: token, payload: { address: '127.0.0.1:5' } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ data: { id: 'n4', address: '127.0.0.1:5' } });
+    expect(calls).toEqual(['n4 127.0.0.1:5']);
+  });
+
   it('maps Raft refusals: invalid change 409, change in flight 503 with Retry-After', async () => {
     t = await startTestApp({
       members: {

@@ -31,6 +31,8 @@ export interface MemberRoutesOptions {
   readonly addLearner: (id: string, address: string) => Promise<{ index: number }>;
   readonly promote: (id: string) => Promise<{ index: number }>;
   readonly remove: (id: string) => Promise<{ index: number }>;
+  /** Dial member `id` at `address` from this node (e.g. through a fault proxy), whatever its configuration says. */
+  readonly dialPeer: (id: string, address: string) => void;
 }
 
 const errorSchema = {
@@ -102,6 +104,28 @@ const removeSchema = {
   response: { 200: changeReply, ...changeErrors },
 } as const;
 
+const dialSchema = {
+  tags: ['operations'],
+  summary: 'Dial a member from this node at another Raft address than its configuration carries, e.g. a fault proxy (needs x-cluster-token)',
+  headers: tokenHeader,
+  params: { type: 'object', required: ['id'], properties: { id: NODE_ID } },
+  body: {
+    type: 'object',
+    required: ['address'],
+    additionalProperties: false,
+    properties: { address: { type: 'string', pattern: '^[A-Za-z0-9.-]{1,253}:[0-9]{1,5}$' } },
+  },
+  response: {
+    200: {
+      type: 'object',
+      required: ['data'],
+      properties: { data: { type: 'object', required: ['id', 'address'], properties: { id: { type: 'string' }, address: { type: 'string' } } } },
+    },
+    400: errorSchema,
+    401: errorSchema,
+  },
+} as const;
+
 function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
@@ -157,6 +181,15 @@ export function memberRoutes(options: MemberRoutesOptions): FastifyPluginAsync {
         }
         if (address === undefined) throw new BazaarError(BazaarErrorCode.InvalidRequest, 'a new member needs "address" (host:port of its Raft gRPC server)');
         return change(() => options.addLearner(id, address));
+      },
+    );
+    app.put<{ Params: { id: string }; Body: { address: string }; Headers: { 'x-cluster-token': string } }>(
+      '/cluster/peers/:id',
+      { schema: dialSchema },
+      async (request) => {
+        checkToken(request.headers['x-cluster-token'], options.clusterToken);
+        options.dialPeer(request.params.id, request.body.address);
+        return { data: { id: request.params.id, address: request.body.address } };
       },
     );
     app.delete<{ Params: { id: string }; Headers: { 'x-cluster-token': string } }>(

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ConfChangeType, Role, type GrpcTransport, type MembersView, type RaftNode } from '../../raft/index.js';
 import { BazaarError, BazaarErrorCode } from '../errors.js';
 import type { BazaarRpcClients } from './bazaar-rpc.js';
+import { PEER_DIAL_ENTRIES_MAX, type PeerDial } from './peer-dial.js';
 import type { MemberRoutesOptions, MembersInfo, MemberView } from './member-routes.js';
 
 export interface MembershipOptions {
@@ -11,6 +12,8 @@ export interface MembershipOptions {
   readonly clusterToken: string;
   readonly raft: RaftNode<unknown>;
   readonly transport: GrpcTransport;
+  /** Dial overrides (fault proxies) for added members; the transport applies them itself. */
+  readonly dial: PeerDial;
   readonly rpc: BazaarRpcClients;
   /** Member ids other modules read (admin transfer): kept equal to the configuration in effect. */
   readonly memberIds: string[];
@@ -33,7 +36,7 @@ export function wireMembership(o: MembershipOptions): MemberRoutesOptions {
   const apply = (m: MembersView): void => {
     voters.set(m.voters.length);
     learners.set(m.learners.length);
-    for (const [id, address] of Object.entries(m.addresses)) if (id !== o.nodeId) o.rpc.setPeer(id, address);
+    for (const [id, address] of Object.entries(m.addresses)) if (id !== o.nodeId) o.rpc.setPeer(id, o.dial.get(id) ?? address);
     o.memberIds.splice(0, o.memberIds.length, ...m.voters, ...m.learners);
     // Add-only, like Raft's transport peers (raft/driver/member-sync.ts): a node replaying old
     // configurations must still accept the current leader.
@@ -60,6 +63,13 @@ export function wireMembership(o: MembershipOptions): MemberRoutesOptions {
     addLearner: (id, address) => onLeader(() => o.raft.proposeConfChange({ type: ConfChangeType.AddLearner, node: id, address }, timeout)),
     promote: (id) => onLeader(() => o.raft.proposeConfChange({ type: ConfChangeType.Promote, node: id }, timeout)),
     remove: (id) => onLeader(() => o.raft.proposeConfChange({ type: ConfChangeType.Remove, node: id }, timeout)),
+    dialPeer: (id, address) => {
+      if (id === o.nodeId) throw new BazaarError(BazaarErrorCode.InvalidRequest, `${id} is this node: it does not dial itself`);
+      if (!o.dial.has(id) && o.dial.full()) throw new BazaarError(BazaarErrorCode.InvalidRequest, `this node already dials ${PEER_DIAL_ENTRIES_MAX} members through overrides`);
+      o.dial.set(id, address);
+      o.transport.setPeer(id, address);
+      o.rpc.setPeer(id, address);
+    },
   };
 }
 

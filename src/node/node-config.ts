@@ -12,6 +12,8 @@ export interface NodeConfig {
   readonly peers: ReadonlyMap<string, string>;
   /** HTTP base URL of every member, when known. */
   readonly peerHttp: ReadonlyMap<string, string>;
+  /** Dial address overrides for members added by configuration changes (PEER_DIAL). */
+  readonly peerDial: ReadonlyMap<string, string>;
   readonly clusterId: string;
   readonly clusterToken: string;
   readonly dataDir: string;
@@ -46,6 +48,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'grpc-port': NodeEnv.GRPC_PORT,
   peers: NodeEnv.PEERS,
   'peer-http': NodeEnv.PEER_HTTP,
+  'peer-dial': NodeEnv.PEER_DIAL,
   'cluster-id': NodeEnv.CLUSTER_ID,
   'cluster-token': NodeEnv.CLUSTER_TOKEN,
   'data-dir': NodeEnv.DATA_DIR,
@@ -96,7 +99,7 @@ export function parseMemberList(name: string, raw: string, check: (value: string
     const id = part.slice(0, eq);
     const value = part.slice(eq + 1);
     if (eq <= 0 || !NODE_ID_PATTERN.test(id) || !check(value)) {
-      throw new ConfigError(`${name} entry "${part}" must look like n1=${name === 'PEERS' ? 'host:port' : 'http://host:port'}`);
+      throw new ConfigError(`${name} entry "${part}" must look like n1=${name === 'PEER_HTTP' ? 'http://host:port' : 'host:port'}`);
     }
     if (out.has(id)) throw new ConfigError(`${name} names ${id} twice`);
     out.set(id, value);
@@ -134,7 +137,7 @@ function flagReader(argv: readonly string[], env: NodeJS.ProcessEnv): FlagReader
   };
 }
 
-function membersOf(get: FlagReader): Pick<NodeConfig, 'nodeId' | 'peers' | 'peerHttp' | 'clusterId' | 'clusterToken' | 'join'> {
+function membersOf(get: FlagReader): Pick<NodeConfig, 'nodeId' | 'peers' | 'peerHttp' | 'peerDial' | 'clusterId' | 'clusterToken' | 'join'> {
   const nodeId = get('node-id') ?? '';
   if (!NODE_ID_PATTERN.test(nodeId)) throw new ConfigError(`NODE_ID must match ${NODE_ID_PATTERN}, got "${nodeId}"`);
   const peers = parseMemberList('PEERS', get('peers') ?? '', (v) => HOST_PORT.test(v));
@@ -148,11 +151,13 @@ function membersOf(get: FlagReader): Pick<NodeConfig, 'nodeId' | 'peers' | 'peer
   for (const id of peerHttp.keys()) {
     if (!peers.has(id)) throw new ConfigError(`PEER_HTTP names ${id}, which is not in PEERS`);
   }
+  const peerDial = parseMemberList('PEER_DIAL', get('peer-dial') ?? '', (v) => HOST_PORT.test(v));
+  if (peerDial.has(nodeId)) throw new ConfigError(`PEER_DIAL names this node ${nodeId}`);
   const clusterToken = get('cluster-token') ?? '';
   if (clusterToken.length < 8) throw new ConfigError('CLUSTER_TOKEN must be at least 8 characters');
   const clusterId = get('cluster-id') ?? 'bazaar';
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(clusterId)) throw new ConfigError(`CLUSTER_ID must be 1..64 of [A-Za-z0-9._-], got "${clusterId}"`);
-  return { nodeId, peers, peerHttp, clusterId, clusterToken, join };
+  return { nodeId, peers, peerHttp, peerDial, clusterId, clusterToken, join };
 }
 
 function servicesOf(get: FlagReader): Pick<NodeConfig, 'redisUrl' | 'dynamoEndpoint' | 'exchangeUrls'> {

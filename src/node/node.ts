@@ -23,6 +23,7 @@ import { createRaftMetrics, registerCacheMetrics } from './node-metrics.js';
 import { RaftBackend } from './raft-backend.js';
 import { forwardingHandlers, routedRefresh } from './rpc-handlers.js';
 import { wireMembership } from './membership.js';
+import { DialingTransport, PeerDial } from './peer-dial.js';
 
 /** A running node: Raft member + state machine + HTTP API (+ price pipeline when leader). */
 export interface RunningNode {
@@ -85,7 +86,8 @@ async function assemble(
   const rpc = new BazaarRpcClients(auth, config.peers, config.nodeId);
   cleanups.push(() => rpc.close());
   const handlersRef: { current: ForwardingHandlers | null } = { current: null };
-  const transport = createTransport(config, auth, handlersRef, log);
+  const dial = new PeerDial(config.peerDial);
+  const transport = createTransport(config, auth, handlersRef, log, dial);
   const { raft, publishing } = await startRaft(config, { transport, machine, cache, prices, registry, log });
   cleanups.push(() => raft.stop());
   const backend = createBackend(config, { raft, publishing, machine, cache, prices, rpc, registry });
@@ -99,7 +101,7 @@ async function assemble(
     admin: { clusterToken: config.clusterToken, members, transfer: transferTo },
     members: wireMembership({
       nodeId: config.nodeId, grpcAddress: `${config.grpcHost}:${config.grpcPort}`, clusterToken: config.clusterToken,
-      raft: raft as RaftNode<unknown>, transport, rpc, memberIds: members, rpcMembers, registry,
+      raft: raft as RaftNode<unknown>, transport, dial, rpc, memberIds: members, rpcMembers, registry,
       requestTimeoutMs: config.requestTimeoutMs, log,
     }),
     web: {
@@ -157,8 +159,8 @@ async function openPriceService(config: NodeConfig, log: Logger, registry: Regis
   return { prices, market };
 }
 
-function createTransport(config: NodeConfig, auth: RpcAuth, handlersRef: { current: ForwardingHandlers | null }, log: Logger): GrpcTransport {
-  return new GrpcTransport({
+function createTransport(config: NodeConfig, auth: RpcAuth, handlersRef: { current: ForwardingHandlers | null }, log: Logger, dial: PeerDial): GrpcTransport {
+  return new DialingTransport(dial, {
     id: config.nodeId,
     listenHost: config.grpcHost,
     listenPort: config.grpcPort,
