@@ -632,9 +632,11 @@ export class RaftCore implements RaftCoreApi {
 
   private maybeCommit(): void {
     if (this.role !== Role.Leader) return;
-    // Quorum of the configuration in effect (the leader counts only while it is a voter).
+    // Quorum of the configuration in effect (the leader counts only while it is a voter, and only
+    // the entries it has persisted: the driver may send a Ready's appends before its own fsync,
+    // Raft thesis 10.2.1; advance() counts the rest once durable).
     const matches = this.conf.voters.map((id) =>
-      id === this.config.id ? this.log.lastIndex() : (this.progress.get(id)?.match ?? 0),
+      id === this.config.id ? this.log.durableLastIndex() : (this.progress.get(id)?.match ?? 0),
     );
     const mci = quorumMatchIndex(matches);
     if (mci > this.log.committed && this.log.term(mci) === this.term) { // @mutant:commit-prev-term
@@ -950,6 +952,7 @@ export class RaftCore implements RaftCoreApi {
       readStates: this.readStates,
       readFailures: this.readFailures,
       mustSync: snapshot !== null || entries.length > 0 || hs.term !== prev.term || hs.vote !== prev.vote, // @mutant:must-sync-ignores-vote
+      leaderMaySendFirst: ss.role === Role.Leader && snapshot === null && hs.term === prev.term && hs.vote === prev.vote,
     };
     this.msgs = [];
     this.readStates = [];
@@ -965,7 +968,10 @@ export class RaftCore implements RaftCoreApi {
     this.outstanding = null;
     if (ready.snapshot !== null) this.log.snapshotPersisted(ready.snapshot);
     const last = ready.entries[ready.entries.length - 1];
-    if (last !== undefined) this.log.stableTo(last.index, last.term);
+    if (last !== undefined) {
+      this.log.stableTo(last.index, last.term);
+      this.maybeCommit(); // the leader's own entries are durable now: it counts toward the quorum
+    }
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
   }
