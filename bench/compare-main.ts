@@ -95,11 +95,13 @@ function variantsOf(options: BenchOptions): Variant[] {
 function compareLoads(ctx: ScenarioContext): Load[] {
   const hot = tierSymbols(ctx.symbols).hot;
   const conns = ctx.options.connections ?? (ctx.options.smoke ? 10 : STOCKS_READ_CONNECTIONS);
-  return [
+  const loads: Load[] = [
     { name: `stocks-read, ${conns} conns`, kind: 'read', connections: conns, requests: stockLookups(hot), warm: true },
     { name: `prices hot, ${conns} conns`, kind: 'read', connections: conns, requests: priceGets(hot, 'hot'), warm: true },
     ...TRADE_CLIENT_COUNTS.map((clients): Load => ({ name: `trades, ${clients} clients`, kind: 'trade', connections: clients, requests: tradeMix(ctx.symbols), warm: false })),
   ];
+  const only = ctx.options.loads;
+  return only === 'all' ? loads : loads.filter((l) => l.kind === (only === 'reads' ? 'read' : 'trade'));
 }
 
 function detachedHandle(): ClusterHandle {
@@ -160,6 +162,7 @@ async function measureLoad(ctx: ScenarioContext, scenario: string, origin: strin
 
 async function measureReadBaselines(ctx: ScenarioContext, loads: readonly Load[], phase: number, into: Map<string, ResultRow>): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
+  if (!loads.some((x) => x.kind === 'read')) return rows;
   const redis = await RedisServer.start();
   try {
     const client = new Redis(redis.url);

@@ -27,6 +27,9 @@ describe('bench options', () => {
     expect(() => parseBenchArgs(['x', '--connections', '2.5'])).toThrow(/--connections must be an integer/);
     expect(() => parseBenchArgs(['x', '--cache', 'maybe'])).toThrow(/--cache must be "on" or "off"/);
     expect(() => parseBenchArgs(['x', '--proxy', 'maybe'])).toThrow('--proxy must be one of on, off, both, got "maybe"');
+    expect(() => parseBenchArgs(['x', '--loads', 'writes'])).toThrow('--loads must be one of all, reads, trades, got "writes"');
+    expect(parseBenchArgs(['x']).loads).toBe('all');
+    expect(parseBenchArgs(['x', '--loads', 'trades']).loads).toBe('trades');
     expect(() => parseBenchArgs(['x', '--target', 'http://10.0.0.5:8080'])).toThrow(/not a loopback address/);
     expect(() => parseBenchArgs(['x', '--bogus'])).toThrow(/bogus/);
     expect(() => parseBenchArgs(['a', 'b'])).toThrow(/one scenario at a time/);

@@ -31,11 +31,15 @@ export interface BenchOptions {
   cpuProfDir: string | null;
   /** Managed cluster: with fault proxies (on), without (off, `npm start -- --no-proxy`), or both (bench:compare); null: the command's default. */
   proxy: ProxyChoice | null;
+  /** bench:compare: which loads to measure (reads, trades or all, the default). */
+  loads: LoadsChoice;
   list: boolean;
 }
 
 export const PROXY_CHOICES = ['on', 'off', 'both'] as const;
 export type ProxyChoice = (typeof PROXY_CHOICES)[number];
+export const LOADS_CHOICES = ['all', 'reads', 'trades'] as const;
+export type LoadsChoice = (typeof LOADS_CHOICES)[number];
 
 export const BENCH_USAGE = `usage: npm run bench -- <scenario> [options]
   --duration-s N        seconds per measured phase (default 10; --smoke: 10 s for the whole scenario)
@@ -52,6 +56,7 @@ export const BENCH_USAGE = `usage: npm run bench -- <scenario> [options]
   --results DIR         results root (default bench/results)
   --cpu-prof-dir DIR    managed cluster: every node is CPU-profiled (inspector) and writes a .cpuprofile to DIR on stop
   --proxy on|off|both   managed cluster with the fault proxies (on), without them (off), or both in turn (bench:compare; its default)
+  --loads all|reads|trades  bench:compare: measure only the read or the trade loads (and their baselines); default all
   --list                list scenarios`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -74,6 +79,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       results: { type: 'string' },
       'cpu-prof-dir': { type: 'string' },
       proxy: { type: 'string' },
+      loads: { type: 'string' },
       list: { type: 'boolean', default: false },
     },
   });
@@ -98,6 +104,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     resultsRoot: values.results ?? 'bench/results',
     cpuProfDir: values['cpu-prof-dir'] === undefined ? null : resolve(values['cpu-prof-dir']),
     proxy: parseProxy(values.proxy),
+    loads: parseLoads(values.loads),
     list: values.list,
   };
 }
@@ -121,6 +128,12 @@ function parseProxy(raw: string | undefined): ProxyChoice | null {
   if (raw === undefined) return null;
   if ((PROXY_CHOICES as readonly string[]).includes(raw)) return raw as ProxyChoice;
   throw new Error(`--proxy must be one of ${PROXY_CHOICES.join(', ')}, got "${raw}"`);
+}
+
+function parseLoads(raw: string | undefined): LoadsChoice {
+  if (raw === undefined) return 'all';
+  if ((LOADS_CHOICES as readonly string[]).includes(raw)) return raw as LoadsChoice;
+  throw new Error(`--loads must be one of ${LOADS_CHOICES.join(', ')}, got "${raw}"`);
 }
 
 function parseCache(raw: string | undefined): boolean | null {

@@ -205,6 +205,14 @@ export class RaftLog {
     return Math.max(this.applied, this.unstableSnapshot?.meta.index ?? 0) < this.committed;
   }
 
+  /**
+   * Last index this node has persisted (the driver reported it in advance()): a leader counts
+   * itself toward a commit quorum only up to here, so it may send entries before its own fsync.
+   */
+  durableLastIndex(): number {
+    return Math.min(this.stableIndex, this.lastIndex());
+  }
+
   stableTo(index: number, term: number): void {
     if (index > this.stableIndex && this.matchTerm(index, term)) this.stableIndex = index;
   }

@@ -646,7 +646,9 @@ export class RaftCore implements RaftCoreApi {
   private maybeCommit(): void {
     if (this.role !== Role.Leader) return;
     // Quorum of the configuration in effect, committed or not (the leader counts only while it is
-    // a voter); learners' acknowledgements count for nothing.
+    // a voter, and only the entries it has persisted: the driver may send a Ready's appends before
+    // its own fsync, Raft thesis 10.2.1; advance() counts the rest once durable); learners'
+    // acknowledgements count for nothing.
     const voters = this.conf.voters; // @mutant:conf-quorum-old-config
     const matches = voters.map((id) => this.matchOf(id)); // @mutant:learner-ack-counts
     const mci = quorumMatchIndex(matches);
@@ -898,7 +900,7 @@ export class RaftCore implements RaftCoreApi {
 
   /** How much of this leader's log `id` holds (the leader: all of it). */
   private matchOf(id: NodeId): number {
-    return id === this.config.id ? this.log.lastIndex() : (this.progress.get(id)?.match ?? 0);
+    return id === this.config.id ? this.log.durableLastIndex() : (this.progress.get(id)?.match ?? 0);
   }
 
   private isVoter(id: NodeId): boolean {
@@ -1001,6 +1003,7 @@ export class RaftCore implements RaftCoreApi {
       readStates: this.readStates,
       readFailures: this.readFailures,
       mustSync: snapshot !== null || entries.length > 0 || hs.term !== prev.term || hs.vote !== prev.vote, // @mutant:must-sync-ignores-vote
+      leaderMaySendFirst: ss.role === Role.Leader && snapshot === null && hs.term === prev.term && hs.vote === prev.vote,
     };
     this.msgs = [];
     this.readStates = [];
@@ -1016,7 +1019,10 @@ export class RaftCore implements RaftCoreApi {
     this.outstanding = null;
     if (ready.snapshot !== null) this.log.snapshotPersisted(ready.snapshot);
     const last = ready.entries[ready.entries.length - 1];
-    if (last !== undefined) this.log.stableTo(last.index, last.term);
+    if (last !== undefined) {
+      this.log.stableTo(last.index, last.term);
+      this.maybeCommit(); // the leader's own entries are durable now: it counts toward the quorum
+    }
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
   }

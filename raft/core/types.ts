@@ -211,6 +211,13 @@ export interface Ready {
   readonly readFailures: readonly ReadFailure[];
   /** True when hardState, entries or snapshot must be fsynced before messages leave. */
   readonly mustSync: boolean;
+  /**
+   * A leader's Ready with no term, vote or snapshot change: its messages (appends of its own
+   * entries, heartbeats, read answers) may leave before its write completes. The leader counts
+   * itself toward a commit only for entries advance() reported durable, so its appends travel
+   * while it writes them (Raft thesis 10.2.1); commits still need a durable quorum.
+   */
+  readonly leaderMaySendFirst: boolean;
 }
 
 /** What a node recovered from stable storage at start. */

@@ -54,7 +54,8 @@ export interface RaftNodeEvents {
  * Drives a RaftCore: ticks, feeds peer messages, and processes one Ready at a time in the
  * strict order persist (one synced batch) -> send -> restore snapshot -> apply -> answer
  * proposals and reads -> advance. (A Ready with mustSync false sends before its unsynced write:
- * nothing in it needs to be durable before its messages leave.) Proposals arriving while a Ready is in flight wait in the
+ * nothing in it needs to be durable before its messages leave; so does a leader's Ready, whose
+ * own entries count toward a commit only after advance().) Proposals arriving while a Ready is in flight wait in the
  * core and share the next Ready's fsync (group commit).
  */
 export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
@@ -328,14 +329,17 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // A Ready that needs no fsync (mustSync false: at most the commit index moved, which is
     // recomputed after a crash) holds no message that depends on its write, so its messages
     // (commit updates, heartbeat answers, read confirmations) leave before the write instead of
-    // waiting for a LevelDB round trip. Otherwise: persist (synced), then send.
+    // waiting for a LevelDB round trip. So do a leader's (no term, vote or snapshot change): its
+    // appends travel while it writes them, and the core counts the leader toward a commit only
+    // once advance() below says they are durable (Raft thesis 10.2.1). Otherwise: persist
+    // (synced), then send.
     // Membership first: messages of this Ready may go to a member its entries just added.
     const members = this.memberSync.sync(this.core.status());
     if (members !== null) {
       this.logger.info({ id: this.options.id, voters: members.voters, learners: members.learners }, 'raft configuration changed');
       this.emit('members-change', members);
     }
-    const sendFirst = !ready.mustSync; // @mutant:send-before-synced-vote
+    const sendFirst = !ready.mustSync || ready.leaderMaySendFirst; // @mutant:send-before-synced-vote
     if (sendFirst) this.send(ready.messages);
     await this.storage.persistReady(ready); // @mutant:apply-before-persist
     if (!sendFirst) this.send(ready.messages);

@@ -5,7 +5,7 @@ import type { BazaarStateMachine } from '../bazaar/state-machine.js';
 import { makeTempDir, normalEntry, openMachine, trade } from '../bazaar/test-support.js';
 import { reserveFreePort } from '../../raft/index.js';
 import { RedisServer } from './redis-server.js';
-import { DEFAULT_STOCK_CACHE_TIMING, StockCache, type StockCacheOptions } from './stock-cache.js';
+import { DEFAULT_STOCK_CACHE_TIMING, FILL_MANY_KEYS_MAX, StockCache, type StockCacheOptions } from './stock-cache.js';
 import { StockReader, withCachePublishing } from './stock-reader.js';
 
 let redis: RedisServer;
@@ -76,6 +76,30 @@ describe('StockCache fencing (real Redis)', () => {
     expect(await cache.invalidate('msft', 7)).toBe('superseded');
     expect(await cache.get('msft', 7)).toEqual({ index: 7, stock: stock('msft', 90, 7) });
     expect(await cache.get('msft', 8)).toBeNull();
+  });
+
+  it('fillMany fences each stock on its own, in one call, as fill does', async () => {
+    const cache = cacheFor(redis.url);
+    await connected(cache);
+    expect(await cache.fill('aapl', stock('aapl', 80, 6), 6)).toBe('written');
+    expect(await cache.invalidate('msft', 4)).toBe('written');
+    const items = [
+      { name: 'aapl', stock: stock('aapl', 95, 5), index: 5 }, // older than the value at 6
+      { name: 'msft', stock: stock('msft', 70, 4), index: 4 }, // the tombstone's own index
+      { name: 'ibm', stock: stock('ibm', 60, 9), index: 9 }, // no entry yet
+    ];
+    expect(await cache.fillMany(items)).toEqual(['superseded', 'written', 'written']);
+    expect(await cache.get('aapl', 0)).toEqual({ index: 6, stock: stock('aapl', 80, 6) });
+    expect(await cache.get('msft', 4)).toEqual({ index: 4, stock: stock('msft', 70, 4) });
+    expect(await cache.get('ibm', 9)).toEqual({ index: 9, stock: stock('ibm', 60, 9) });
+    expect(await cache.fillMany([{ name: 'ibm', stock: stock('ibm', 60, 9), index: 9 }])).toEqual(['superseded']);
+    await expect(cache.fillMany([items[0]!, items[0]!])).rejects.toThrow('fillMany lists aapl twice');
+    // More stocks than one script call takes: split, every outcome reported in order.
+    const many = Array.from({ length: FILL_MANY_KEYS_MAX + 3 }, (_, i) => ({ name: `s${i}`, stock: stock(`s${i}`, i, 1), index: 1 }));
+    const outcomes = await cache.fillMany(many);
+    expect(outcomes).toHaveLength(many.length);
+    expect(outcomes.every((o) => o === 'written')).toBe(true);
+    expect(await cache.get(`s${FILL_MANY_KEYS_MAX + 2}`, 1)).toEqual({ index: 1, stock: stock(`s${FILL_MANY_KEYS_MAX + 2}`, FILL_MANY_KEYS_MAX + 2, 1) });
   });
 
   it('treats a foreign or corrupt entry as a miss', async () => {

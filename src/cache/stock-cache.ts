@@ -113,6 +113,25 @@ end
 redis.call('HSET', KEYS[1], 'i', ARGV[1], 'v', ARGV[2])
 return 1`;
 
+/** FILL_LUA for KEYS[k] with index ARGV[2k-1] and value ARGV[2k], each key on its own; one 0/1 per key. */
+const FILL_MANY_LUA = `
+local out = {}
+for k = 1, #KEYS do
+  local fi = tonumber(ARGV[2 * k - 1])
+  local cur = redis.call('HGET', KEYS[k], 'i')
+  local ok = 1
+  if cur then
+    local ci = tonumber(cur)
+    if ci > fi then ok = 0 elseif ci == fi and redis.call('HGET', KEYS[k], 'v') ~= '' then ok = 0 end
+  end
+  if ok == 1 then redis.call('HSET', KEYS[k], 'i', ARGV[2 * k - 1], 'v', ARGV[2 * k]) end
+  out[k] = ok
+end
+return out`;
+
+/** Stocks per fillMany script call (larger lists are split into several calls). */
+export const FILL_MANY_KEYS_MAX = 256;
+
 const INVALIDATE_LUA = `
 local cur = redis.call('HGET', KEYS[1], 'i')
 if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
@@ -122,7 +141,15 @@ return 1`;
 type ScriptedRedis = Redis & {
   bazaarStockFill(key: string, index: string, value: string): Promise<number>;
   bazaarStockInvalidate(key: string, index: string): Promise<number>;
+  bazaarStockFillMany(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number[]>;
 };
+
+/** One stock state to install at its applied index (fillMany). */
+export interface CacheFill {
+  readonly name: string;
+  readonly stock: StockState;
+  readonly index: number;
+}
 
 type Operation = () => Promise<unknown>;
 
@@ -156,6 +183,7 @@ export class StockCache {
     this.redis.on('error', (err: Error) => options.logger?.debug({ err: err.message }, 'stock cache redis error'));
     this.redis.defineCommand('bazaarStockFill', { numberOfKeys: 1, lua: FILL_LUA });
     this.redis.defineCommand('bazaarStockInvalidate', { numberOfKeys: 1, lua: INVALIDATE_LUA });
+    this.redis.defineCommand('bazaarStockFillMany', { lua: FILL_MANY_LUA });
     this.breaker = new CircuitBreaker((operation: Operation) => operation(), {
       timeout: options.opTimeoutMs,
       resetTimeout: options.breakerResetMs,
@@ -196,6 +224,42 @@ export class StockCache {
     if (stock.name !== name) throw new Error(`fill of ${name} with the state of ${stock.name}`);
     const value = JSON.stringify(stockToTuple(stock));
     return this.write(() => this.redis.bazaarStockFill(this.key(name), String(index), value));
+  }
+
+  /**
+   * `fill` of several stocks (distinct names) in one script call per FILL_MANY_KEYS_MAX: the
+   * leader publishes a whole applied batch with one Redis round trip and one breaker call. Each
+   * key is fenced on its own exactly as by `fill`; one outcome per item, in order.
+   */
+  async fillMany(items: readonly CacheFill[]): Promise<CacheWriteOutcome[]> {
+    const names = new Set<string>();
+    for (const { name, stock, index } of items) {
+      assertIndex(index);
+      if (stock.name !== name) throw new Error(`fill of ${name} with the state of ${stock.name}`);
+      if (names.has(name)) throw new Error(`fillMany lists ${name} twice`);
+      names.add(name);
+    }
+    const outcomes: CacheWriteOutcome[] = [];
+    for (let from = 0; from < items.length; from += FILL_MANY_KEYS_MAX) {
+      outcomes.push(...(await this.fillChunk(items.slice(from, from + FILL_MANY_KEYS_MAX))));
+    }
+    return outcomes;
+  }
+
+  private async fillChunk(items: readonly CacheFill[]): Promise<CacheWriteOutcome[]> {
+    const args = [...items.map((item) => this.key(item.name)), ...items.flatMap((item) => [String(item.index), JSON.stringify(stockToTuple(item.stock))])];
+    const results = await this.run(() => this.redis.bazaarStockFillMany(items.length, ...args));
+    if (results === undefined || !Array.isArray(results) || results.length !== items.length) {
+      return items.map(() => 'unavailable');
+    }
+    return results.map((result) => {
+      if (result === 1) {
+        this.counters.writes += 1;
+        return 'written';
+      }
+      this.counters.superseded += 1;
+      return 'superseded';
+    });
   }
 
   /** Mark `name` changed at `index`: older values can no longer be installed or served. */

@@ -2,7 +2,7 @@ import type { Entry } from '../../raft/index.js';
 import type { StateMachine } from '../../raft/index.js';
 import type { ApplyResult, StockState } from '../bazaar/model.js';
 import { assert } from '../errors.js';
-import type { StockCache } from './stock-cache.js';
+import type { CacheFill, StockCache } from './stock-cache.js';
 
 /**
  * The two read paths of /stocks and the leader's publishing of trades, over the protocol of
@@ -157,13 +157,14 @@ export function withCachePublishing<M extends StateMachine<ApplyResult>>(
   };
 }
 
+/** Publish each stock a batch changed, at its last change's index: one script call for the batch. */
 export async function publishResults(cache: StockCache, entries: readonly Entry[], results: readonly ApplyResult[]): Promise<void> {
-  const latest = new Map<string, { stock: StockState; index: number }>();
+  const latest = new Map<string, CacheFill>();
   results.forEach((result, i) => {
     const entry = entries[i];
     if (result !== null && result.ok && !result.replayed && entry !== undefined) {
-      latest.set(result.stock.name, { stock: result.stock, index: entry.index });
+      latest.set(result.stock.name, { name: result.stock.name, stock: result.stock, index: entry.index });
     }
   });
-  await Promise.all([...latest.values()].map(({ stock, index }) => cache.fill(stock.name, stock, index)));
+  if (latest.size > 0) await cache.fillMany([...latest.values()]);
 }
