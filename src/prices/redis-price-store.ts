@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { AggregatedPrice } from './price-types.js';
+import { RedisGetBatcher } from './redis-get-batcher.js';
 
 export interface LatestPriceStore {
   get(asset: string): Promise<AggregatedPrice | null>;
@@ -36,8 +37,11 @@ type RedisWithSetIfNewer = Redis & {
 
 export class RedisPriceStore implements LatestPriceStore {
   private readonly redis: RedisWithSetIfNewer;
+  /** Reads of one event-loop turn share one MGET (GET /prices and followers' stock prices). */
+  private readonly reads: RedisGetBatcher;
 
   constructor(redis: Redis) {
+    this.reads = new RedisGetBatcher(redis);
     if (!('priceSetIfNewer' in redis)) {
       redis.defineCommand('priceSetIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER_LUA });
     }
@@ -45,7 +49,7 @@ export class RedisPriceStore implements LatestPriceStore {
   }
 
   async get(asset: string): Promise<AggregatedPrice | null> {
-    const text = await this.redis.get(priceKey(asset));
+    const text = await this.reads.get(priceKey(asset));
     if (text === null) return null;
     try {
       return JSON.parse(text) as AggregatedPrice;
