@@ -32,6 +32,10 @@ interface Load {
   readonly connections: number;
   readonly requests: RequestSpec[];
   readonly warm: boolean;
+  /** The node loaded: the leader, or a follower (linearizable reads pay a ReadIndex hop). */
+  readonly via: 'leader' | 'follower';
+  /** Compared with another load's baseline (the bare server has no followers); none: its own. */
+  readonly baselineOf?: string;
 }
 
 interface Variant {
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
   const comparisons: Comparison[] = loads.map((l) => ({
     name: l.name,
     baselineName: l.kind === 'read' ? 'Fastify + ioredis' : 'etcd 3-member put',
-    baseline: baselines.get(l.name) ?? null,
+    baseline: baselines.get(l.baselineOf ?? l.name) ?? null,
     bazaar: results.get('proxy')?.get(l.name) ?? null,
     ...(results.has('no-proxy') ? { bazaarNoProxy: results.get('no-proxy')?.get(l.name) ?? null } : {}),
   }));
@@ -95,13 +99,15 @@ function variantsOf(options: BenchOptions): Variant[] {
 function compareLoads(ctx: ScenarioContext): Load[] {
   const hot = tierSymbols(ctx.symbols).hot;
   const conns = ctx.options.connections ?? (ctx.options.smoke ? 10 : STOCKS_READ_CONNECTIONS);
+  const stocks = `stocks-read, ${conns} conns`;
   const loads: Load[] = [
-    { name: `stocks-read, ${conns} conns`, kind: 'read', connections: conns, requests: stockLookups(hot), warm: true },
-    { name: `prices hot, ${conns} conns`, kind: 'read', connections: conns, requests: priceGets(hot, 'hot'), warm: true },
-    ...TRADE_CLIENT_COUNTS.map((clients): Load => ({ name: `trades, ${clients} clients`, kind: 'trade', connections: clients, requests: tradeMix(ctx.symbols), warm: false })),
+    { name: stocks, kind: 'read', connections: conns, requests: stockLookups(hot), warm: true, via: 'leader' },
+    { name: `stocks-read follower, ${conns} conns`, kind: 'read', connections: conns, requests: stockLookups(hot), warm: true, via: 'follower', baselineOf: stocks },
+    { name: `prices hot, ${conns} conns`, kind: 'read', connections: conns, requests: priceGets(hot, 'hot'), warm: true, via: 'leader' },
+    ...TRADE_CLIENT_COUNTS.map((clients): Load => ({ name: `trades, ${clients} clients`, kind: 'trade', connections: clients, requests: tradeMix(ctx.symbols), warm: false, via: 'leader' })),
   ];
-  const only = ctx.options.loads;
-  return only === 'all' ? loads : loads.filter((l) => l.kind === (only === 'reads' ? 'read' : 'trade'));
+  const only = ctx.options.only;
+  return loads.filter((l) => only === 'all' || (only === 'reads') === (l.kind === 'read'));
 }
 
 function detachedHandle(): ClusterHandle {
@@ -162,7 +168,6 @@ async function measureLoad(ctx: ScenarioContext, scenario: string, origin: strin
 
 async function measureReadBaselines(ctx: ScenarioContext, loads: readonly Load[], phase: number, into: Map<string, ResultRow>): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
-  if (!loads.some((x) => x.kind === 'read')) return rows;
   const redis = await RedisServer.start();
   try {
     const client = new Redis(redis.url);
@@ -170,7 +175,7 @@ async function measureReadBaselines(ctx: ScenarioContext, loads: readonly Load[]
     await client.quit();
     const server = await startBaselineServer(redis.url);
     try {
-      for (const l of loads.filter((x) => x.kind === 'read')) {
+      for (const l of loads.filter((x) => x.kind === 'read' && x.baselineOf === undefined)) {
         const row = await measureLoad(ctx, 'baseline fastify+ioredis', server.url, l, phase, { column: 'baseline', pids: [server.pid, ...(redis.pid === undefined ? [] : [redis.pid])] });
         into.set(l.name, row);
         rows.push(row);
@@ -223,16 +228,22 @@ async function measureBazaar(ctx: ScenarioContext, variant: Variant, loads: read
   const rows: ResultRow[] = [];
   const byLoad = new Map<string, ResultRow>();
   try {
-    // Reads and trades go to the leader (a follower adds a hop per read batch and per trade;
-    // `npm run bench -- stocks-read` and `-- trades` measure followers too).
+    // Loads go to the leader, the follower read load to a follower (`npm run bench --
+    // stocks-read` and `-- trades` measure more of the follower paths).
     const leader = await cluster.leaderUrl(LEADER_WAIT_MS);
+    const follower = cluster.nodeUrls().find((u) => u !== leader);
     const scenario = `bazaar ${variant.label}`;
     const pids = cluster.serverPids();
     const idleMsPerSec = await idleCpuMsPerSec(pids);
     const cpu = { column: variant.label, pids, idleMsPerSec };
     if (idleMsPerSec !== null) notes.push(`Bazaar (${variant.label}) idle before the loads: ${(idleMsPerSec / 10).toFixed(0)}% of one core over ${IDLE_SAMPLE_MS / 1000} s (heartbeats, price refresh, history writes); in parentheses: its CPU per 1,000 requests with that background subtracted`);
     for (const l of loads) {
-      const row = await measureLoad(ctx, scenario, leader, l, phase, cpu);
+      const origin = l.via === 'leader' ? leader : follower;
+      if (origin === undefined) {
+        notes.push(`${l.name}: no follower known, not measured`);
+        continue;
+      }
+      const row = await measureLoad(ctx, scenario, origin, l, phase, cpu);
       byLoad.set(l.name, row);
       rows.push(row);
     }

@@ -20,6 +20,8 @@ describe('bench options', () => {
     expect(parseBenchArgs(['x', '--base-port', '10080']).basePort).toBe(10080);
     expect(parseBenchArgs(['x', '--proxy', 'off']).proxy).toBe('off');
     expect(parseBenchArgs(['x']).proxy).toBe(null);
+    expect(parseBenchArgs(['x']).only).toBe('all');
+    expect(parseBenchArgs(['x', '--only', 'reads']).only).toBe('reads');
   });
 
   it('rejects bad values with precise messages', () => {
@@ -27,9 +29,7 @@ describe('bench options', () => {
     expect(() => parseBenchArgs(['x', '--connections', '2.5'])).toThrow(/--connections must be an integer/);
     expect(() => parseBenchArgs(['x', '--cache', 'maybe'])).toThrow(/--cache must be "on" or "off"/);
     expect(() => parseBenchArgs(['x', '--proxy', 'maybe'])).toThrow('--proxy must be one of on, off, both, got "maybe"');
-    expect(() => parseBenchArgs(['x', '--loads', 'writes'])).toThrow('--loads must be one of all, reads, trades, got "writes"');
-    expect(parseBenchArgs(['x']).loads).toBe('all');
-    expect(parseBenchArgs(['x', '--loads', 'trades']).loads).toBe('trades');
+    expect(() => parseBenchArgs(['x', '--only', 'writes'])).toThrow('--only must be one of reads, trades, all, got "writes"');
     expect(() => parseBenchArgs(['x', '--target', 'http://10.0.0.5:8080'])).toThrow(/not a loopback address/);
     expect(() => parseBenchArgs(['x', '--bogus'])).toThrow(/bogus/);
     expect(() => parseBenchArgs(['a', 'b'])).toThrow(/one scenario at a time/);

@@ -31,15 +31,15 @@ export interface BenchOptions {
   cpuProfDir: string | null;
   /** Managed cluster: with fault proxies (on), without (off, `npm start -- --no-proxy`), or both (bench:compare); null: the command's default. */
   proxy: ProxyChoice | null;
-  /** bench:compare: which loads to measure (reads, trades or all, the default). */
-  loads: LoadsChoice;
+  /** bench:compare: which loads to run (reads, trades or all). */
+  only: OnlyChoice;
   list: boolean;
 }
 
 export const PROXY_CHOICES = ['on', 'off', 'both'] as const;
 export type ProxyChoice = (typeof PROXY_CHOICES)[number];
-export const LOADS_CHOICES = ['all', 'reads', 'trades'] as const;
-export type LoadsChoice = (typeof LOADS_CHOICES)[number];
+export const ONLY_CHOICES = ['reads', 'trades', 'all'] as const;
+export type OnlyChoice = (typeof ONLY_CHOICES)[number];
 
 export const BENCH_USAGE = `usage: npm run bench -- <scenario> [options]
   --duration-s N        seconds per measured phase (default 10; --smoke: 10 s for the whole scenario)
@@ -56,7 +56,7 @@ export const BENCH_USAGE = `usage: npm run bench -- <scenario> [options]
   --results DIR         results root (default bench/results)
   --cpu-prof-dir DIR    managed cluster: every node is CPU-profiled (inspector) and writes a .cpuprofile to DIR on stop
   --proxy on|off|both   managed cluster with the fault proxies (on), without them (off), or both in turn (bench:compare; its default)
-  --loads all|reads|trades  bench:compare: measure only the read or the trade loads (and their baselines); default all
+  --only reads|trades|all  bench:compare: only the read loads (leader and follower) or only the trade loads (default all)
   --list                list scenarios`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -79,7 +79,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       results: { type: 'string' },
       'cpu-prof-dir': { type: 'string' },
       proxy: { type: 'string' },
-      loads: { type: 'string' },
+      only: { type: 'string' },
       list: { type: 'boolean', default: false },
     },
   });
@@ -104,7 +104,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     resultsRoot: values.results ?? 'bench/results',
     cpuProfDir: values['cpu-prof-dir'] === undefined ? null : resolve(values['cpu-prof-dir']),
     proxy: parseProxy(values.proxy),
-    loads: parseLoads(values.loads),
+    only: parseOnly(values.only),
     list: values.list,
   };
 }
@@ -130,10 +130,10 @@ function parseProxy(raw: string | undefined): ProxyChoice | null {
   throw new Error(`--proxy must be one of ${PROXY_CHOICES.join(', ')}, got "${raw}"`);
 }
 
-function parseLoads(raw: string | undefined): LoadsChoice {
+function parseOnly(raw: string | undefined): OnlyChoice {
   if (raw === undefined) return 'all';
-  if ((LOADS_CHOICES as readonly string[]).includes(raw)) return raw as LoadsChoice;
-  throw new Error(`--loads must be one of ${LOADS_CHOICES.join(', ')}, got "${raw}"`);
+  if ((ONLY_CHOICES as readonly string[]).includes(raw)) return raw as OnlyChoice;
+  throw new Error(`--only must be one of ${ONLY_CHOICES.join(', ')}, got "${raw}"`);
 }
 
 function parseCache(raw: string | undefined): boolean | null {

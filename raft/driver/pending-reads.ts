@@ -3,12 +3,20 @@ import { ReadFailureReason } from '../core/types.js';
 import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import type { RaftRuntime, TimerHandle } from './raft-runtime.js';
 
-interface PendingRead {
-  /** Read index granted by the leader, or null while waiting for it. */
-  index: number | null;
+/** Reads sharing one forwarded ReadIndex request at most; past it the next read opens a new batch. */
+export const READ_BATCH_MAX = 1024;
+
+interface Waiter {
   readonly resolve: (index: number) => void;
   readonly reject: (error: RaftError) => void;
-  readonly timer: TimerHandle;
+  timer: TimerHandle | null;
+}
+
+/** One core read context: its read index (null until granted) and the readIndex() calls waiting on it. */
+interface Batch {
+  readonly context: string;
+  index: number | null;
+  readonly waiters: Set<Waiter>;
 }
 
 const failureCodes = {
@@ -21,10 +29,18 @@ const failureCodes = {
 
 /**
  * readIndex() calls by context: first waiting for the core's ReadState, then for the state
- * machine to apply up to the read index. Bounded by `maxPending`.
+ * machine to apply up to the read index. Bounded by `maxPending` reads.
+ *
+ * Batching (followers): reads that start while a forwarded ReadIndex request of the same leader
+ * and term has not yet left (its Ready not yet taken) join it instead of sending one request
+ * each. Linearizable: the leader fixes the read index when the request arrives, after every
+ * joined read started. `closeBatch()` is called when the driver takes a Ready; later reads open
+ * a new batch. A leader's own reads never join (its core fixes the index at once).
  */
 export class PendingReads {
-  private readonly byContext = new Map<string, PendingRead>();
+  private readonly byContext = new Map<string, Batch>();
+  private open: { readonly context: string; readonly batch: Batch; readonly key: string } | null = null;
+  private waiting = 0;
   private sequence = 0;
   private readonly lifeId: string;
 
@@ -36,70 +52,103 @@ export class PendingReads {
     this.lifeId = runtime.lifeId();
   }
 
+  /** Reads waiting (not contexts). */
   get size(): number {
-    return this.byContext.size;
+    return this.waiting;
   }
 
   isFull(): boolean {
-    return this.byContext.size >= this.maxPending;
+    return this.waiting >= this.maxPending;
   }
 
-  /** Register a read; returns its unique context and the promise of its read index. */
-  add(timeoutMs: number): { context: string; promise: Promise<number> } {
-    this.sequence += 1;
-    const context = `${this.nodeId}/${this.lifeId}/${this.sequence}`; // @mutant:read-context-reused
+  /**
+   * Register a read. `joinKey` (leader and term, followers only; null: never join) lets it share
+   * the open batch; `context` is the new context to hand to the core, or null when it joined.
+   */
+  add(timeoutMs: number, joinKey: string | null = null): { context: string | null; promise: Promise<number> } {
+    const open = this.open;
+    const join = joinKey !== null && open !== null && open.key === joinKey && open.batch.waiters.size < READ_BATCH_MAX;
+    let context: string | null = null;
+    let batch: Batch;
+    if (join) {
+      batch = open.batch;
+    } else {
+      this.sequence += 1;
+      context = `${this.nodeId}/${this.lifeId}/${this.sequence}`; // @mutant:read-context-reused
+      batch = { context, index: null, waiters: new Set() };
+      this.byContext.set(context, batch);
+      this.open = joinKey === null ? null : { context, batch, key: joinKey };
+    }
     const promise = new Promise<number>((resolve, reject) => {
-      const timer = this.runtime.after(timeoutMs, () => {
-        if (!this.byContext.delete(context)) return;
+      const waiter: Waiter = { resolve, reject, timer: null };
+      waiter.timer = this.runtime.after(timeoutMs, () => {
+        if (!batch.waiters.delete(waiter)) return;
+        this.waiting -= 1;
+        if (batch.waiters.size === 0) this.take(batch.context);
         reject(new RaftError(RaftDriverErrorCode.Timeout, `read barrier not reached within ${timeoutMs} ms`));
       });
-      this.byContext.set(context, { index: null, resolve, reject, timer });
+      batch.waiters.add(waiter);
+      this.waiting += 1;
     });
     return { context, promise };
   }
 
+  /** The driver took a Ready (the open batch's request is on its way): later reads start a new batch. */
+  closeBatch(): void {
+    this.open = null;
+  }
+
   granted(states: readonly ReadState[], applied: number): void {
     for (const state of states) {
-      const pending = this.byContext.get(state.context);
-      if (pending !== undefined) pending.index = state.index;
+      const batch = this.byContext.get(state.context);
+      if (batch !== undefined) batch.index = state.index;
     }
     this.appliedUpTo(applied);
   }
 
   failed(failures: readonly ReadFailure[], leader: string | null): void {
     for (const failure of failures) {
-      const pending = this.byContext.get(failure.context);
-      if (pending === undefined) continue;
-      this.byContext.delete(failure.context);
-      pending.timer.cancel();
-      pending.reject(new RaftError(failureCodes[failure.reason], `read failed: ${failure.reason}`, { leader }));
+      const batch = this.take(failure.context);
+      if (batch === undefined) continue;
+      for (const w of batch.waiters) this.settle(w).reject(new RaftError(failureCodes[failure.reason], `read failed: ${failure.reason}`, { leader }));
     }
   }
 
   appliedUpTo(applied: number): void {
-    for (const [context, pending] of this.byContext) {
-      if (pending.index === null || pending.index > applied) continue;
-      this.byContext.delete(context);
-      pending.timer.cancel();
-      pending.resolve(pending.index);
+    for (const [context, batch] of this.byContext) {
+      if (batch.index === null || batch.index > applied) continue;
+      this.take(context);
+      for (const w of batch.waiters) this.settle(w).resolve(batch.index);
     }
   }
 
   /** Fail the reads that have a read index but have not reached it (their leader is gone). */
   failGranted(code: RaftDriverErrorCode, message: string): void {
-    for (const [context, pending] of this.byContext) {
-      if (pending.index === null) continue;
-      this.byContext.delete(context);
-      pending.timer.cancel();
-      pending.reject(new RaftError(code, message));
+    for (const [context, batch] of [...this.byContext]) {
+      if (batch.index === null) continue;
+      this.take(context);
+      for (const w of batch.waiters) this.settle(w).reject(new RaftError(code, message));
     }
   }
 
   rejectAll(code: RaftDriverErrorCode, message: string): void {
-    for (const pending of this.byContext.values()) {
-      pending.timer.cancel();
-      pending.reject(new RaftError(code, message));
+    for (const context of [...this.byContext.keys()]) {
+      const batch = this.take(context);
+      for (const w of batch?.waiters ?? []) this.settle(w).reject(new RaftError(code, message));
     }
-    this.byContext.clear();
+  }
+
+  private take(context: string): Batch | undefined {
+    const batch = this.byContext.get(context);
+    if (batch === undefined) return undefined;
+    this.byContext.delete(context);
+    if (this.open?.context === context) this.open = null;
+    return batch;
+  }
+
+  private settle(waiter: Waiter): Waiter {
+    waiter.timer?.cancel();
+    this.waiting -= 1;
+    return waiter;
   }
 }

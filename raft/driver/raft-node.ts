@@ -5,8 +5,8 @@ import type { RaftCoreApi } from '../core/api.js';
 import { type RaftConfig, makeRaftConfig } from '../core/config.js';
 import { RaftCore } from '../core/raft-core.js';
 import { createRng, seedForNode } from '../../common/rng.js';
-import type { Entry, Message, NodeId, Ready, RestoredState, Role, RoleInfo, Snapshot, SnapshotMessage, Status } from '../core/types.js';
-import { RaftErrorCode } from '../core/types.js';
+import type { Entry, Message, NodeId, Ready, RestoredState, RoleInfo, Snapshot, SnapshotMessage, Status } from '../core/types.js';
+import { RaftErrorCode, Role } from '../core/types.js';
 import { LevelLogStorage } from '../storage/level-log-storage.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import type { TransportHooks } from '../transport/transport.js';
@@ -197,7 +197,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.reads.isFull()) {
       return Promise.reject(new RaftError(RaftDriverErrorCode.ReadQueueFull, `${this.reads.size} reads already pending on ${this.options.id}`));
     }
-    const { context, promise } = this.reads.add(waitMs);
+    // A follower's reads of one turn share one ReadIndex request to the leader (pending-reads.ts).
+    const info = this.core.roleInfo();
+    const joinKey = info.role === Role.Follower && info.leader !== null ? `${info.term}/${info.leader}` : null;
+    const { context, promise } = this.reads.add(waitMs, joinKey);
+    if (context === null) return promise;
     this.refreshLease();
     this.core.readIndex(context);
     this.wake();
@@ -316,6 +320,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     try {
       while (!this.stopping && this.core.hasReady()) {
         const ready = this.core.ready();
+        this.reads.closeBatch();
         await this.handleReady(ready);
         this.core.advance(ready);
         await this.maybeTakeSnapshot();

@@ -66,4 +66,49 @@ describe('RaftNode read contexts', () => {
     expect(answered).toBe(0);
     await second.node.stop();
   });
+
+  it('reads started before the request leaves share one ReadIndex; a read started after it waits for a new one', async () => {
+    const sent: Message[] = [];
+    const { node, hooks } = await startFollower(newLogDisk(), sent);
+    hooks.onMessage(heartbeat);
+    const answered: number[] = [];
+    const first = Array.from({ length: 20 }, () => node.readIndex(5_000).then((index) => void answered.push(index)));
+    await settle();
+    const requests = (): Extract<Message, { type: typeof MessageType.ReadIndex }>[] =>
+      sent.filter((m): m is Extract<Message, { type: typeof MessageType.ReadIndex }> => m.type === MessageType.ReadIndex);
+    expect(requests()).toHaveLength(1);
+    // This read starts after the first request left: the leader may have fixed that request's
+    // index before a write this read must see, so its answer must not serve this read.
+    let late: number | null = null;
+    void node.readIndex(5_000).then((index) => (late = index));
+    await settle();
+    expect(requests()).toHaveLength(2);
+    const [one, two] = requests();
+    expect(one?.context).not.toBe(two?.context);
+    hooks.onMessage({ type: MessageType.ReadIndexResp, from: 'n2', to: 'n1', term: 1, context: one?.context ?? '', index: 0, reject: false });
+    await Promise.all(first);
+    expect(answered).toEqual(Array.from({ length: 20 }, () => 0));
+    await settle();
+    expect(late).toBeNull();
+    hooks.onMessage({ type: MessageType.ReadIndexResp, from: 'n2', to: 'n1', term: 1, context: two?.context ?? '', index: 0, reject: false });
+    await settle();
+    expect(late).toBe(0);
+    expect(node.status().pendingReads).toBe(0);
+    await node.stop();
+  });
+
+  it('a rejected batch fails every read in it', async () => {
+    const sent: Message[] = [];
+    const { node, hooks } = await startFollower(newLogDisk(), sent);
+    hooks.onMessage(heartbeat);
+    const reads = Array.from({ length: 5 }, () => node.readIndex(5_000).catch((e: unknown) => e));
+    await settle();
+    const request = sent.find((m) => m.type === MessageType.ReadIndex);
+    if (request?.type !== MessageType.ReadIndex) throw new Error('no ReadIndex sent');
+    hooks.onMessage({ type: MessageType.ReadIndexResp, from: 'n2', to: 'n1', term: 1, context: request.context, index: 0, reject: true });
+    const errors = await Promise.all(reads);
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(Array.from({ length: 5 }, () => 'RAFT_ERR_NOT_LEADER'));
+    expect(node.status().pendingReads).toBe(0);
+    await node.stop();
+  });
 });

@@ -5,6 +5,7 @@ import { BazaarErrorCode, describeCode } from '../errors.js';
 import { clientErrorHandler, expectationFailed } from './client-errors.js';
 import { clipMessage, describeAny, sendDescribed } from './http-errors.js';
 import { httpLimits, type HttpLimits } from './http-limits.js';
+import { LazyRequestLogger } from './lazy-request-logger.js';
 import { createHttpMetrics } from './metrics.js';
 import { ROUTE_MODULES, type RouteDeps } from './route-modules.js';
 import { RouteRegistry } from './route-registry.js';
@@ -56,16 +57,24 @@ function setNotFoundHandler(app: FastifyInstance, routes: RouteRegistry): void {
 
 export const bazaarApp: FastifyPluginAsync<BazaarAppOptions> = async (app, options) => {
   const metrics = createHttpMetrics(options.registry);
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: an async hook costs a promise and microtask hops on every request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    rejectRepeatedHeaders(request.raw);
-    rejectEncodedBodies(request.raw);
+    try {
+      rejectRepeatedHeaders(request.raw);
+      rejectEncodedBodies(request.raw);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(
       { route: request.routeOptions.url ?? 'unmatched', method: request.method, statusCode: reply.statusCode },
       reply.elapsedTime / 1000,
     );
+    done();
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const described = describeAny(error);
@@ -100,7 +109,8 @@ function createFastify(deps: AppDeps, limits: HttpLimits): FastifyInstance {
       requestCounter += 1;
       return `${deps.nodeId}-${requestCounter.toString(36)}`;
     },
-    childLoggerFactory: (parent, bindings, childOptions) => parent.child({ ...bindings, term: currentTerm() }, childOptions),
+    // The pino child is built only if the request logs (most log nothing): see lazy-request-logger.ts.
+    childLoggerFactory: (parent, bindings, childOptions) => new LazyRequestLogger(parent as Logger, { ...bindings, term: currentTerm() }, childOptions).asFastifyLogger(),
     frameworkErrors: (error, request, reply) => {
       const described = describeCode(BazaarErrorCode.InvalidRequest, clipMessage(`malformed request: ${error.message}`));
       request.log.info({ code: error.code }, described.message);

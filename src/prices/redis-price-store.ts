@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { AggregatedPrice } from './price-types.js';
+import { RedisGetBatcher } from './redis-get-batcher.js';
 
 export interface LatestPriceStore {
   get(asset: string): Promise<AggregatedPrice | null>;
@@ -14,6 +15,8 @@ export interface LatestPriceStore {
 
 export const PRICE_KEY_PREFIX = 'price:';
 export const priceKey = (asset: string): string => `${PRICE_KEY_PREFIX}${asset}`;
+/** Parsed prices kept (the catalog has ~1,000 assets); past it the memo starts over. */
+export const PARSED_PRICES_MAX = 10_000;
 /** Prices per Redis pipeline round trip. */
 const PIPELINE_ENTRIES_MAX = 500;
 
@@ -36,8 +39,16 @@ type RedisWithSetIfNewer = Redis & {
 
 export class RedisPriceStore implements LatestPriceStore {
   private readonly redis: RedisWithSetIfNewer;
+  /** Reads of one event-loop turn share one MGET (GET /prices and followers' stock prices). */
+  private readonly reads: RedisGetBatcher;
+  /**
+   * Per asset, the last value read and its parse: a hot price is read thousands of times per
+   * refresh, and the same text parses to the same price (callers do not mutate it).
+   */
+  private readonly parsed = new Map<string, { text: string; price: AggregatedPrice }>();
 
   constructor(redis: Redis) {
+    this.reads = new RedisGetBatcher(redis);
     if (!('priceSetIfNewer' in redis)) {
       redis.defineCommand('priceSetIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER_LUA });
     }
@@ -45,10 +56,15 @@ export class RedisPriceStore implements LatestPriceStore {
   }
 
   async get(asset: string): Promise<AggregatedPrice | null> {
-    const text = await this.redis.get(priceKey(asset));
+    const text = await this.reads.get(priceKey(asset));
     if (text === null) return null;
+    const known = this.parsed.get(asset);
+    if (known !== undefined && known.text === text) return known.price;
     try {
-      return JSON.parse(text) as AggregatedPrice;
+      const price = JSON.parse(text) as AggregatedPrice;
+      if (this.parsed.size >= PARSED_PRICES_MAX && known === undefined) this.parsed.clear();
+      this.parsed.set(asset, { text, price });
+      return price;
     } catch {
       return null;
     }
