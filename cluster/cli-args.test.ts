@@ -18,6 +18,7 @@ describe('cluster CLI arguments', () => {
     expect(parse('exchange', '2', '{"down":true}').command).toEqual({ kind: 'exchange', exchange: 2, faults: { down: true } });
     expect(parse('exchange', '3', 'reset').command).toEqual({ kind: 'exchange', exchange: 3, faults: 'reset' });
     expect(parse('redis-kill').command).toEqual({ kind: 'redis-kill' });
+    expect(parse('clock', 'n2', '0.25').command).toEqual({ kind: 'clock', node: 'n2', rate: 0.25 });
     expect(parse('--help').command).toEqual({ kind: 'help' });
   });
 
@@ -33,5 +34,7 @@ describe('cluster CLI arguments', () => {
     expect(() => parse('exchange', '1', '[1]')).toThrow(/must be an object/);
     expect(() => parse('leader', '--wait-ms', '-1')).toThrow();
     expect(() => parse('status', '--verbose')).toThrow(/verbose/);
+    expect(() => parse('clock', 'n1')).toThrow(/clock needs a node and a rate/);
+    expect(() => parse('clock', 'n1', 'slow')).toThrow(/clock needs a node and a rate/);
   });
 });

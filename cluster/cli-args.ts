@@ -7,6 +7,7 @@ export type CliCommand =
   | { readonly kind: 'kill' | 'start' | 'restart' | 'pause' | 'resume' | 'transfer'; readonly node: string }
   | { readonly kind: 'partition'; readonly spec: string }
   | { readonly kind: 'cut'; readonly from: string; readonly to: string }
+  | { readonly kind: 'clock'; readonly node: string; readonly rate: number }
   | { readonly kind: 'heal' | 'redis-kill' | 'redis-restart' }
   | { readonly kind: 'leader'; readonly waitMs: number }
   | { readonly kind: 'exchange'; readonly exchange: number; readonly faults: Record<string, unknown> | 'reset' }
@@ -29,6 +30,7 @@ export const CLI_USAGE = `Usage: npm run cluster -- [--data-dir <dir>] <command>
   heal                       every link back, toxics removed, every exchange's faults off
   leader [--wait-ms <ms>]    print the leader id (waits up to 3000 ms by default)
   transfer <node>            hand leadership to <node>
+  clock <node> <rate>        SIGKILL <node> and start it with its clocks at <rate> x real time (libfaketime); rate 1: real time again
   exchange <n> <fault-json>  e.g. exchange 2 '{"down":true}' (POST /mock/faults on exchange n; faults merge)
   exchange <n> reset         every fault of exchange n off (also done by heal)
   redis-kill / redis-restart the launcher's redis-server
@@ -104,6 +106,12 @@ function parseCommand(positionals: readonly string[], json: boolean, waitMsRaw: 
       const exchange = Number(args[0]);
       if (args[0] === undefined || !/^\d+$/.test(args[0]) || exchange < 1) throw new Error(`exchange needs an exchange number 1..3, got "${args[0] ?? ''}"`);
       return { kind: 'exchange', exchange, faults: args[1] === 'reset' ? 'reset' : parseFaults(args[1]) };
+    }
+    case 'clock': {
+      expectArgs(args, 2, name);
+      const raw = args[1] ?? '';
+      if (!/^\d+(\.\d+)?$/.test(raw)) throw new Error(`clock needs a node and a rate, e.g. clock n1 0.25 (rate 1: real time), got "${raw}"`);
+      return { kind: 'clock', node: node(args[0], name), rate: Number(raw) };
     }
     case 'member':
       return parseMember(args, json);

@@ -38,6 +38,10 @@ async function run(control: ClusterControl, command: Exclude<CliCommand, { kind:
       await control.cutOneWay(command.from, command.to);
       say(`cut ${command.from}->${command.to} (one way)`);
       return;
+    case 'clock':
+      await control.setClockRate(command.node, command.rate);
+      say(`${command.node}: restarted with its clock at x${command.rate}`);
+      return;
     case 'heal':
       await control.heal();
       say('healed: every link enabled, toxics removed, exchange faults off');

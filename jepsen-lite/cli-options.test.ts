@@ -21,8 +21,23 @@ describe('jepsen CLI options', () => {
     expect(parseCli(['--recheck', 'x'], 1)).toEqual({ mode: 'recheck', dir: 'x' });
   });
 
+  it('parses the clock nemesis options: rates drawn and the fresh cluster\'s read mode', () => {
+    const cli = parseCli(['--nemesis', 'clock', '--clock-rate', '0.25,0.1', '--read-mode', 'read-index'], 7);
+    if (cli.mode !== 'run') throw new Error('expected run');
+    expect(cli.run.clockRates).toEqual([0.25, 0.1]);
+    expect(cli.readMode).toBe('read-index');
+    const defaults = parseCli(['--nemesis', 'clock'], 7);
+    if (defaults.mode !== 'run') throw new Error('expected run');
+    expect(defaults.run.clockRates).toEqual([0.9, 1.1]);
+    expect(defaults.readMode).toBeNull();
+  });
+
   it.each([
     [['--nemesis', 'flood'], /unknown fault "flood"/],
+    [['--clock-rate', '0'], /clock rates must be numbers in 0\.05\.\.20/],
+    [['--clock-rate', 'slow'], /--clock-rate must be a number/],
+    [['--read-mode', 'quorum'], /--read-mode must be lease or read-index/],
+    [['--attach', '--read-mode', 'lease'], /--read-mode applies to a fresh cluster/],
     [['--rate', 'fast'], /--rate must be a number/],
     [['--concurrency', '0'], /concurrency must be an integer in 1\.\.200/],
     [['--time-limit', '0.5'], /time limit \(ms\) must be an integer in 1000/],
