@@ -243,8 +243,12 @@ export class RaftCore implements RaftCoreApi {
     if (m.type === MessageType.Append || m.type === MessageType.Heartbeat) {
       // Let a deposed leader learn the new term (its PreVote/CheckQuorum would otherwise hide it).
       this.send({ type: MessageType.AppendResp, to: m.from, term: this.term, reject: false, index: 0, hintIndex: 0, hintTerm: 0 });
-    } else if (m.type === MessageType.PreVote) {
-      this.send({ type: MessageType.PreVoteResp, to: m.from, term: this.term, reject: true });
+    } else if (m.type === MessageType.PreVote || m.type === MessageType.Vote) {
+      // A candidate behind in term learns the term it must pass (Raft §5.1). Silence stranded one
+      // whose term lagged: the only member that could win, its requests to the one voter it
+      // needed ignored as stale, round after round (sim seed 519).
+      const type = m.type === MessageType.PreVote ? MessageType.PreVoteResp : MessageType.VoteResp;
+      this.send({ type, to: m.from, term: this.term, reject: true });
     } else if (m.type === MessageType.ReadIndex) {
       this.send({ type: MessageType.ReadIndexResp, to: m.from, term: this.term, context: m.context, index: 0, reject: true });
     }
