@@ -274,7 +274,7 @@ export class RaftCore implements RaftCoreApi {
   }
 
   propose(data: Uint8Array): ProposeResult {
-    if (this.role !== Role.Leader) return { ok: false, code: RaftErrorCode.NotLeader, leader: this.leader };
+    if (this.role !== Role.Leader || this.removalCommitted()) return { ok: false, code: RaftErrorCode.NotLeader, leader: this.leader };
     if (this.transferee !== null) return { ok: false, code: RaftErrorCode.TransferInProgress, leader: this.leader };
     if (data.length > this.config.maxProposalBytes) {
       return { ok: false, code: RaftErrorCode.ProposalTooLarge, leader: this.leader };
@@ -848,7 +848,7 @@ export class RaftCore implements RaftCoreApi {
    */
   proposeConfChange(change: ConfChange): ConfChangeResult {
     const fail = (code: RaftErrorCode, reason: string): ConfChangeResult => ({ ok: false, code, leader: this.leader, reason });
-    if (this.role !== Role.Leader) return fail(RaftErrorCode.NotLeader, 'not the leader');
+    if (this.role !== Role.Leader || this.removalCommitted()) return fail(RaftErrorCode.NotLeader, 'not the leader');
     if (this.transferee !== null) return fail(RaftErrorCode.TransferInProgress, 'a leadership transfer is in progress');
     if (!this.committedInTerm()) return fail(RaftErrorCode.LeaderNotReady, 'the leader has not committed an entry of its term yet');
     if (this.confs.lastIndex() > this.log.committed) { // @mutant:conf-change-second-in-flight
@@ -944,8 +944,17 @@ export class RaftCore implements RaftCoreApi {
    * A leader that removed itself leads until the removal is committed, then hands over to the
    * most caught-up voter (TimeoutNow) and steps down.
    */
+  /**
+   * This leader's own removal is committed: it steps down at the next Ready, and takes no proposal
+   * meanwhile (the Ready may wait on slow I/O while acknowledgements commit the removal: it
+   * accepted a second change, then led outside its configuration; sim seed 3538).
+   */
+  private removalCommitted(): boolean {
+    return !this.isVoter(this.config.id) && this.log.committed >= this.confs.lastIndex();
+  }
+
   private maybeStepDownRemoved(): void {
-    if (this.role !== Role.Leader || this.isVoter(this.config.id) || this.log.committed < this.confs.lastIndex()) return;
+    if (this.role !== Role.Leader || !this.removalCommitted()) return;
     let best: Progress | null = null;
     for (const id of this.voterPeers()) {
       const pr = this.progress.get(id);
