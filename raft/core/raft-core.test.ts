@@ -61,4 +61,18 @@ describe('RaftCore smoke', () => {
     c.processReadies();
     expect(core.status().role).not.toBe(Role.Leader);
   });
+
+  it('answers reads waiting on a voter that the leader then removes (sim seed 1210)', () => {
+    const c = new TestCluster(2, { seed: 4 });
+    const leader = c.waitLeader();
+    c.stabilize();
+    const other = c.ids.find((id) => id !== leader)!;
+    c.isolate(other);
+    c.core(leader).readIndex('r1');
+    c.stabilize();
+    expect(c.node(leader).readStates).toEqual([]);
+    expect(c.core(leader).proposeConfChange({ type: ConfChangeType.Remove, node: other }).ok).toBe(true);
+    c.stabilize();
+    expect(c.node(leader).readStates.map((r) => r.context)).toEqual(['r1']);
+  });
 });

@@ -938,6 +938,7 @@ export class RaftCore implements RaftCoreApi {
     for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id);
     if (this.transferee !== null && !this.isVoter(this.transferee)) this.transferee = null;
     this.replicationDirty = true;
+    this.releaseReads(this.readOnly.recount());
   }
 
   /**
