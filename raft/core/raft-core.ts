@@ -939,6 +939,7 @@ export class RaftCore implements RaftCoreApi {
     if (this.transferee !== null && !this.isVoter(this.transferee)) this.transferee = null;
     this.replicationDirty = true;
     this.releaseReads(this.readOnly.recount());
+    this.maybeStartReadRound(); // reads queued behind no round (a leader left the only voter confirms alone: seed 1543)
   }
 
   /**
