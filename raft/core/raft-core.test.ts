@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ConfChangeType } from './conf-change.js';
+import { RaftErrorCode, Role } from './types.js';
 import { TestCluster } from './testing/test-cluster.js';
 
 describe('RaftCore smoke', () => {
@@ -37,5 +39,40 @@ describe('RaftCore smoke', () => {
     c.tick(5);
     expect(c.appliedData(lagging)).toEqual(c.appliedData(leader));
     expect(c.core(lagging).status().snapshotIndex).toBeGreaterThan(0);
+  });
+
+  it('a leader whose own removal committed takes no proposal before its next Ready steps it down (sim seed 3538)', () => {
+    const c = new TestCluster(3, { seed: 21 });
+    const leader = c.waitLeader();
+    c.stabilize();
+    const core = c.core(leader);
+    const other = c.ids.find((id) => id !== leader)!;
+    expect(core.proposeConfChange({ type: ConfChangeType.Remove, node: leader }).ok).toBe(true);
+    c.processReadies(); // the leader's appends leave
+    c.deliverAll();
+    c.processReadies(); // the followers acknowledge; the leader has nothing to do yet
+    c.deliverAll(); // the acknowledgements commit the removal; the leader's next Ready has not run
+    expect(core.status().commit).toBeGreaterThanOrEqual(core.status().confIndex);
+    expect(core.status().role).toBe(Role.Leader);
+    const second = core.proposeConfChange({ type: ConfChangeType.Remove, node: other });
+    expect(second.ok ? 'accepted' : second.code).toBe(RaftErrorCode.NotLeader);
+    const write = core.propose(new TextEncoder().encode('late'));
+    expect(write.ok ? 'accepted' : write.code).toBe(RaftErrorCode.NotLeader);
+    c.processReadies();
+    expect(core.status().role).not.toBe(Role.Leader);
+  });
+
+  it('answers reads waiting on a voter that the leader then removes (sim seed 1210)', () => {
+    const c = new TestCluster(2, { seed: 4 });
+    const leader = c.waitLeader();
+    c.stabilize();
+    const other = c.ids.find((id) => id !== leader)!;
+    c.isolate(other);
+    c.core(leader).readIndex('r1');
+    c.stabilize();
+    expect(c.node(leader).readStates).toEqual([]);
+    expect(c.core(leader).proposeConfChange({ type: ConfChangeType.Remove, node: other }).ok).toBe(true);
+    c.stabilize();
+    expect(c.node(leader).readStates.map((r) => r.context)).toEqual(['r1']);
   });
 });

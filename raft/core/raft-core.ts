@@ -243,8 +243,12 @@ export class RaftCore implements RaftCoreApi {
     if (m.type === MessageType.Append || m.type === MessageType.Heartbeat) {
       // Let a deposed leader learn the new term (its PreVote/CheckQuorum would otherwise hide it).
       this.send({ type: MessageType.AppendResp, to: m.from, term: this.term, reject: false, index: 0, hintIndex: 0, hintTerm: 0 });
-    } else if (m.type === MessageType.PreVote) {
-      this.send({ type: MessageType.PreVoteResp, to: m.from, term: this.term, reject: true });
+    } else if (m.type === MessageType.PreVote || m.type === MessageType.Vote) {
+      // A candidate behind in term learns the term it must pass (Raft §5.1). Silence stranded one
+      // whose term lagged: the only member that could win, its requests to the one voter it
+      // needed ignored as stale, round after round (sim seed 519).
+      const type = m.type === MessageType.PreVote ? MessageType.PreVoteResp : MessageType.VoteResp;
+      this.send({ type, to: m.from, term: this.term, reject: true });
     } else if (m.type === MessageType.ReadIndex) {
       this.send({ type: MessageType.ReadIndexResp, to: m.from, term: this.term, context: m.context, index: 0, reject: true });
     }
@@ -270,7 +274,7 @@ export class RaftCore implements RaftCoreApi {
   }
 
   propose(data: Uint8Array): ProposeResult {
-    if (this.role !== Role.Leader) return { ok: false, code: RaftErrorCode.NotLeader, leader: this.leader };
+    if (this.role !== Role.Leader || this.removalCommitted()) return { ok: false, code: RaftErrorCode.NotLeader, leader: this.leader };
     if (this.transferee !== null) return { ok: false, code: RaftErrorCode.TransferInProgress, leader: this.leader };
     if (data.length > this.config.maxProposalBytes) {
       return { ok: false, code: RaftErrorCode.ProposalTooLarge, leader: this.leader };
@@ -846,7 +850,7 @@ export class RaftCore implements RaftCoreApi {
    */
   proposeConfChange(change: ConfChange): ConfChangeResult {
     const fail = (code: RaftErrorCode, reason: string): ConfChangeResult => ({ ok: false, code, leader: this.leader, reason });
-    if (this.role !== Role.Leader) return fail(RaftErrorCode.NotLeader, 'not the leader');
+    if (this.role !== Role.Leader || this.removalCommitted()) return fail(RaftErrorCode.NotLeader, 'not the leader');
     if (this.transferee !== null) return fail(RaftErrorCode.TransferInProgress, 'a leadership transfer is in progress');
     if (!this.committedInTerm()) return fail(RaftErrorCode.LeaderNotReady, 'the leader has not committed an entry of its term yet');
     if (this.confs.lastIndex() > this.log.committed) { // @mutant:conf-change-second-in-flight
@@ -936,14 +940,25 @@ export class RaftCore implements RaftCoreApi {
     for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id);
     if (this.transferee !== null && !this.isVoter(this.transferee)) this.transferee = null;
     this.replicationDirty = true;
+    this.releaseReads(this.readOnly.recount());
+    this.maybeStartReadRound(); // reads queued behind no round (a leader left the only voter confirms alone: seed 1543)
   }
 
   /**
    * A leader that removed itself leads until the removal is committed, then hands over to the
    * most caught-up voter (TimeoutNow) and steps down.
    */
+  /**
+   * This leader's own removal is committed: it steps down at the next Ready, and takes no proposal
+   * meanwhile (the Ready may wait on slow I/O while acknowledgements commit the removal: it
+   * accepted a second change, then led outside its configuration; sim seed 3538).
+   */
+  private removalCommitted(): boolean {
+    return !this.isVoter(this.config.id) && this.log.committed >= this.confs.lastIndex();
+  }
+
   private maybeStepDownRemoved(): void {
-    if (this.role !== Role.Leader || this.isVoter(this.config.id) || this.log.committed < this.confs.lastIndex()) return;
+    if (this.role !== Role.Leader || !this.removalCommitted()) return;
     let best: Progress | null = null;
     for (const id of this.voterPeers()) {
       const pr = this.progress.get(id);

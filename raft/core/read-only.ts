@@ -91,12 +91,24 @@ export class ReadOnly {
   ack(from: NodeId, round: number): PendingRead[] {
     if (round === 0 || this.roundInFlight === 0) return [];
     if (round > (this.acks.get(from) ?? 0)) this.acks.set(from, round);
+    return this.quorumAcked() ? this.completeRound() : [];
+  }
+
+  /**
+   * The voters changed (setVoters): the round in flight may already hold a quorum of the new
+   * ones (a removed voter that never answered no longer counts; a leader left the only voter
+   * confirms alone). Without this, such reads waited for acks that never came (sim seed 1210).
+   */
+  recount(): PendingRead[] {
+    return this.roundInFlight !== 0 && this.quorumAcked() ? this.completeRound() : [];
+  }
+
+  private quorumAcked(): boolean {
     let count = this.voters.includes(this.self) ? 1 : 0; // the leader itself, unless being removed
     for (const voter of this.voters) {
       if (voter !== this.self && (this.acks.get(voter) ?? 0) >= this.roundInFlight) count++;
     }
-    if (count < quorumSize(this.voters.length)) return [];
-    return this.completeRound();
+    return count >= quorumSize(this.voters.length);
   }
 
   /** Single-member cluster: no one else to ask. */

@@ -44,6 +44,16 @@ describe('membership invariants (configurations reconstructed from stored logs)'
     checker.checkCommitQuorum('n1', 4, 1, voters, [view('n1', entries), view('n2', entries)]);
   });
 
+  it('counts a commit by the uncommitted change in effect on the leader, and durability by the voters it counted (sim seed 284)', () => {
+    const checker = new InvariantChecker(boot);
+    const entries = [normal(1, 1), addN4, removeN3, normal(4, 1)];
+    const holders = [view('n1', entries, 4), view('n2', entries, 4), view('n3', entries.slice(0, 2)), view('n4', entries.slice(0, 2))];
+    checker.observeCommit('n1', 4, 1, holders[0] as StoredLogView);
+    checker.checkCommitQuorum('n1', 4, 1, [['n1', 'n2'], boot], holders);
+    checker.checkDurable(holders);
+    expect(() => checker.checkCommitQuorum('n1', 4, 1, [['n1', 'n2', 'n4', 'n5']], holders)).toThrow(/commit quorum/);
+  });
+
   it('rejects a leader holding two uncommitted changes, or leading outside its configuration', () => {
     const checker = new InvariantChecker(boot);
     checker.checkLeaderConf(view('n1', [normal(1, 1), addN4]), 1, 1);

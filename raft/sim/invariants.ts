@@ -240,13 +240,13 @@ export class InvariantChecker {
   checkCommitQuorum(leader: NodeId, commit: number, entryTerm: number | undefined, voterSets: readonly (readonly NodeId[])[], durable: readonly LogView[]): void {
     if (commit === 0 || entryTerm === undefined) return;
     const holders = durable.filter((view) => commit <= view.snapshotIndex() || view.termAt(commit) === entryTerm).map((view) => view.id);
-    const ok = voterSets.some((voters) => holders.filter((id) => voters.includes(id)).length >= majorityOf(voters));
-    if (!ok) {
-      const shown = voterSets.map((voters) => `[${voters.join(' ')}] (majority ${majorityOf(voters)})`).join(' or ');
+    const voters = voterSets.find((set) => holders.filter((id) => set.includes(id)).length >= majorityOf(set));
+    if (voters === undefined) {
+      const shown = voterSets.map((set) => `[${set.join(' ')}] (majority ${majorityOf(set)})`).join(' or ');
       fail('commit quorum', `leader ${leader} committed ${commit}/${entryTerm}, durable on [${holders.join(' ')}], voters ${shown}`);
     }
-    const voters = voterSets[0];
-    if (voterSets.length !== 1 || voters === undefined) return;
+    // Entries up to here are durable on a majority of these voters (an uncommitted change's voters
+    // count: a leader commits by the configuration in effect on it, sim seed 284).
     for (let index = commit; index > 0 && this.commitVotersAt[index] === undefined; index--) this.commitVotersAt[index] = voters;
   }
 
@@ -254,8 +254,9 @@ export class InvariantChecker {
    * Durability: every entry seen committed is held, in its committed term, by a majority of the
    * voters that committed it, in their DURABLE logs (what survives a power loss; a durable snapshot
    * covering it counts). A write synced too late or not at all breaks this before any data is lost.
-   * The voters are those of the leader seen committing it; else, from the logs, those in effect at
-   * the index or those of the next configuration change (a leader counts by its latest one).
+   * The voters are those the leader seen committing it counted by; else, from every log holding
+   * the entry, those in effect at the index or those of the next configuration change after it
+   * (a leader counts by its latest one, committed or not).
    */
   checkDurable(durable: readonly ConfLogView[]): void {
     for (let index = 1; index <= this.committedMaxIndex; index++) {
@@ -283,7 +284,6 @@ export class InvariantChecker {
       const next = view.confIndexesAbove(index)[0];
       const after = next === undefined ? undefined : view.votersAt(next, this.bootstrap);
       if (after !== undefined) found.push(after);
-      return found;
     }
     return found;
   }

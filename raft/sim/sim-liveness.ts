@@ -34,7 +34,8 @@ export async function runLivenessPhase(sim: Simulation): Promise<void> {
   await forcedElection(sim, healedAt);
   await isolateLeader(sim, healedAt);
   await removedStayQuiet(sim, healedAt);
-  checkConvergence(sim);
+  // Converged once more: without PreVote and CheckQuorum a removed member may have started an election since.
+  checkConvergence(sim, await converge(sim, 'the probes', healedAt));
   sim.checker.checkDurable(sim.durableViews());
 }
 
@@ -62,8 +63,8 @@ async function tickQuietly(sim: Simulation, healedAtTick: number): Promise<void>
   }
 }
 
-/** A leader appears and every node applies its whole log. */
-async function converge(sim: Simulation, after: string, healedAt: number): Promise<void> {
+/** A leader appears and every member of its configuration applies its whole log. Returns those members. */
+async function converge(sim: Simulation, after: string, healedAt: number): Promise<SimNode[]> {
   let leaderSeen = false;
   let quietTicks = 0;
   for (let tick = 1; tick <= sim.options.convergeWithinTicks; tick++) {
@@ -73,8 +74,9 @@ async function converge(sim: Simulation, after: string, healedAt: number): Promi
     if (!leaderSeen && tick >= sim.options.leaderWithinTicks) {
       throw new InvariantViolation('election liveness', `no leader ${tick} ticks after ${after}: ${describeCluster(sim)}`);
     }
-    quietTicks = leader !== null && isConverged(leader, memberNodes(sim, leader)) ? quietTicks + 1 : 0;
-    if (quietTicks >= quietTicksRequired) return;
+    const members = leader === null ? [] : memberNodes(sim, leader);
+    quietTicks = leader !== null && isConverged(leader, members) ? quietTicks + 1 : 0;
+    if (quietTicks >= quietTicksRequired) return members;
   }
   throw new InvariantViolation('liveness', `not converged ${sim.options.convergeWithinTicks} ticks after ${after}: ${describeCluster(sim)}`);
 }
@@ -217,9 +219,7 @@ function otherVoters(sim: Simulation, leader: SimNode): SimNode[] {
  * The members of the final configuration hold identical applied logs with every acknowledged
  * write (removed members hold a prefix: state-machine safety checks every application).
  */
-function checkConvergence(sim: Simulation): void {
-  const leader = currentLeader(sim);
-  const members = leader === null ? sim.nodes : memberNodes(sim, leader);
+function checkConvergence(sim: Simulation, members: readonly SimNode[]): void {
   const reference = members[0];
   if (reference === undefined) return;
   const expected = reference.appliedList();
