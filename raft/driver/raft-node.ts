@@ -284,10 +284,15 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     return chunks;
   }
 
-  /** Receiver side: spool the data to disk (synced), then give the core the message. */
+  /**
+   * Receiver side: spool the data to disk (synced), then give the core the message. Spooled
+   * snapshots the state machine already holds (at or below applied) are dropped first, never one
+   * above it: the core may have accepted it while its Ready is still on the way to restore
+   * (dropping those below the commit index instead lost one mid-restore: sim seed 271).
+   */
   private async receiveSnapshot(message: SnapshotMessage, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     if (this.stopping) throw this.stoppedError();
-    await this.spool.write(message.snapshot.meta, chunks, this.core.status().commit, this.snapshotIndex);
+    await this.spool.write(message.snapshot.meta, chunks, this.applied + 1, this.snapshotIndex);
     if (this.stopping) throw this.stoppedError();
     this.refreshLease();
     this.core.step(message);

@@ -48,7 +48,7 @@ export class SnapshotSpool implements SnapshotSpoolStore {
 
   /**
    * Write `chunks` to the spool file of `meta` (synced, then renamed). Files of snapshots below
-   * `staleBelow` (at or below the commit index, so the core refuses them) are removed first,
+   * `staleBelow` (the driver passes applied + 1: the state machine holds them) are removed first,
    * except the one at `keep` (the snapshot the log holds); refuses when the spool is full.
    */
   async write(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>, staleBelow: number, keep: number): Promise<void> {
