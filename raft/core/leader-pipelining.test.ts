@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { makeRaftConfig } from './config.js';
-import { RaftCore } from './raft-core.js';
-import { createRng } from '../../common/rng.js';
-import { MessageType, Role, type NodeId, type Ready } from './types.js';
+import type { RaftCore } from './raft-core.js';
+import { drainReadies, newTestCore } from './testing/core-fixtures.js';
+import { MessageType, Role, type NodeId } from './types.js';
 
 /**
  * Leader pipelining (Raft thesis 10.2.1): a leader's Ready may send its appends before its own
@@ -11,20 +10,9 @@ import { MessageType, Role, type NodeId, type Ready } from './types.js';
  * the leader still writes cannot commit an entry the leader has not persisted unless they
  * alone form a quorum.
  */
-function newCore(voters: readonly NodeId[]): RaftCore {
-  const config = makeRaftConfig('n1', [...voters], { preVote: false, checkQuorum: false });
-  return new RaftCore(config, createRng(1), { hardState: { term: 1, vote: null, commit: 0 }, snapshot: null, entries: [] });
-}
+const newCore = (voters: readonly NodeId[]): RaftCore => newTestCore(voters);
 
-function drain(core: RaftCore): Ready[] {
-  const readies: Ready[] = [];
-  while (core.hasReady()) {
-    const ready = core.ready();
-    readies.push(ready);
-    core.advance(ready);
-  }
-  return readies;
-}
+const drain = drainReadies;
 
 function ack(core: RaftCore, from: NodeId, index: number): void {
   core.step({ type: MessageType.AppendResp, from, to: 'n1', term: 2, reject: false, index, hintIndex: 0, hintTerm: 0 });

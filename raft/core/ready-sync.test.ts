@@ -1,28 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { makeRaftConfig } from './config.js';
-import { RaftCore } from './raft-core.js';
-import { createRng } from '../../common/rng.js';
-import { MessageType, type Ready } from './types.js';
+import type { RaftCore } from './raft-core.js';
+import { drainReadies, newTestCore } from './testing/core-fixtures.js';
+import { MessageType } from './types.js';
 
 /**
  * The Ready contract on durability: a Ready must be synced before its messages leave when it
  * carries entries, a snapshot, a new term or a new vote (a vote forgotten after a power loss
  * lets a node vote twice in one term). Only a commit-index move may stay unsynced.
  */
-function newCore(): RaftCore {
-  const config = makeRaftConfig('n1', ['n1', 'n2', 'n3'], { preVote: false, checkQuorum: false });
-  return new RaftCore(config, createRng(1), { hardState: { term: 1, vote: null, commit: 0 }, snapshot: null, entries: [] });
-}
+const newCore = (): RaftCore => newTestCore(['n1', 'n2', 'n3']);
 
-function drain(core: RaftCore): Ready[] {
-  const readies: Ready[] = [];
-  while (core.hasReady()) {
-    const ready = core.ready();
-    readies.push(ready);
-    core.advance(ready);
-  }
-  return readies;
-}
+const drain = drainReadies;
 
 describe('Ready.mustSync', () => {
   it('is true for a Ready that only grants a vote in the current term', () => {
