@@ -102,18 +102,11 @@ export interface StockCacheStats {
   unavailable: number;
 }
 
-const FILL_LUA = `
-local cur = redis.call('HGET', KEYS[1], 'i')
-if cur then
-  local ci = tonumber(cur)
-  local fi = tonumber(ARGV[1])
-  if ci > fi then return 0 end
-  if ci == fi and redis.call('HGET', KEYS[1], 'v') ~= '' then return 0 end
-end
-redis.call('HSET', KEYS[1], 'i', ARGV[1], 'v', ARGV[2])
-return 1`;
-
-/** FILL_LUA for KEYS[k] with index ARGV[2k-1] and value ARGV[2k], each key on its own; one 0/1 per key. */
+/**
+ * Fill of KEYS[k] with index ARGV[2k-1] and value ARGV[2k], each key fenced on its own: refused
+ * (0) when the cached index is newer, or equal and holding a value; else written (1). One 0/1
+ * per key.
+ */
 const FILL_MANY_LUA = `
 local out = {}
 for k = 1, #KEYS do
@@ -139,7 +132,6 @@ redis.call('HSET', KEYS[1], 'i', ARGV[1], 'v', '')
 return 1`;
 
 type ScriptedRedis = Redis & {
-  bazaarStockFill(key: string, index: string, value: string): Promise<number>;
   bazaarStockInvalidate(key: string, index: string): Promise<number>;
   bazaarStockFillMany(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number[]>;
 };
@@ -181,7 +173,6 @@ export class StockCache {
       retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 10), options.reconnectDelayMaxMs),
     }) as ScriptedRedis;
     this.redis.on('error', (err: Error) => options.logger?.debug({ err: err.message }, 'stock cache redis error'));
-    this.redis.defineCommand('bazaarStockFill', { numberOfKeys: 1, lua: FILL_LUA });
     this.redis.defineCommand('bazaarStockInvalidate', { numberOfKeys: 1, lua: INVALIDATE_LUA });
     this.redis.defineCommand('bazaarStockFillMany', { lua: FILL_MANY_LUA });
     this.breaker = new CircuitBreaker((operation: Operation) => operation(), {
@@ -219,11 +210,9 @@ export class StockCache {
   }
 
   /** Install the state of `name` at applied index `index` (fenced; see the header). */
-  fill(name: string, stock: StockState, index: number): Promise<CacheWriteOutcome> {
-    assertIndex(index);
-    if (stock.name !== name) throw new Error(`fill of ${name} with the state of ${stock.name}`);
-    const value = JSON.stringify(stockToTuple(stock));
-    return this.write(() => this.redis.bazaarStockFill(this.key(name), String(index), value));
+  async fill(name: string, stock: StockState, index: number): Promise<CacheWriteOutcome> {
+    const [outcome] = await this.fillMany([{ name, stock, index }]);
+    return outcome as CacheWriteOutcome;
   }
 
   /**
@@ -252,14 +241,7 @@ export class StockCache {
     if (results === undefined || !Array.isArray(results) || results.length !== items.length) {
       return items.map(() => 'unavailable');
     }
-    return results.map((result) => {
-      if (result === 1) {
-        this.counters.writes += 1;
-        return 'written';
-      }
-      this.counters.superseded += 1;
-      return 'superseded';
-    });
+    return results.map((result) => this.outcomeOf(result));
   }
 
   /** Mark `name` changed at `index`: older values can no longer be installed or served. */
@@ -280,7 +262,10 @@ export class StockCache {
 
   private async write(operation: () => Promise<number>): Promise<CacheWriteOutcome> {
     const result = await this.run(operation);
-    if (result === undefined) return 'unavailable';
+    return result === undefined ? 'unavailable' : this.outcomeOf(result);
+  }
+
+  private outcomeOf(result: number): CacheWriteOutcome {
     if (result === 1) {
       this.counters.writes += 1;
       return 'written';
