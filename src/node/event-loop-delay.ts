@@ -7,9 +7,18 @@ import { Gauge, type Registry } from 'prom-client';
  * shows for one to two windows, then ages out), and `stat="max_since_start"`, the largest delay
  * seen since the node started. Sampled every EVENT_LOOP_DELAY_RESOLUTION_MS by perf_hooks.
  * A scraper polling at least once per window sees every window's figures.
+ *
+ * The delay is how late the sampling timer fired. perf_hooks records the whole interval between
+ * two firings, which is the resolution plus the lateness (an idle loop records 10 ms, a 100-ms
+ * stall 110 ms), so every figure here has the resolution subtracted (`delaySecondsOf`).
  */
 export const EVENT_LOOP_DELAY_WINDOW_MS = 10_000;
 export const EVENT_LOOP_DELAY_RESOLUTION_MS = 10;
+
+/** Lateness in seconds of a timer whose interval perf_hooks recorded as `intervalNs` (>= 0). */
+export function delaySecondsOf(intervalNs: number, resolutionMs: number = EVENT_LOOP_DELAY_RESOLUTION_MS): number {
+  return Math.max(0, intervalNs / 1e9 - resolutionMs / 1000);
+}
 
 export interface EventLoopDelayMonitor {
   stop(): void;
@@ -23,8 +32,8 @@ export function registerEventLoopDelay(registry: Registry, windowMs = EVENT_LOOP
   let maxSinceStart = 0;
   const rotate = (): void => {
     // Values are nanoseconds; an empty histogram reports max 0 and a huge min.
-    window.p99 = histogram.count > 0 ? histogram.percentile(99) / 1e9 : 0;
-    window.max = histogram.count > 0 ? histogram.max / 1e9 : 0;
+    window.p99 = histogram.count > 0 ? delaySecondsOf(histogram.percentile(99)) : 0;
+    window.max = histogram.count > 0 ? delaySecondsOf(histogram.max) : 0;
     maxSinceStart = Math.max(maxSinceStart, window.max);
     histogram.reset();
   };
@@ -36,7 +45,7 @@ export function registerEventLoopDelay(registry: Registry, windowMs = EVENT_LOOP
     labelNames: ['stat'] as const,
     registers: [registry],
     collect() {
-      const currentMax = histogram.count > 0 ? histogram.max / 1e9 : 0;
+      const currentMax = histogram.count > 0 ? delaySecondsOf(histogram.max) : 0;
       this.set({ stat: 'p99' }, window.p99);
       this.set({ stat: 'max' }, window.max);
       this.set({ stat: 'max_since_start' }, Math.max(maxSinceStart, currentMax));
