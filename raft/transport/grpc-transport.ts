@@ -94,6 +94,8 @@ export class GrpcTransport implements RaftTransport {
     const server = new Server({
       'grpc.max_receive_message_length': this.#hardReceiveLimitBytes(),
       'grpc.max_send_message_length': o.maxMessageBytes,
+      // No channelz: nothing reads it, and it keeps per-call bookkeeping (a Date per call).
+      'grpc.enable_channelz': 0,
     });
     server.addService(guardedRaftServiceDefinition(o.maxMessageBytes), createRaftHandlers({
       auth: new HeaderAuthenticator(o.clusterId, o.clusterToken, o.id, this.#peerIds),
@@ -223,6 +225,7 @@ export class GrpcTransport implements RaftTransport {
       'grpc.use_local_subchannel_pool': 1,
       // Raft resends on its own; a transparent retry would only reorder.
       'grpc.enable_retries': 0,
+      'grpc.enable_channelz': 0,
     };
   }
 
