@@ -45,6 +45,22 @@ export interface ForwardTradeReply {
   readonly leader: string;
 }
 
+/** One trade of a ForwardTrades call: ForwardTradeRequest without the header. */
+export type ForwardTradeItem = Omit<ForwardTradeRequest, 'header'>;
+
+export interface ForwardTradesRequest {
+  readonly header: RpcHeader;
+  readonly trades: readonly ForwardTradeItem[];
+}
+
+export interface ForwardTradesReply {
+  /** replies[i] answers trades[i]. */
+  readonly replies: readonly ForwardTradeReply[];
+}
+
+/** Trades per ForwardTrades call at most; a fuller batch leaves at once (the leader refuses more). */
+export const FORWARD_BATCH_TRADES_MAX = 256;
+
 export interface ForwardRefreshRequest {
   readonly header: RpcHeader;
   readonly asset: string;
@@ -74,6 +90,7 @@ export interface TransferLeadershipReply {
 
 export interface BazaarRpcHandlers {
   forwardTrade(request: ForwardTradeRequest): Promise<ForwardTradeReply>;
+  forwardTrades(request: ForwardTradesRequest): Promise<ForwardTradesReply>;
   forwardRefresh(request: ForwardRefreshRequest): Promise<ForwardRefreshReply>;
   transferLeadership(request: TransferLeadershipRequest): Promise<TransferLeadershipReply>;
 }
@@ -143,6 +160,7 @@ export function bazaarServiceImplementation(auth: RpcAuth, handlers: BazaarRpcHa
     };
   return {
     ForwardTrade: wrap(handlers.forwardTrade.bind(handlers) as (r: never) => Promise<unknown>),
+    ForwardTrades: wrap(handlers.forwardTrades.bind(handlers) as (r: never) => Promise<unknown>),
     ForwardRefresh: wrap(handlers.forwardRefresh.bind(handlers) as (r: never) => Promise<unknown>),
     TransferLeadership: wrap(handlers.transferLeadership.bind(handlers) as (r: never) => Promise<unknown>),
   };
@@ -155,12 +173,16 @@ const CHANNEL_OPTIONS = {
   'grpc.keepalive_time_ms': 2000,
   'grpc.keepalive_timeout_ms': 2000,
   'grpc.keepalive_permit_without_calls': 1,
+  // No channelz: nothing reads it, and it keeps per-call bookkeeping (a Date per call).
+  'grpc.enable_channelz': 0,
 };
 
 /** Client side, one channel per peer. */
 export class BazaarRpcClients {
   private readonly clients = new Map<string, Client>();
   private readonly addresses = new Map<string, string>();
+  /** At most one unsent batch per peer, each of at most FORWARD_BATCH_TRADES_MAX trades. */
+  private readonly forwardBatches = new Map<string, ForwardBatch>();
 
   constructor(
     private readonly auth: RpcAuth,
@@ -184,8 +206,54 @@ export class BazaarRpcClients {
     this.addresses.set(id, address);
   }
 
-  forwardTrade(to: string, request: Omit<ForwardTradeRequest, 'header'>, deadlineMs: number): Promise<ForwardTradeReply> {
-    return this.call(to, 'ForwardTrade', { ...request, header: this.auth.header(to) }, deadlineMs);
+  /**
+   * Forward one trade to the leader `to`. The trades of one event-loop turn to the same peer
+   * leave as one ForwardTrades call (up to FORWARD_BATCH_TRADES_MAX): one gRPC call, stream and
+   * set of call objects per batch instead of per trade. A failed call fails each of its trades as
+   * a single call would have. A peer that does not know ForwardTrades (an older version during a
+   * rolling upgrade answers UNIMPLEMENTED, having executed nothing) gets one ForwardTrade each.
+   */
+  forwardTrade(to: string, request: ForwardTradeItem, deadlineMs: number): Promise<ForwardTradeReply> {
+    return new Promise((resolve, reject) => {
+      let batch = this.forwardBatches.get(to);
+      if (batch === undefined) {
+        const fresh: ForwardBatch = { items: [], waiters: [], deadlineAtMs: 0 };
+        this.forwardBatches.set(to, fresh);
+        setImmediate(() => this.flushForwards(to, fresh));
+        batch = fresh;
+      }
+      batch.items.push(request);
+      batch.waiters.push({ resolve, reject });
+      batch.deadlineAtMs = Math.max(batch.deadlineAtMs, Date.now() + Math.max(1, deadlineMs));
+      if (batch.items.length >= FORWARD_BATCH_TRADES_MAX) this.flushForwards(to, batch);
+    });
+  }
+
+  private flushForwards(to: string, batch: ForwardBatch): void {
+    if (this.forwardBatches.get(to) !== batch) return; // already sent (it filled up)
+    this.forwardBatches.delete(to);
+    const { items, waiters } = batch;
+    const deadlineMs = batch.deadlineAtMs - Date.now();
+    this.call<ForwardTradesReply>(to, 'ForwardTrades', { trades: items, header: this.auth.header(to) }, deadlineMs).then(
+      (reply) => {
+        if (reply.replies.length !== items.length) {
+          const error = new Error(`${to} answered ${reply.replies.length} replies for ${items.length} forwarded trades`);
+          for (const waiter of waiters) waiter.reject(error);
+          return;
+        }
+        waiters.forEach((waiter, i) => waiter.resolve(reply.replies[i] as ForwardTradeReply));
+      },
+      (err: unknown) => {
+        if ((err as { code?: unknown }).code !== GrpcStatus.UNIMPLEMENTED) {
+          for (const waiter of waiters) waiter.reject(err);
+          return;
+        }
+        items.forEach((item, i) => {
+          const waiter = waiters[i] as ForwardWaiter;
+          this.call<ForwardTradeReply>(to, 'ForwardTrade', { ...item, header: this.auth.header(to) }, deadlineMs).then(waiter.resolve, waiter.reject);
+        });
+      },
+    );
   }
 
   forwardRefresh(to: string, request: Omit<ForwardRefreshRequest, 'header'>, deadlineMs: number): Promise<ForwardRefreshReply> {
@@ -216,8 +284,23 @@ export class BazaarRpcClients {
 
   close(): void {
     for (const client of this.clients.values()) client.close();
+    // Batches not sent yet fail when their turn ends: no channel is left.
+
     this.clients.clear();
   }
 }
 
-type BazaarMethod = 'ForwardTrade' | 'ForwardRefresh' | 'TransferLeadership';
+type BazaarMethod = 'ForwardTrade' | 'ForwardTrades' | 'ForwardRefresh' | 'TransferLeadership';
+
+interface ForwardWaiter {
+  readonly resolve: (reply: ForwardTradeReply) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Trades to one peer gathered in this event-loop turn (waiters[i] awaits items[i]). */
+interface ForwardBatch {
+  readonly items: ForwardTradeItem[];
+  readonly waiters: ForwardWaiter[];
+  /** The latest of the trades' deadlines: the call's own (the leader answers each within its timeout_ms). */
+  deadlineAtMs: number;
+}

@@ -5,11 +5,13 @@ import { PriceError } from '../prices/price-errors.js';
 import type { RefreshNowOptions } from '../prices/price-pipeline.js';
 import type { PriceService } from '../prices/price-service.js';
 import type { AggregatedPrice } from '../prices/price-types.js';
-import type {
-  BazaarRpcClients,
-  BazaarRpcHandlers,
-  ForwardRefreshReply,
-  TransferLeadershipReply,
+import {
+  FORWARD_BATCH_TRADES_MAX,
+  type BazaarRpcClients,
+  type BazaarRpcHandlers,
+  type ForwardRefreshReply,
+  type ForwardTradesReply,
+  type TransferLeadershipReply,
 } from './bazaar-rpc.js';
 import type { RaftBackend } from './raft-backend.js';
 
@@ -23,6 +25,17 @@ export function forwardingHandlers(deps: {
 }): BazaarRpcHandlers {
   return {
     forwardTrade: (request) => deps.backend.handleForwardedTrade(request),
+    forwardTrades: async (request): Promise<ForwardTradesReply> => {
+      const trades = request.trades ?? [];
+      if (trades.length > FORWARD_BATCH_TRADES_MAX) {
+        // A sender never builds such a batch: refuse every trade of it, none executed.
+        const refused = { executed: false, ok: false, transaction_number: '0', failure_code: '', replayed: false, leader: '' };
+        const message = `${trades.length} forwarded trades in one call, more than ${FORWARD_BATCH_TRADES_MAX}`;
+        return { replies: trades.map(() => ({ ...refused, error_code: BazaarErrorCode.InvalidRequest, error_message: message })) };
+      }
+      // Proposed in the same turn, so they share the leader's next Ready.
+      return { replies: await Promise.all(trades.map((trade) => deps.backend.handleForwardedTrade(trade))) };
+    },
     forwardRefresh: async (request): Promise<ForwardRefreshReply> => {
       if (deps.raft.roleInfo().role !== Role.Leader) {
         return { price_json: '', error_code: 'RAFT_ERR_NOT_LEADER', error_message: 'not the leader', http_status: 503 };
