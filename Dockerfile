@@ -36,4 +36,4 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080 9080
-CMD ["node", "dist/src/node/node-main.js"]
+CMD ["node", "--single-threaded-gc", "dist/src/node/node-main.js"]

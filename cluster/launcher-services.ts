@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REDIS_SERVER_COMMAND, redisAnswers, redisServerArgs } from '../src/cache/redis-server.js';
 import { ExchangeEnv, NodeEnv } from '../src/config/env-names.js';
+import { NODE_V8_FLAGS } from '../src/node/node-v8-flags.js';
 import type { ChildSpec } from './supervised-child.js';
 
 /**
@@ -180,7 +181,7 @@ export function nodeSpec(wiring: NodeWiring, logsDir: string): ChildSpec {
   return {
     name: wiring.id,
     command: process.execPath,
-    args: tsxArgs(NODE_MAIN, []),
+    args: [...NODE_V8_FLAGS, ...tsxArgs(NODE_MAIN, [])],
     env: nodeEnvironment(wiring, process.env),
     cwd: REPO_ROOT,
     logFile: join(logsDir, `${wiring.id}.log`),

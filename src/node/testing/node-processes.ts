@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reserveFreePort } from '../../../raft/index.js';
 import { startExchangeProcess, type ChildHandle } from '../../prices/local-processes.js';
+import { NODE_V8_FLAGS } from '../node-v8-flags.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = 'src/node/node-main.ts';
@@ -244,7 +245,7 @@ export class NodeCluster {
   async runDuplicate(id: string): Promise<ExitInfo & { output: string }> {
     const m = this.member(id);
     const env = { ...this.nodeEnv(m), HTTP_PORT: String(await reserveFreePort()), GRPC_PORT: String(await reserveFreePort()) };
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_V8_FLAGS, '--import', 'tsx', MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.track(child);
     let output = '';
     child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
@@ -366,7 +367,7 @@ export class NodeCluster {
   private spawnMember(m: Member): void {
     const fd = openSync(m.logPath, 'a');
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: this.nodeEnv(m), stdio: ['ignore', fd, fd] });
+      const child = spawn(process.execPath, [...NODE_V8_FLAGS, '--import', 'tsx', MAIN], { cwd: ROOT, env: this.nodeEnv(m), stdio: ['ignore', fd, fd] });
       if (child.pid === undefined) throw new Error(`spawn of ${m.id} failed`);
       this.track(child);
       m.child = child;
