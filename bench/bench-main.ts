@@ -10,9 +10,9 @@ import { SCENARIOS, scenarioByName } from './scenarios/index.js';
 
 async function main(): Promise<void> {
   const options = parseBenchArgs(process.argv.slice(2));
-  if (options.list || options.scenario === null) {
+  if (options.list || options.help || options.scenario === null) {
     process.stdout.write(`${BENCH_USAGE}\n\nscenarios:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(16)} ${s.description}`).join('\n')}\n`);
-    if (options.scenario === null && !options.list) process.exitCode = 2;
+    if (options.scenario === null && !options.list && !options.help) process.exitCode = 2;
     return;
   }
   const scenario = scenarioByName(options.scenario);

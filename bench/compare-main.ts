@@ -18,7 +18,7 @@ import { formatComparisonTable, type Comparison } from './compare-table.js';
 import { cpuMsPerThousand, processesCpuMs } from './load/proc-cpu.js';
 import { machineInfo, rowsOfGroup, type ResultRow } from './load/report.js';
 import type { GroupSpec, RequestSpec } from './load/types.js';
-import { parseBenchArgs, type BenchOptions } from './options.js';
+import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from './options.js';
 import { baseSpec, warmUp, type ScenarioContext } from './scenarios/scenario.js';
 import { loadGroup, priceGets, stockLookups, STOCKS_READ_CONNECTIONS, TRADE_CLIENT_COUNTS, tierSymbols, tradeMix } from './scenarios/workloads.js';
 import { RedisServer } from '../src/cache/redis-server.js';
@@ -45,6 +45,10 @@ interface Variant {
 
 async function main(): Promise<void> {
   const options = parseBenchArgs(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(`usage: npm run bench:compare [-- options]: Bazaar against its baselines (bare Fastify+Redis, etcd) in one run\n${BENCH_USAGE.split('\n').slice(1).join('\n')}\n`);
+    return;
+  }
   const ctx = await scenarioContext(options, detachedHandle());
   const loads = compareLoads(ctx);
   const notes: string[] = [];

@@ -22,6 +22,9 @@ describe('bench options', () => {
     expect(parseBenchArgs(['x']).proxy).toBe(null);
     expect(parseBenchArgs(['x']).only).toBe('all');
     expect(parseBenchArgs(['x', '--only', 'reads']).only).toBe('reads');
+    expect(parseBenchArgs(['--help']).help).toBe(true);
+    expect(parseBenchArgs(['-h']).help).toBe(true);
+    expect(parseBenchArgs(['x']).help).toBe(false);
   });
 
   it('rejects bad values with precise messages', () => {

@@ -34,6 +34,7 @@ export interface BenchOptions {
   /** bench:compare: which loads to run (reads, trades or all). */
   only: OnlyChoice;
   list: boolean;
+  help: boolean;
 }
 
 export const PROXY_CHOICES = ['on', 'off', 'both'] as const;
@@ -57,7 +58,8 @@ export const BENCH_USAGE = `usage: npm run bench -- <scenario> [options]
   --cpu-prof-dir DIR    managed cluster: every node is CPU-profiled (inspector) and writes a .cpuprofile to DIR on stop
   --proxy on|off|both   managed cluster with the fault proxies (on), without them (off), or both in turn (bench:compare; its default)
   --only reads|trades|all  bench:compare: only the read loads (leader and follower) or only the trade loads (default all)
-  --list                list scenarios`;
+  --list                list scenarios
+  --help, -h            this text (bench:compare takes the same options, without a scenario)`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const { values, positionals } = parseArgs({
@@ -81,6 +83,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       proxy: { type: 'string' },
       only: { type: 'string' },
       list: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (positionals.length > 1) throw new Error(`one scenario at a time, got: ${positionals.join(' ')}`);
@@ -106,6 +109,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     proxy: parseProxy(values.proxy),
     only: parseOnly(values.only),
     list: values.list,
+    help: values.help,
   };
 }
 
