@@ -1,3 +1,4 @@
+import { EVENT_LOOP_DELAY_RESOLUTION_MS } from '../../src/node/event-loop-delay.js';
 import { cpus } from 'node:os';
 import { rowsOfGroup } from '../load/report.js';
 import { TRADE_TAG } from '../load/workload.js';
@@ -165,7 +166,7 @@ function soakNotes(rows: readonly WindowRow[], urls: string[], sampler: NodeSamp
   const last = rows.at(-1);
   const notes = [
     `elections during the soak (term increase): ${fmt(elections)}; whole seconds without an acknowledged trade: ${Number.isNaN(zero) ? 'unknown (timeline full)' : zero}`,
-    `loop delay: worst 10-s window (bazaar_event_loop_delay_seconds), p99 of any node, max per node, from scrapes ${LOOP_WINDOW_LAG_MS / 1000} s or more after the load began (earlier ones may report a window from before it); RSS: process_resident_memory_bytes at the end of each window`,
+    `loop delay: how late the node's ${EVENT_LOOP_DELAY_RESOLUTION_MS}-ms sampling timer fired (bazaar_event_loop_delay_seconds: perf_hooks' interval minus its resolution), worst 10-s window, p99 of any node, max per node, from scrapes ${LOOP_WINDOW_LAG_MS / 1000} s or more after the load began (earlier ones may report a window from before it); RSS: process_resident_memory_bytes at the end of each window`,
     'CPU: process_cpu_seconds_total over the window (100 = one core); node CPU ms per request: all nodes\' CPU over acknowledged trades + reads (rising with flat load = a cost that grows with state); GC pause %: wall time in GC pauses (nodejs_gc_duration_seconds); machine CPU busy %: all cores, every process (load generator, Redis, proxies, exchanges included)',
     'trades: BUY/SELL of 1 share of a random symbol, clients spread round-robin over the leader and followers; reads: GET /stocks of hot symbols (linearizable)',
   ];
