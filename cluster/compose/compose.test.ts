@@ -193,7 +193,9 @@ describe('docker-compose.yml', () => {
 
   it('starts nodes only after their healthy dependencies, with the entry points of package.json', () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-    const sourceOf = (command: string[] | undefined): string => (command?.[1] ?? '').replace(/^dist\//, '').replace(/\.js$/, '.ts');
+    // `node [flags] dist/x.js` runs what `tsx [flags] x.ts` runs.
+    const sourceOf = (command: string[] | undefined): string =>
+      (command ?? []).slice(1).map((arg) => arg.replace(/^dist\//, '').replace(/\.js$/, '.ts')).join(' ');
     for (const id of nodeIds) {
       for (const dependency of ['redis', 'dynamodb', 'toxiproxy', ...Object.keys(exchanges)]) {
         expect(service(id).depends_on?.[dependency]?.condition, `${id} -> ${dependency}`).toBe('service_healthy');
