@@ -8,6 +8,7 @@
  *   leader is found through GET /cluster; kills, restarts and cache toggles are not available
  *   (scenarios that need them say so and skip).
  */
+import { constants as osConstants } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { startCluster, type RunningCluster } from '../cluster/control.js';
@@ -145,9 +146,37 @@ async function launch(options: ClusterOptions, cacheEnabled: boolean): Promise<R
   return cluster;
 }
 
+/** Signals that end a bench run; the cluster it started must not outlive it. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Until release(): a stop signal exits the process (128 + the signal's number), and exiting runs
+ * the launcher's exit hook, which kills every child at once. With Node's default action the bench
+ * ended without 'exit', and the nodes, proxies, Redis and exchanges it had started kept running.
+ */
+function exitOnStopSignals(): { release(): void } {
+  const handler = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`[bench] ${signal}: stopping the cluster\n`);
+    process.exit(128 + (osConstants.signals[signal] ?? 0));
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, handler);
+  return {
+    release: () => {
+      for (const signal of STOP_SIGNALS) process.off(signal, handler);
+    },
+  };
+}
+
 async function startManagedCluster(options: ClusterOptions): Promise<ClusterHandle> {
   let cacheEnabled = options.cacheEnabled ?? true;
-  let cluster = await launch(options, cacheEnabled);
+  const signals = exitOnStopSignals();
+  let cluster: RunningCluster;
+  try {
+    cluster = await launch(options, cacheEnabled);
+  } catch (err) {
+    signals.release();
+    throw err;
+  }
   const urls = (): string[] => cluster.nodes.map((n) => n.httpUrl);
   return {
     managed: true,
@@ -178,7 +207,13 @@ async function startManagedCluster(options: ClusterOptions): Promise<ClusterHand
       await cluster.flushCache();
       return true;
     },
-    stop: () => cluster.stop(),
+    stop: async () => {
+      try {
+        await cluster.stop();
+      } finally {
+        signals.release();
+      }
+    },
   };
 }
 
