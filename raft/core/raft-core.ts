@@ -886,14 +886,18 @@ export class RaftCore implements RaftCoreApi {
   /**
    * A vote request from outside this node's configuration is dropped, before its term can depose
    * anyone, when it could not get this vote anyway (its log is behind) or comes from a member
-   * this log's latest change removed. A removed member may not know it was removed (the leader
+   * this log's latest change removed, once that change is committed here. A removed member may not know it was removed (the leader
    * sends non-members nothing) and, without PreVote, campaigns at ever higher terms: it deposed
    * candidates (a leadership transfer never completed; sim seed 337). A voter this node does not
    * know yet (a promotion it has not received) has the longer log: it is heard as before.
    */
   private ignoresCandidate(m: VoteMessage): boolean {
     if (this.isVoter(m.from)) return false;
-    return this.removedByLatestChange(m.from) || !this.log.isUpToDate(m.lastIndex, m.lastTerm);
+    if (!this.log.isUpToDate(m.lastIndex, m.lastTerm)) return true;
+    // A removal this node has not seen committed may be overwritten, or may need the removed
+    // member's own campaign to commit (seed 286 above): its vote request is heard. Dropping it
+    // deadlocked elections (sim seed 1317, transcript conf-removed-candidate-ahead).
+    return this.removedByLatestChange(m.from) && this.confs.lastIndex() <= this.log.committed;
   }
 
   /** The latest configuration change in this log removed voter `id` (it is a voter just before it, not after). */

@@ -53,7 +53,8 @@ export interface RaftNodeEvents {
 /**
  * Drives a RaftCore: ticks, feeds peer messages, and processes one Ready at a time in the
  * strict order persist (one synced batch) -> send -> restore snapshot -> apply -> answer
- * proposals and reads -> advance. (A Ready with mustSync false sends before its unsynced write:
+ * proposals and reads -> advance. (Committed entries persisted by earlier Readys are applied
+ * while the Ready's write runs.) (A Ready with mustSync false sends before its unsynced write:
  * nothing in it needs to be durable before its messages leave; so does a leader's Ready, whose
  * own entries count toward a commit only after advance().) Proposals arriving while a Ready is in flight wait in the
  * core and share the next Ready's fsync (group commit).
@@ -351,11 +352,16 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     }
     const sendFirst = !ready.mustSync || ready.leaderMaySendFirst; // @mutant:send-before-synced-vote
     if (sendFirst) this.send(ready.messages);
+    // Committed entries that earlier Readys already persisted are applied (and their proposals
+    // answered) while this Ready's write runs: a trade's answer does not wait for the fsync of
+    // the batch proposed after it. Entries of this Ready itself, or behind a snapshot, wait.
+    const early = appliesOnlyStoredEntries(ready) ? this.applyCommitted(ready.committedEntries) : null;
+    early?.catch(() => undefined); // awaited below; a persist failure first must not leave it unhandled
     await this.storage.persistReady(ready); // @mutant:apply-before-persist
     if (!sendFirst) this.send(ready.messages);
     this.noteStateChanges(ready);
     if (ready.snapshot !== null) await this.restoreSnapshot(ready.snapshot);
-    await this.applyCommitted(ready.committedEntries);
+    await (early ?? this.applyCommitted(ready.committedEntries));
     if (ready.softState !== null) this.leader = ready.softState.leader;
     const leader = this.leader;
     this.reads.failed(ready.readFailures, leader);
@@ -491,6 +497,19 @@ async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: Res
     return snapshot.meta.index;
   }
   return machineApplied;
+}
+
+/**
+ * True when every committed entry of the Ready was persisted by an earlier Ready (it comes
+ * before the Ready's own entries, and there is no snapshot to restore first): applying it
+ * may overlap this Ready's write. Committed entries are never overwritten, and earlier Readys'
+ * writes completed before this Ready was taken.
+ */
+function appliesOnlyStoredEntries(ready: Ready): boolean {
+  const lastCommitted = ready.committedEntries.at(-1);
+  if (lastCommitted === undefined || ready.snapshot !== null) return false;
+  const firstNew = ready.entries[0];
+  return firstNew === undefined || lastCommitted.index < firstNew.index; // @mutant:early-apply-unstored
 }
 
 /** Core snapshots of a durable state machine carry no data (its storage is the snapshot). */

@@ -59,7 +59,14 @@ export const mutants: readonly Mutant[] = [
     name: 'apply-before-persist',
     bug: 'driver: applies committed entries before persisting the Ready that carries them',
     find: 'await this.storage.persistReady(ready);',
-    replace: 'await this.applyCommitted(ready.committedEntries); await this.storage.persistReady(ready);',
+    // (The early apply of stored entries is awaited first, not started twice.)
+    replace: 'await (early ?? this.applyCommitted(ready.committedEntries)); await this.storage.persistReady(ready);',
+  },
+  {
+    name: 'early-apply-unstored',
+    bug: 'driver: applies a Ready\'s committed entries while its write runs although some of them are in that write',
+    find: 'lastCommitted.index < firstNew.index',
+    replace: 'true',
   },
   {
     name: 'compact-before-core-caught-up',
