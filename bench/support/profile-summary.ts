@@ -2,7 +2,8 @@
  * `tsx bench/support/profile-summary.ts <file.cpuprofile>... [--top N]`: the top self-time
  * frames of V8 CPU profiles (as written by `--cpu-prof-dir`), each as a share of one core over
  * the profile's wall time, plus self time grouped by hot-path cost centre (share of busy time)
- * and by package (node_modules/<pkg>, node:internal, project directory). Prints markdown tables.
+ * and by package (node_modules/<pkg>, node:internal, project directory); with `--inclusive`,
+ * also the top frames by inclusive time (the frame and everything it called). Prints markdown tables.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -17,6 +18,7 @@ interface CallFrame {
 interface ProfileNode {
   readonly id: number;
   readonly callFrame: CallFrame;
+  readonly children?: readonly number[];
 }
 
 interface CpuProfile {
@@ -39,6 +41,30 @@ export function selfTimes(profile: CpuProfile, keyOf: (frame: CallFrame) => stri
     if (frame === undefined) continue;
     const key = keyOf(frame);
     totals.set(key, (totals.get(key) ?? 0) + delta);
+  }
+  return totals;
+}
+
+/**
+ * Inclusive microseconds per key: a sample counts once for every distinct key on its stack
+ * (the sampled frame and all its callers), so recursion is not counted twice.
+ */
+export function inclusiveTimes(profile: CpuProfile, keyOf: (frame: CallFrame) => string): Map<string, number> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const totals = new Map<string, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i + 1] ?? 0;
+    const seen = new Set<string>();
+    for (let id: number | undefined = profile.samples[i]; id !== undefined; id = parentOf.get(id)) {
+      const node = byId.get(id);
+      if (node === undefined) break;
+      const key = keyOf(node.callFrame);
+      if (node.callFrame.functionName === '(idle)' || node.callFrame.functionName === '(root)') continue;
+      if (!seen.has(key)) totals.set(key, (totals.get(key) ?? 0) + delta);
+      seen.add(key);
+    }
   }
   return totals;
 }
@@ -103,7 +129,7 @@ function table(totals: Map<string, number>, wallUs: number, top: number): string
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' }, inclusive: { type: 'boolean' } } });
   const top = values.top === undefined ? TOP_DEFAULT : Number(values.top);
   if (!Number.isInteger(top) || top < 1) throw new Error(`--top must be an integer >= 1, got ${values.top}`);
   if (positionals.length === 0) throw new Error('usage: tsx bench/support/profile-summary.ts <file.cpuprofile>... [--top N]');
@@ -116,6 +142,9 @@ function main(): void {
     byCategory.delete('(idle)');
     process.stdout.write(`${table(byCategory, busy, CATEGORIES.length + 1).replace('% of one core', '% of busy time').replace('| frame |', '| cost centre |')}\n\n`);
     process.stdout.write(`${table(selfTimes(profile, packageKey), wallUs, 15)}\n\n${table(selfTimes(profile, frameKey), wallUs, top)}\n\n`);
+    if (values.inclusive === true) {
+      process.stdout.write(`Inclusive (frame and its callees):\n\n${table(inclusiveTimes(profile, frameKey), wallUs, top).replace('self ms', 'inclusive ms')}\n\n`);
+    }
   }
 }
 

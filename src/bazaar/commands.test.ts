@@ -24,7 +24,18 @@ describe('commands', () => {
     expect(() => encodeCommand({ ...trade('btcusdt', 'BUY', 1), idempotencyKey: 'k' })).toThrow(/both set/);
   });
 
-  const good = JSON.parse(new TextDecoder().decode(encodeCommand(trade('btcusdt', 'BUY', 3)))) as Record<string, unknown>;
+  // Version 1 (JSON), as Raft logs written before the binary layout hold it: still decodes.
+  const good: Record<string, unknown> = {
+    v: 1, op: 'trade', name: 'btcusdt', type: 'BUY', quantity: 3, price: null, executedAtMs: 1_700_000_000_000, idempotencyKey: null, requestHash: null,
+  };
+
+  it('decodes a version-1 (JSON) entry of an older log, with and without a key', () => {
+    const withoutV = (record: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(record).filter(([k]) => k !== 'v'));
+    expect(decodeCommand(encoder.encode(JSON.stringify(good)))).toEqual(withoutV(good));
+    const keyed = { ...good, type: 'SELL', price: 12.5, idempotencyKey: 'k-1', requestHash: requestHashOf({ name: 'btcusdt', type: 'SELL', quantity: 3 }) };
+    expect(decodeCommand(encoder.encode(JSON.stringify(keyed)))).toEqual(withoutV(keyed));
+  });
+
   const corrupt: [string, unknown][] = [
     ['not json', '{"v":1'],
     ['array', [1, 2]],
@@ -45,6 +56,32 @@ describe('commands', () => {
     it(`asserts on a corrupt entry: ${label}`, () => {
       const bytes = encoder.encode(typeof value === 'string' ? value : JSON.stringify(value));
       expect(() => decodeCommand(bytes)).toThrow(AssertionFailure);
+    });
+  }
+
+  it('encodes version 2 (binary) in a fixed layout', () => {
+    const bytes = encodeCommand(trade('ab', 'SELL', 258, { price: 1.5, atMs: 1000 }));
+    // version, op, flags (SELL | price), quantity u32 LE, executedAtMs f64 LE, price f64 LE, name
+    expect([...bytes]).toEqual([2, 1, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x8f, 0x40, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f, 2, 0x61, 0x62]);
+  });
+
+  const binary = (): Uint8Array => encodeCommand(trade('btcusdt', 'BUY', 3, { key: 'k-1', price: 2 }));
+  const binaryCorrupt: [string, (b: Uint8Array) => Uint8Array][] = [
+    ['unknown version byte', (b) => Uint8Array.of(3, ...b.subarray(1))],
+    ['unknown op', (b) => Uint8Array.of(b[0] ?? 0, 9, ...b.subarray(2))],
+    ['unknown flag', (b) => Uint8Array.of(b[0] ?? 0, b[1] ?? 0, (b[2] ?? 0) | 8, ...b.subarray(3))],
+    ['truncated', (b) => b.subarray(0, b.length - 1)],
+    ['trailing byte', (b) => Uint8Array.of(...b, 0)],
+    ['zero quantity', (b) => Uint8Array.of(...b.subarray(0, 3), 0, 0, 0, 0, ...b.subarray(7))],
+    ['upper-case name', (b) => b.map((x, i) => (i === 24 ? 0x42 : x))],
+    ['control character in name', (b) => b.map((x, i) => (i === 24 ? 0x01 : x))],
+    ['header only', (b) => b.subarray(0, 15)],
+  ];
+  for (const [label, mutate] of binaryCorrupt) {
+    it(`asserts on a corrupt binary entry: ${label}`, () => {
+      const good2 = binary();
+      expect(decodeCommand(good2).name).toBe('btcusdt');
+      expect(() => decodeCommand(mutate(good2))).toThrow(AssertionFailure);
     });
   }
 

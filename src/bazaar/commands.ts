@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SYMBOL_PATTERN } from '../catalog/symbols.js';
 import { assert } from '../errors.js';
+import { BINARY_COMMAND_VERSION, decodeBinaryTrade, encodeBinaryTrade } from './command-binary.js';
 import {
   IDEMPOTENCY_KEY_PATTERN,
   QUANTITY_MAX,
@@ -10,17 +11,22 @@ import {
 } from './model.js';
 
 /**
- * Replicated command encoding: compact JSON (UTF-8) in a Uint8Array, versioned by `v`.
- *
- *   {"v":1,"op":"trade","name":"btcusdt","type":"BUY","quantity":5,"price":null,
- *    "executedAtMs":1700000000000,"idempotencyKey":null,"requestHash":null}
+ * Replicated command encoding, versioned by the first byte:
+ *   - version 2 (written since perf-cpu, session 3): a compact binary layout, command-binary.ts;
+ *   - version 1 (read only, so Raft logs written before still replay): compact JSON (UTF-8),
+ *       {"v":1,"op":"trade","name":"btcusdt","type":"BUY","quantity":5,"price":null,
+ *        "executedAtMs":1700000000000,"idempotencyKey":null,"requestHash":null}
+ *     whose first byte is always '{' (0x7b).
  *
  * The leader builds the command (it chooses price and executedAtMs) and every node decodes it
  * at apply. Decoding is strict: an entry that does not decode is corrupt (it passed the Raft
  * log's checks, so it was written by a buggy or foreign proposer) and is an assertion failure.
+ * A node of an older version cannot apply version-2 entries (it asserts): upgrade every node.
  */
 
+/** The JSON encoding's `v`; new entries are binary (BINARY_COMMAND_VERSION). */
 export const COMMAND_VERSION = 1;
+const JSON_FIRST_BYTE = 0x7b;
 /** Encoded commands are small; anything bigger is not ours. */
 export const COMMAND_BYTES_MAX = 1024;
 
@@ -40,6 +46,8 @@ export type Command = TradeCommand;
 
 const TRADE_FIELDS = ['v', 'op', 'name', 'type', 'quantity', 'price', 'executedAtMs', 'idempotencyKey', 'requestHash'];
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
+/** Stateless without `stream`, so one instance serves every call (creating one costs microseconds). */
+const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true });
 
 /** The canonical request a key is bound to: normalized name, upper-case type, quantity. */
 export function requestHashOf(request: { name: string; type: TradeType; quantity: number }): string {
@@ -48,29 +56,26 @@ export function requestHashOf(request: { name: string; type: TradeType; quantity
 
 export function encodeCommand(command: Command): Uint8Array {
   validateTrade(command);
-  const bytes = new TextEncoder().encode(
-    JSON.stringify({
-      v: COMMAND_VERSION,
-      op: command.op,
-      name: command.name,
-      type: command.type,
-      quantity: command.quantity,
-      price: command.price,
-      executedAtMs: command.executedAtMs,
-      idempotencyKey: command.idempotencyKey,
-      requestHash: command.requestHash,
-    }),
-  );
+  const bytes = encodeBinaryTrade(command);
   assert(bytes.length <= COMMAND_BYTES_MAX, `encoded command is ${bytes.length} bytes, max ${COMMAND_BYTES_MAX}`);
   return bytes;
 }
 
-/** Decode a committed entry's data. Throws AssertionFailure on anything malformed. */
+/** Decode a committed entry's data (either version). Throws AssertionFailure on anything malformed. */
 export function decodeCommand(data: Uint8Array): Command {
   assert(data.length > 0 && data.length <= COMMAND_BYTES_MAX, `command size ${data.length} out of range`);
+  const first = data[0];
+  assert(first === BINARY_COMMAND_VERSION || first === JSON_FIRST_BYTE, `command version byte ${String(first)} unsupported`);
+  const command = first === BINARY_COMMAND_VERSION ? decodeBinaryTrade(data) : decodeJsonCommand(data);
+  validateTrade(command);
+  return command;
+}
+
+/** Version 1 (JSON), as written before the binary layout; field values are validated by the caller. */
+function decodeJsonCommand(data: Uint8Array): TradeCommand {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+    parsed = JSON.parse(UTF8_STRICT.decode(data));
   } catch (err) {
     assert(false, `command is not UTF-8 JSON: ${(err as Error).message}`);
   }
@@ -83,7 +88,7 @@ export function decodeCommand(data: Uint8Array): Command {
     keys.length === TRADE_FIELDS.length && TRADE_FIELDS.every((field) => keys.includes(field)),
     `trade command fields [${keys.join(',')}] must be exactly [${TRADE_FIELDS.join(',')}]`,
   );
-  const command = {
+  return {
     op: 'trade',
     name: record['name'],
     type: record['type'],
@@ -93,8 +98,6 @@ export function decodeCommand(data: Uint8Array): Command {
     idempotencyKey: record['idempotencyKey'],
     requestHash: record['requestHash'],
   } as TradeCommand;
-  validateTrade(command);
-  return command;
 }
 
 function validateTrade(command: TradeCommand): void {

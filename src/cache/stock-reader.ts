@@ -2,6 +2,7 @@ import type { Entry } from '../../raft/index.js';
 import type { StateMachine } from '../../raft/index.js';
 import type { ApplyResult, StockState } from '../bazaar/model.js';
 import { assert } from '../errors.js';
+import { CoalescingPublisher } from './cache-publisher.js';
 import type { CacheFill, StockCache } from './stock-cache.js';
 
 /**
@@ -96,48 +97,29 @@ export class StockReader {
   }
 }
 
-/** Cache publishes in flight beside the Raft Ready loop at most; past it, apply waits for the oldest. */
-export const PUBLISHES_IN_FLIGHT_MAX = 64;
-
 export interface PublishingStateMachine extends StateMachine<ApplyResult> {
   /**
    * Resolves once the cache publish of the batch that applied `index` (and of every earlier
-   * batch still in flight) settled; at once when none is pending. Await it before acknowledging.
+   * batch) settled; at once when none is pending. Await it before acknowledging.
    */
   published(index: number): Promise<void>;
-}
-
-interface InFlightPublish {
-  readonly first: number;
-  done: Promise<void>;
 }
 
 /**
  * Wraps the bazaar state machine for the Raft driver: on the leader, each applied trade's new
  * stock value is published to Redis at the trade's index; the acknowledgement waits for it
  * (`published(index)`), the Raft Ready loop does not (the next fsync need not wait for a Redis
- * round trip). Bounded by the cache's timeouts and breaker and PUBLISHES_IN_FLIGHT_MAX;
- * correctness does not depend on it succeeding (see stock-cache.ts), only the freshness of
- * stale reads does. Fills are index-fenced, so publishes of consecutive batches may land in
- * any order.
+ * round trip). Publishes are coalesced (cache-publisher.ts: one in flight, later batches merged
+ * into the next), bounded by the cache's timeouts and breaker and PUBLISH_PENDING_STOCKS_MAX;
+ * correctness does not depend on them succeeding (see stock-cache.ts), only the freshness of
+ * stale reads does. Fills are index-fenced, so merging and order do not matter.
  */
 export function withCachePublishing<M extends StateMachine<ApplyResult>>(
   machine: M,
   cache: StockCache,
   isLeader: () => boolean,
 ): PublishingStateMachine {
-  const inFlight: InFlightPublish[] = [];
-  const publish = (entries: readonly Entry[], results: readonly ApplyResult[]): void => {
-    const first = entries[0];
-    if (first === undefined) return;
-    const item: InFlightPublish = { first: first.index, done: Promise.resolve() };
-    item.done = publishResults(cache, entries, results)
-      .catch(() => undefined) // fills report 'unavailable' rather than throw; never fail apply over the cache
-      .then(() => {
-        inFlight.splice(inFlight.indexOf(item), 1);
-      });
-    inFlight.push(item);
-  };
+  const publisher = new CoalescingPublisher((fills) => cache.fillMany(fills));
   return {
     appliedIndex: () => machine.appliedIndex(),
     checkpoint: () => machine.checkpoint(),
@@ -145,20 +127,19 @@ export function withCachePublishing<M extends StateMachine<ApplyResult>>(
     restore: (meta, chunks) => machine.restore(meta, chunks),
     apply: async (entries: readonly Entry[]) => {
       const results = await machine.apply(entries);
-      if (isLeader()) {
-        while (inFlight.length >= PUBLISHES_IN_FLIGHT_MAX) await inFlight[0]?.done;
-        publish(entries, results);
+      const last = entries[entries.length - 1];
+      if (isLeader() && last !== undefined) {
+        await publisher.room();
+        publisher.add(fillsOf(entries, results), last.index);
       }
       return results;
     },
-    published: async (index: number) => {
-      await Promise.all(inFlight.filter((item) => item.first <= index).map((item) => item.done));
-    },
+    published: (index: number) => publisher.published(index),
   };
 }
 
-/** Publish each stock a batch changed, at its last change's index: one script call for the batch. */
-export async function publishResults(cache: StockCache, entries: readonly Entry[], results: readonly ApplyResult[]): Promise<void> {
+/** The fills of an applied batch: each stock it changed, at its last change's index. */
+export function fillsOf(entries: readonly Entry[], results: readonly ApplyResult[]): CacheFill[] {
   const latest = new Map<string, CacheFill>();
   results.forEach((result, i) => {
     const entry = entries[i];
@@ -166,5 +147,5 @@ export async function publishResults(cache: StockCache, entries: readonly Entry[
       latest.set(result.stock.name, { name: result.stock.name, stock: result.stock, index: entry.index });
     }
   });
-  if (latest.size > 0) await cache.fillMany([...latest.values()]);
+  return [...latest.values()];
 }
