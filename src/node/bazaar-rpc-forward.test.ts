@@ -1,11 +1,10 @@
 /**
  * Trade forwarding over real gRPC sockets (BazaarRpcClients against a grpc-js server with the
  * node's service implementation): the trades of one event-loop turn travel as one ForwardTrades
- * call, replies reach their own trades, batches are bounded, and a peer without ForwardTrades
- * (an older version) still gets every trade, one ForwardTrade each.
+ * call, replies reach their own trades, batches are bounded, and a failed call fails each trade.
  */
 import { randomBytes } from 'node:crypto';
-import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BazaarRpcClients,
@@ -14,7 +13,6 @@ import {
   bazaarServiceDefinition,
   bazaarServiceImplementation,
   type BazaarRpcHandlers,
-  type ForwardTradeItem,
   type ForwardTradeReply,
   type ForwardTradeRequest,
 } from './bazaar-rpc.js';
@@ -24,13 +22,9 @@ const MEMBERS = new Set(['n1', 'n2']);
 const EMPTY_REPLY: ForwardTradeReply = { executed: false, ok: false, transaction_number: '0', failure_code: '', replayed: false, error_code: '', error_message: '', leader: '' };
 
 /** The leader's side, recorded: each trade "executes" with a transaction number from its quantity. */
-function leaderHandlers(calls: { single: number; batches: number[] }): BazaarRpcHandlers {
-  const execute = (trade: ForwardTradeItem): ForwardTradeReply => ({ ...EMPTY_REPLY, executed: true, ok: true, transaction_number: String(trade.quantity * 10) });
+function leaderHandlers(calls: { batches: number[] }): BazaarRpcHandlers {
+  const execute = (trade: ForwardTradeRequest): ForwardTradeReply => ({ ...EMPTY_REPLY, executed: true, ok: true, transaction_number: String(trade.quantity * 10) });
   return {
-    forwardTrade: async (request: ForwardTradeRequest) => {
-      calls.single += 1;
-      return execute(request);
-    },
     forwardTrades: async (request) => {
       calls.batches.push(request.trades.length);
       return { replies: request.trades.map(execute) };
@@ -47,9 +41,9 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.tryShutdown(() => resolve()))));
 });
 
-async function leader(definition: ServiceDefinition, handlers: BazaarRpcHandlers): Promise<BazaarRpcClients> {
+async function leader(handlers: BazaarRpcHandlers): Promise<BazaarRpcClients> {
   const server = new Server();
-  server.addService(definition, bazaarServiceImplementation(new RpcAuth('c', TOKEN, 'n1', MEMBERS), handlers));
+  server.addService(bazaarServiceDefinition(), bazaarServiceImplementation(new RpcAuth('c', TOKEN, 'n1', MEMBERS), handlers));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) => (err === null ? resolve(bound) : reject(err))),
   );
@@ -59,42 +53,33 @@ async function leader(definition: ServiceDefinition, handlers: BazaarRpcHandlers
   return client;
 }
 
-const trade = (quantity: number): ForwardTradeItem => ({ name: 'btcusdt', type: 'BUY', quantity, idempotency_key: '', timeout_ms: 1_000 });
+const trade = (quantity: number): ForwardTradeRequest => ({ name: 'btcusdt', type: 'BUY', quantity, idempotency_key: '', timeout_ms: 1_000 });
 
 describe('trade forwarding', () => {
   it('sends the trades of one turn as one ForwardTrades call and gives each its own reply', async () => {
-    const calls = { single: 0, batches: [] as number[] };
-    const rpc = await leader(bazaarServiceDefinition(), leaderHandlers(calls));
+    const calls = { batches: [] as number[] };
+    const rpc = await leader(leaderHandlers(calls));
     const replies = await Promise.all([1, 2, 3, 4, 5].map((q) => rpc.forwardTrade('n1', trade(q), 2_000)));
     expect(replies.map((r) => r.transaction_number)).toEqual(['10', '20', '30', '40', '50']);
-    expect(calls).toEqual({ single: 0, batches: [5] });
+    expect(calls).toEqual({ batches: [5] });
     // A later turn is a new call.
     expect((await rpc.forwardTrade('n1', trade(7), 2_000)).transaction_number).toBe('70');
     expect(calls.batches).toEqual([5, 1]);
   });
 
   it(`splits a turn's trades into calls of at most ${FORWARD_BATCH_TRADES_MAX}`, async () => {
-    const calls = { single: 0, batches: [] as number[] };
-    const rpc = await leader(bazaarServiceDefinition(), leaderHandlers(calls));
+    const calls = { batches: [] as number[] };
+    const rpc = await leader(leaderHandlers(calls));
     const count = 2 * FORWARD_BATCH_TRADES_MAX + 3;
     const replies = await Promise.all(Array.from({ length: count }, (_, i) => rpc.forwardTrade('n1', trade(i + 1), 5_000)));
     expect(replies.map((r) => Number(r.transaction_number))).toEqual(Array.from({ length: count }, (_, i) => (i + 1) * 10));
     expect(calls.batches).toEqual([FORWARD_BATCH_TRADES_MAX, FORWARD_BATCH_TRADES_MAX, 3]);
   });
 
-  it('falls back to one ForwardTrade per trade when the peer does not know ForwardTrades', async () => {
-    const calls = { single: 0, batches: [] as number[] };
-    const { ForwardTrades: _batched, ...older } = bazaarServiceDefinition();
-    const rpc = await leader(older as ServiceDefinition, leaderHandlers(calls));
-    const replies = await Promise.all([3, 4, 5].map((q) => rpc.forwardTrade('n1', trade(q), 2_000)));
-    expect(replies.map((r) => r.transaction_number)).toEqual(['30', '40', '50']);
-    expect(calls).toEqual({ single: 3, batches: [] });
-  });
-
   it('fails every trade of a call that fails, as separate calls would have failed', async () => {
-    const calls = { single: 0, batches: [] as number[] };
+    const calls = { batches: [] as number[] };
     const handlers = { ...leaderHandlers(calls), forwardTrades: () => Promise.reject(new Error('leader broke')) };
-    const rpc = await leader(bazaarServiceDefinition(), handlers);
+    const rpc = await leader(handlers);
     const results = await Promise.allSettled([1, 2].map((q) => rpc.forwardTrade('n1', trade(q), 2_000)));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/leader broke/);

@@ -9,6 +9,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { TurnBatcher } from '../../common/turn-batcher.js';
 import { HeaderAuthenticator, TransportRejection } from '../../raft/index.js';
 
 /**
@@ -25,8 +26,8 @@ export interface RpcHeader {
   readonly to: string;
 }
 
+/** One trade of a ForwardTrades call. */
 export interface ForwardTradeRequest {
-  readonly header: RpcHeader;
   readonly name: string;
   readonly type: string;
   readonly quantity: number;
@@ -45,12 +46,9 @@ export interface ForwardTradeReply {
   readonly leader: string;
 }
 
-/** One trade of a ForwardTrades call: ForwardTradeRequest without the header. */
-export type ForwardTradeItem = Omit<ForwardTradeRequest, 'header'>;
-
 export interface ForwardTradesRequest {
   readonly header: RpcHeader;
-  readonly trades: readonly ForwardTradeItem[];
+  readonly trades: readonly ForwardTradeRequest[];
 }
 
 export interface ForwardTradesReply {
@@ -89,7 +87,6 @@ export interface TransferLeadershipReply {
 }
 
 export interface BazaarRpcHandlers {
-  forwardTrade(request: ForwardTradeRequest): Promise<ForwardTradeReply>;
   forwardTrades(request: ForwardTradesRequest): Promise<ForwardTradesReply>;
   forwardRefresh(request: ForwardRefreshRequest): Promise<ForwardRefreshReply>;
   transferLeadership(request: TransferLeadershipRequest): Promise<TransferLeadershipReply>;
@@ -101,7 +98,7 @@ export function bazaarServiceDefinition(): ServiceDefinition {
   if (cachedDefinition !== null) return cachedDefinition;
   const pkg = loadSync(PROTO_PATH, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   const def = pkg['bazaar.node.Bazaar'];
-  if (def === undefined || !('ForwardTrade' in def)) throw new Error(`${PROTO_PATH}: service bazaar.node.Bazaar not found`);
+  if (def === undefined || !('ForwardTrades' in def)) throw new Error(`${PROTO_PATH}: service bazaar.node.Bazaar not found`);
   cachedDefinition = def as unknown as ServiceDefinition;
   return cachedDefinition;
 }
@@ -159,7 +156,6 @@ export function bazaarServiceImplementation(auth: RpcAuth, handlers: BazaarRpcHa
       );
     };
   return {
-    ForwardTrade: wrap(handlers.forwardTrade.bind(handlers) as (r: never) => Promise<unknown>),
     ForwardTrades: wrap(handlers.forwardTrades.bind(handlers) as (r: never) => Promise<unknown>),
     ForwardRefresh: wrap(handlers.forwardRefresh.bind(handlers) as (r: never) => Promise<unknown>),
     TransferLeadership: wrap(handlers.transferLeadership.bind(handlers) as (r: never) => Promise<unknown>),
@@ -181,8 +177,8 @@ const CHANNEL_OPTIONS = {
 export class BazaarRpcClients {
   private readonly clients = new Map<string, Client>();
   private readonly addresses = new Map<string, string>();
-  /** At most one unsent batch per peer, each of at most FORWARD_BATCH_TRADES_MAX trades. */
-  private readonly forwardBatches = new Map<string, ForwardBatch>();
+  /** Per peer (at most one per member), its turn's forwarded trades. */
+  private readonly forwardBatchers = new Map<string, TurnBatcher<DeadlinedTrade, ForwardTradeReply>>();
 
   constructor(
     private readonly auth: RpcAuth,
@@ -208,52 +204,24 @@ export class BazaarRpcClients {
 
   /**
    * Forward one trade to the leader `to`. The trades of one event-loop turn to the same peer
-   * leave as one ForwardTrades call (up to FORWARD_BATCH_TRADES_MAX): one gRPC call, stream and
-   * set of call objects per batch instead of per trade. A failed call fails each of its trades as
-   * a single call would have. A peer that does not know ForwardTrades (an older version during a
-   * rolling upgrade answers UNIMPLEMENTED, having executed nothing) gets one ForwardTrade each.
+   * leave as one ForwardTrades call (common/turn-batcher.ts, up to FORWARD_BATCH_TRADES_MAX):
+   * one gRPC call, stream and set of call objects per batch instead of per trade. The call's
+   * deadline is the latest of its trades' (the leader answers each within its timeout_ms).
    */
-  forwardTrade(to: string, request: ForwardTradeItem, deadlineMs: number): Promise<ForwardTradeReply> {
-    return new Promise((resolve, reject) => {
-      let batch = this.forwardBatches.get(to);
-      if (batch === undefined) {
-        const fresh: ForwardBatch = { items: [], waiters: [], deadlineAtMs: 0 };
-        this.forwardBatches.set(to, fresh);
-        setImmediate(() => this.flushForwards(to, fresh));
-        batch = fresh;
-      }
-      batch.items.push(request);
-      batch.waiters.push({ resolve, reject });
-      batch.deadlineAtMs = Math.max(batch.deadlineAtMs, Date.now() + Math.max(1, deadlineMs));
-      if (batch.items.length >= FORWARD_BATCH_TRADES_MAX) this.flushForwards(to, batch);
-    });
+  forwardTrade(to: string, request: ForwardTradeRequest, deadlineMs: number): Promise<ForwardTradeReply> {
+    let batcher = this.forwardBatchers.get(to);
+    if (batcher === undefined) {
+      batcher = new TurnBatcher((trades) => this.forwardTrades(to, trades), FORWARD_BATCH_TRADES_MAX);
+      this.forwardBatchers.set(to, batcher);
+    }
+    return batcher.add({ trade: request, deadlineAtMs: Date.now() + Math.max(1, deadlineMs) });
   }
 
-  private flushForwards(to: string, batch: ForwardBatch): void {
-    if (this.forwardBatches.get(to) !== batch) return; // already sent (it filled up)
-    this.forwardBatches.delete(to);
-    const { items, waiters } = batch;
-    const deadlineMs = batch.deadlineAtMs - Date.now();
-    this.call<ForwardTradesReply>(to, 'ForwardTrades', { trades: items, header: this.auth.header(to) }, deadlineMs).then(
-      (reply) => {
-        if (reply.replies.length !== items.length) {
-          const error = new Error(`${to} answered ${reply.replies.length} replies for ${items.length} forwarded trades`);
-          for (const waiter of waiters) waiter.reject(error);
-          return;
-        }
-        waiters.forEach((waiter, i) => waiter.resolve(reply.replies[i] as ForwardTradeReply));
-      },
-      (err: unknown) => {
-        if ((err as { code?: unknown }).code !== GrpcStatus.UNIMPLEMENTED) {
-          for (const waiter of waiters) waiter.reject(err);
-          return;
-        }
-        items.forEach((item, i) => {
-          const waiter = waiters[i] as ForwardWaiter;
-          this.call<ForwardTradeReply>(to, 'ForwardTrade', { ...item, header: this.auth.header(to) }, deadlineMs).then(waiter.resolve, waiter.reject);
-        });
-      },
-    );
+  private async forwardTrades(to: string, trades: readonly DeadlinedTrade[]): Promise<readonly ForwardTradeReply[]> {
+    const deadlineAtMs = Math.max(...trades.map((t) => t.deadlineAtMs));
+    const request = { trades: trades.map((t) => t.trade), header: this.auth.header(to) };
+    const reply = await this.call<ForwardTradesReply>(to, 'ForwardTrades', request, deadlineAtMs - Date.now());
+    return reply.replies;
   }
 
   forwardRefresh(to: string, request: Omit<ForwardRefreshRequest, 'header'>, deadlineMs: number): Promise<ForwardRefreshReply> {
@@ -285,22 +253,14 @@ export class BazaarRpcClients {
   close(): void {
     for (const client of this.clients.values()) client.close();
     // Batches not sent yet fail when their turn ends: no channel is left.
-
     this.clients.clear();
   }
 }
 
-type BazaarMethod = 'ForwardTrade' | 'ForwardTrades' | 'ForwardRefresh' | 'TransferLeadership';
+type BazaarMethod = 'ForwardTrades' | 'ForwardRefresh' | 'TransferLeadership';
 
-interface ForwardWaiter {
-  readonly resolve: (reply: ForwardTradeReply) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-/** Trades to one peer gathered in this event-loop turn (waiters[i] awaits items[i]). */
-interface ForwardBatch {
-  readonly items: ForwardTradeItem[];
-  readonly waiters: ForwardWaiter[];
-  /** The latest of the trades' deadlines: the call's own (the leader answers each within its timeout_ms). */
-  deadlineAtMs: number;
+/** A forwarded trade waiting for its turn's ForwardTrades call. */
+interface DeadlinedTrade {
+  readonly trade: ForwardTradeRequest;
+  readonly deadlineAtMs: number;
 }

@@ -172,7 +172,6 @@ function createTransport(config: NodeConfig, auth: RpcAuth, handlersRef: { curre
       {
         definition: bazaarServiceDefinition(),
         implementation: bazaarServiceImplementation(auth, {
-          forwardTrade: (r) => need(handlersRef.current).forwardTrade(r),
           forwardTrades: (r) => need(handlersRef.current).forwardTrades(r),
           forwardRefresh: (r) => need(handlersRef.current).forwardRefresh(r),
           transferLeadership: (r) => need(handlersRef.current).transferLeadership(r),

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { RaftError, Role } from '../../raft/index.js';
 import { BazaarErrorCode } from '../errors.js';
-import type { BazaarRpcClients, ForwardTradeReply } from './bazaar-rpc.js';
+import { FORWARD_BATCH_TRADES_MAX, type BazaarRpcClients, type ForwardTradeReply } from './bazaar-rpc.js';
 import { RaftBackend, type RaftBackendOptions } from './raft-backend.js';
 
 /**
@@ -128,5 +128,27 @@ describe('RaftBackend.trade retries', () => {
     });
     await expect(b.trade(TRADE, null)).rejects.toMatchObject({ code: 'RAFT_ERR_TIMEOUT' });
     expect(calls.propose).toBe(1);
+  });
+});
+
+describe('RaftBackend.handleForwardedTrades (leader side)', () => {
+  const forwarded = { name: 'aapl', type: 'BUY', quantity: 1, idempotency_key: '', timeout_ms: 1_000 };
+
+  it(`refuses a batch over FORWARD_BATCH_TRADES_MAX whole, proposing nothing`, async () => {
+    const { backend: b, calls } = backend({ status: () => ({ role: Role.Leader, leader: 'n1' }), propose: () => Promise.resolve({ index: 1, result: null }) });
+    const replies = await b.handleForwardedTrades(Array.from({ length: FORWARD_BATCH_TRADES_MAX + 1 }, () => forwarded));
+    expect(replies).toHaveLength(FORWARD_BATCH_TRADES_MAX + 1);
+    expect(new Set(replies.map((r) => `${r.executed}:${r.error_code}`))).toEqual(new Set([`false:${BazaarErrorCode.InvalidRequest}`]));
+    expect(calls.propose).toBe(0);
+  });
+
+  it('answers each trade of a batch in order (here: this node is not the leader)', async () => {
+    const { backend: b, calls } = backend({ status: () => ({ role: Role.Follower, leader: 'n2' }) });
+    const replies = await b.handleForwardedTrades([forwarded, forwarded]);
+    expect(replies.map((r) => [r.executed, r.error_code, r.leader])).toEqual([
+      [false, 'RAFT_ERR_NOT_LEADER', 'n2'],
+      [false, 'RAFT_ERR_NOT_LEADER', 'n2'],
+    ]);
+    expect(calls.propose).toBe(0);
   });
 });

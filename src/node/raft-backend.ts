@@ -21,7 +21,7 @@ import type {
   TradeRequest,
 } from '../http/backend.js';
 import { listOrders, listStocks } from '../http/listing.js';
-import type { BazaarRpcClients, ForwardTradeReply } from './bazaar-rpc.js';
+import { FORWARD_BATCH_TRADES_MAX, type BazaarRpcClients, type ForwardTradeReply, type ForwardTradeRequest } from './bazaar-rpc.js';
 
 /**
  * BazaarBackend on Raft. Writes: the leader proposes the trade command and answers once it is
@@ -66,6 +66,9 @@ function neverSent(err: unknown): boolean {
   const e = err as { code?: unknown; details?: unknown };
   return e.code === GrpcStatus.UNAVAILABLE && typeof e.details === 'string' && e.details.startsWith('No connection established');
 }
+
+/** A forwarded trade's reply before it says anything: not executed, no error. */
+const NO_REPLY: ForwardTradeReply = { executed: false, ok: false, transaction_number: '0', failure_code: '', replayed: false, error_code: '', error_message: '', leader: '' };
 
 /** Trades this node forwards to the leader at once; more get a 503 (not executed) at once. */
 export const FORWARDED_TRADES_IN_FLIGHT_MAX = 4096;
@@ -143,24 +146,35 @@ export class RaftBackend implements BazaarBackend {
     throw new BazaarError(BazaarErrorCode.Internal, `leader ${leader} failed the trade: ${reply.error_message}`);
   }
 
-  /** Leader side of ForwardTrade. Every failure is in the reply, never thrown. */
-  async handleForwardedTrade(fields: { name: string; type: string; quantity: number; idempotency_key: string; timeout_ms: number }): Promise<ForwardTradeReply> {
-    const empty = { executed: false, ok: false, transaction_number: '0', failure_code: '', replayed: false, error_code: '', error_message: '', leader: '' };
+  /**
+   * Leader side of ForwardTrades: the trades run at once, so they share the leader's next
+   * Ready; replies[i] answers trades[i]. A batch over FORWARD_BATCH_TRADES_MAX (no sender builds
+   * one) is refused whole, nothing executed. Every failure is in the replies, never thrown.
+   */
+  async handleForwardedTrades(trades: readonly ForwardTradeRequest[]): Promise<ForwardTradeReply[]> {
+    if (trades.length > FORWARD_BATCH_TRADES_MAX) {
+      const message = `${trades.length} forwarded trades in one call, more than ${FORWARD_BATCH_TRADES_MAX}`;
+      return trades.map(() => ({ ...NO_REPLY, error_code: BazaarErrorCode.InvalidRequest, error_message: message }));
+    }
+    return Promise.all(trades.map((trade) => this.handleForwardedTrade(trade)));
+  }
+
+  private async handleForwardedTrade(fields: ForwardTradeRequest): Promise<ForwardTradeReply> {
     const st = this.o.raft.roleInfo();
-    if (st.role !== Role.Leader) return { ...empty, error_code: 'RAFT_ERR_NOT_LEADER', error_message: `${this.o.nodeId} is not the leader`, leader: st.leader ?? '' };
+    if (st.role !== Role.Leader) return { ...NO_REPLY, error_code: 'RAFT_ERR_NOT_LEADER', error_message: `${this.o.nodeId} is not the leader`, leader: st.leader ?? '' };
     const type = parseTradeType(fields.type);
     if (type === null || !Number.isInteger(fields.quantity) || fields.quantity < 1 || fields.quantity > 1_000_000 || fields.name.length === 0) {
-      return { ...empty, error_code: BazaarErrorCode.InvalidRequest, error_message: 'malformed forwarded trade' };
+      return { ...NO_REPLY, error_code: BazaarErrorCode.InvalidRequest, error_message: 'malformed forwarded trade' };
     }
     try {
       const timeoutMs = Math.min(Math.max(1, fields.timeout_ms), this.o.requestTimeoutMs);
       const out = await this.executeHere({ name: fields.name, type, quantity: fields.quantity }, fields.idempotency_key === '' ? null : fields.idempotency_key, timeoutMs);
       return out.ok
-        ? { ...empty, executed: true, ok: true, transaction_number: String(out.transactionNumber), replayed: out.replayed }
-        : { ...empty, executed: true, ok: false, failure_code: out.code, replayed: out.replayed };
+        ? { ...NO_REPLY, executed: true, ok: true, transaction_number: String(out.transactionNumber), replayed: out.replayed }
+        : { ...NO_REPLY, executed: true, ok: false, failure_code: out.code, replayed: out.replayed };
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      return { ...empty, error_code: typeof code === 'string' ? code : BazaarErrorCode.Internal, error_message: (err as Error).message, leader: this.o.raft.roleInfo().leader ?? '' };
+      return { ...NO_REPLY, error_code: typeof code === 'string' ? code : BazaarErrorCode.Internal, error_message: (err as Error).message, leader: this.o.raft.roleInfo().leader ?? '' };
     }
   }
 

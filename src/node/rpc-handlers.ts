@@ -5,13 +5,12 @@ import { PriceError } from '../prices/price-errors.js';
 import type { RefreshNowOptions } from '../prices/price-pipeline.js';
 import type { PriceService } from '../prices/price-service.js';
 import type { AggregatedPrice } from '../prices/price-types.js';
-import {
-  FORWARD_BATCH_TRADES_MAX,
-  type BazaarRpcClients,
-  type BazaarRpcHandlers,
-  type ForwardRefreshReply,
-  type ForwardTradesReply,
-  type TransferLeadershipReply,
+import type {
+  BazaarRpcClients,
+  BazaarRpcHandlers,
+  ForwardRefreshReply,
+  ForwardTradesReply,
+  TransferLeadershipReply,
 } from './bazaar-rpc.js';
 import type { RaftBackend } from './raft-backend.js';
 
@@ -24,18 +23,7 @@ export function forwardingHandlers(deps: {
   requestTimeoutMs: number;
 }): BazaarRpcHandlers {
   return {
-    forwardTrade: (request) => deps.backend.handleForwardedTrade(request),
-    forwardTrades: async (request): Promise<ForwardTradesReply> => {
-      const trades = request.trades ?? [];
-      if (trades.length > FORWARD_BATCH_TRADES_MAX) {
-        // A sender never builds such a batch: refuse every trade of it, none executed.
-        const refused = { executed: false, ok: false, transaction_number: '0', failure_code: '', replayed: false, leader: '' };
-        const message = `${trades.length} forwarded trades in one call, more than ${FORWARD_BATCH_TRADES_MAX}`;
-        return { replies: trades.map(() => ({ ...refused, error_code: BazaarErrorCode.InvalidRequest, error_message: message })) };
-      }
-      // Proposed in the same turn, so they share the leader's next Ready.
-      return { replies: await Promise.all(trades.map((trade) => deps.backend.handleForwardedTrade(trade))) };
-    },
+    forwardTrades: async (request): Promise<ForwardTradesReply> => ({ replies: await deps.backend.handleForwardedTrades(request.trades ?? []) }),
     forwardRefresh: async (request): Promise<ForwardRefreshReply> => {
       if (deps.raft.roleInfo().role !== Role.Leader) {
         return { price_json: '', error_code: 'RAFT_ERR_NOT_LEADER', error_message: 'not the leader', http_status: 503 };

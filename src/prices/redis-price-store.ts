@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { AggregatedPrice } from './price-types.js';
-import { RedisGetBatcher } from './redis-get-batcher.js';
+import { TurnBatcher } from '../../common/turn-batcher.js';
 
 export interface LatestPriceStore {
   get(asset: string): Promise<AggregatedPrice | null>;
@@ -19,6 +19,8 @@ export const priceKey = (asset: string): string => `${PRICE_KEY_PREFIX}${asset}`
 export const PARSED_PRICES_MAX = 10_000;
 /** Prices per Redis pipeline round trip. */
 const PIPELINE_ENTRIES_MAX = 500;
+/** Keys per MGET at most (the GETs of one event-loop turn share one MGET). */
+export const GET_BATCH_KEYS_MAX = 256;
 
 // KEYS[1] = key, ARGV[1] = json, ARGV[2] = timestamp, ARGV[3] = ttl seconds.
 const SET_IF_NEWER_LUA = `
@@ -40,7 +42,7 @@ type RedisWithSetIfNewer = Redis & {
 export class RedisPriceStore implements LatestPriceStore {
   private readonly redis: RedisWithSetIfNewer;
   /** Reads of one event-loop turn share one MGET (GET /prices and followers' stock prices). */
-  private readonly reads: RedisGetBatcher;
+  private readonly reads: TurnBatcher<string, string | null>;
   /**
    * Per asset, the last value read and its parse: a hot price is read thousands of times per
    * refresh, and the same text parses to the same price (callers do not mutate it).
@@ -48,7 +50,7 @@ export class RedisPriceStore implements LatestPriceStore {
   private readonly parsed = new Map<string, { text: string; price: AggregatedPrice }>();
 
   constructor(redis: Redis) {
-    this.reads = new RedisGetBatcher(redis);
+    this.reads = new TurnBatcher((keys) => redis.mget(keys), GET_BATCH_KEYS_MAX);
     if (!('priceSetIfNewer' in redis)) {
       redis.defineCommand('priceSetIfNewer', { numberOfKeys: 1, lua: SET_IF_NEWER_LUA });
     }
@@ -56,7 +58,7 @@ export class RedisPriceStore implements LatestPriceStore {
   }
 
   async get(asset: string): Promise<AggregatedPrice | null> {
-    const text = await this.reads.get(priceKey(asset));
+    const text = await this.reads.add(priceKey(asset));
     if (text === null) return null;
     const known = this.parsed.get(asset);
     if (known !== undefined && known.text === text) return known.price;
