@@ -477,8 +477,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
 /**
  * Bring the state machine to the stored snapshot when it holds less; returns the applied index.
- * A state machine may be ahead of the stored commit index (commit-only hard states are written
- * without fsync, so a power loss can lose the newest one) but never beyond the stored log: it
+ * A state machine may be ahead of the stored commit index (a commit-only hard state is written
+ * only with the next write, so a crash can lose the newest one) but never beyond the stored log: it
  * only ever applied committed entries, and those were synced to the log before being applied.
  */
 async function recoverStateMachine<R>(options: RaftNodeOptions<R>, restored: RestoredState, spool: SnapshotSpoolStore): Promise<number> {

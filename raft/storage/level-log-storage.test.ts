@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Entry, HardState, Snapshot } from '../core/types.js';
+import type { Entry, HardState, RestoredState, Snapshot } from '../core/types.js';
 import { EntryKind } from '../core/types.js';
 import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import { type FsyncSample, LevelLogStorage } from './level-log-storage.js';
@@ -141,14 +141,20 @@ describe('LevelLogStorage', () => {
     expect((await (await reopen(storage)).load()).entries).toEqual([]);
   });
 
-  it('writes commit-only hard state without an fsync when mustSync is false', async () => {
+  it('defers a commit-only hard state (mustSync false) to the next write, and writes it on close', async () => {
     const samples: FsyncSample[] = [];
     const storage = await open((s) => samples.push(s));
     await storage.load();
     await storage.persistReady(ready({ hardState: hs(1, 'a', 0), entries: range(1, 2, 1) }));
     await storage.persistReady({ ...ready({ hardState: hs(1, 'a', 2) }), mustSync: false });
     expect(samples).toHaveLength(1);
-    expect((await (await reopen(storage)).load()).hardState.commit).toBe(2);
+    // A copy of the directory now is what a kill -9 would leave: the commit is not written yet.
+    expect((await loadCopy(dir)).hardState.commit).toBe(0);
+    await storage.persistReady(ready({ entries: range(3, 3, 1) }));
+    expect(samples).toHaveLength(2);
+    expect((await loadCopy(dir)).hardState).toEqual(hs(1, 'a', 2));
+    await storage.persistReady({ ...ready({ hardState: hs(1, 'a', 3) }), mustSync: false });
+    expect((await (await reopen(storage)).load()).hardState.commit).toBe(3);
   });
 
   it('refuses a second open of the same directory with STORAGE_LOCKED', async () => {
@@ -175,3 +181,19 @@ describe('LevelLogStorage', () => {
     expect((error as RaftError).code).toBe(RaftDriverErrorCode.StorageUnreadable);
   });
 });
+
+let copies = 0;
+
+/** Load a copy of a log directory that is still open (what a crash of its process would leave). */
+async function loadCopy(dir: string): Promise<RestoredState> {
+  copies += 1;
+  const copy = `${dir}-copy-${copies}`;
+  await cp(dir, copy, { recursive: true, filter: (src) => !src.endsWith('LOCK') });
+  const storage = await LevelLogStorage.open(copy);
+  try {
+    return await storage.load();
+  } finally {
+    await storage.close();
+    await rm(copy, { recursive: true, force: true });
+  }
+}

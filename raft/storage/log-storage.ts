@@ -13,8 +13,9 @@ export interface LogStorage {
   /** Read everything back: what the node wrote before it stopped, crashed or lost power. */
   load(): Promise<RestoredState>;
   /**
-   * Persist a Ready's hard state, snapshot and entries as ONE atomic write, synced when
-   * `readyNeedsSync` says so. Resolves once the write is done (durable when synced).
+   * Persist a Ready's hard state, snapshot and entries as ONE atomic synced write. A Ready that
+   * `readyNeedsSync` says needs no sync (only the commit index moved) may be written later: with
+   * the next write, or on close. Resolves once the write is done (durable when synced).
    */
   persistReady(ready: ReadyWrite): Promise<void>;
   /** Persist a locally taken snapshot and drop entries before `firstIndexKept` (log compaction); synced. */
@@ -28,8 +29,8 @@ export interface LogStorage {
  * Whether a Ready's write must be synced before its messages leave. Entries and snapshots
  * always (a follower acknowledges them; a leader counts its own copy); a term or vote change
  * always (a vote granted and forgotten after a power loss lets a node vote twice in a term).
- * Only a write that moves nothing but the commit index may stay in the OS cache: the commit
- * index is recomputed after a crash. The core says so with `mustSync`; absent means sync.
+ * Only a write that moves nothing but the commit index may be lost (the storages defer it to
+ * their next write): the commit index is recomputed after a crash. The core says so with `mustSync`; absent means sync.
  */
 export function readyNeedsSync(ready: ReadyWrite): boolean {
   if (ready.snapshot !== null || ready.entries.length > 0) return true;

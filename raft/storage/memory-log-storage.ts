@@ -34,6 +34,8 @@ export function storedLastIndex(log: StoredLog): number {
  */
 export class MemoryLogStorage implements LogStorage {
   private closed = false;
+  /** A commit-only hard state not written yet (see LevelLogStorage). */
+  private deferredHardState: HardState | null = null;
 
   constructor(readonly disk: LogDisk) {}
 
@@ -52,7 +54,14 @@ export class MemoryLogStorage implements LogStorage {
   async persistReady(ready: ReadyWrite): Promise<void> {
     this.assertOpen();
     if (readyWritesNothing(ready)) return;
-    const { hardState, snapshot } = ready;
+    // As LevelLogStorage: a commit-only hard state waits for the next write (or close).
+    if (!readyNeedsSync(ready)) {
+      this.deferredHardState = ready.hardState;
+      return;
+    }
+    const hardState = ready.hardState ?? this.deferredHardState;
+    this.deferredHardState = null;
+    const { snapshot } = ready;
     const entries = ready.entries.slice();
     if (entries.length > 0) checkAppend(this.disk.read(), entries, snapshot);
     this.disk.write((log) => {
@@ -62,7 +71,7 @@ export class MemoryLogStorage implements LogStorage {
       }
       if (entries.length > 0) appendEntries(log, entries);
       if (hardState !== null) log.hardState = hardState;
-    }, readyNeedsSync(ready));
+    }, true);
   }
 
   async saveSnapshot(snapshot: Snapshot, firstIndexKept: number): Promise<void> {
@@ -86,7 +95,15 @@ export class MemoryLogStorage implements LogStorage {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    const deferred = this.deferredHardState;
+    this.deferredHardState = null;
+    if (deferred !== null) {
+      this.disk.write((log) => {
+        log.hardState = deferred;
+      }, false);
+    }
   }
 
   private assertOpen(): void {
