@@ -49,6 +49,22 @@ describe('BazaarStateMachine', () => {
     expect(machine.lastApplied).toBe(6);
   });
 
+  it('hands the results to onResults before the batch is written, the same results apply returns', async () => {
+    const { machine } = await fresh();
+    await machine.apply([normalEntry(1, trade('aaa', 'SELL', 5))]);
+    const seen: { results: unknown; appliedThen: number; stockThen: number | undefined }[] = [];
+    const results = await machine.apply([normalEntry(2, trade('aaa', 'BUY', 30)), normalEntry(3, trade('bbb', 'SELL', 2))], (early) => {
+      seen.push({ results: [...early], appliedThen: machine.lastApplied, stockThen: machine.getStock('aaa')?.quantity });
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.results).toEqual(results);
+    // Called before the write: the machine still shows the state before this batch.
+    expect(seen[0]?.appliedThen).toBe(1);
+    expect(seen[0]?.stockThen).toBe(105);
+    expect(machine.lastApplied).toBe(3);
+    expect(machine.getStock('aaa')?.quantity).toBe(75);
+  });
+
   it('replays an idempotency key, rejects it with another body, remembers rejections', async () => {
     const { machine } = await fresh();
     const results = await machine.apply([

@@ -183,7 +183,13 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
     return this.waiters.wait(index, this.meta.applied, timeoutMs);
   }
 
-  apply(entries: readonly Entry[]): Promise<ApplyResult[]> {
+  /**
+   * Apply committed entries. `onResults`, when given, gets the results as soon as they are
+   * computed, before the batch's LevelDB write: they describe committed states (a crash before
+   * the write re-applies the same entries to the same results), so the leader's cache publish
+   * can run beside the write instead of after it.
+   */
+  apply(entries: readonly Entry[], onResults?: (results: readonly ApplyResult[]) => void): Promise<ApplyResult[]> {
     return this.mutation(async () => {
       const ops: BatchOp[] = [];
       const staged = new Map<string, StockState>();
@@ -203,6 +209,7 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
       }
       for (const stock of staged.values()) ops.push(putOp(`s:${stock.name}`, stockToTuple(stock)));
       ops.push(putOp(META_KEY, meta));
+      onResults?.(results);
       await this.writeBatch(ops);
       for (const stock of staged.values()) this.stocks.set(stock.name, stock);
       for (const order of newOrders) this.orderCache.set(order.number, order);

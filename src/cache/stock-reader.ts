@@ -97,6 +97,11 @@ export class StockReader {
   }
 }
 
+/** A state machine that can hand over an apply's results before its write (BazaarStateMachine). */
+export interface ResultsEarlyStateMachine extends StateMachine<ApplyResult> {
+  apply(entries: readonly Entry[], onResults?: (results: readonly ApplyResult[]) => void): Promise<ApplyResult[]>;
+}
+
 export interface PublishingStateMachine extends StateMachine<ApplyResult> {
   /**
    * Resolves once the cache publish of the batch that applied `index` (and of every earlier
@@ -107,14 +112,15 @@ export interface PublishingStateMachine extends StateMachine<ApplyResult> {
 
 /**
  * Wraps the bazaar state machine for the Raft driver: on the leader, each applied trade's new
- * stock value is published to Redis at the trade's index; the acknowledgement waits for it
+ * stock value is published to Redis at the trade's index, starting as soon as the apply computed
+ * it (beside the state machine's LevelDB write); the acknowledgement waits for it
  * (`published(index)`), the Raft Ready loop does not (the next fsync need not wait for a Redis
  * round trip). Publishes are coalesced (cache-publisher.ts: one in flight, later batches merged
  * into the next), bounded by the cache's timeouts and breaker and PUBLISH_PENDING_STOCKS_MAX;
  * correctness does not depend on them succeeding (see stock-cache.ts), only the freshness of
  * stale reads does. Fills are index-fenced, so merging and order do not matter.
  */
-export function withCachePublishing<M extends StateMachine<ApplyResult>>(
+export function withCachePublishing<M extends ResultsEarlyStateMachine>(
   machine: M,
   cache: StockCache,
   isLeader: () => boolean,
@@ -126,13 +132,11 @@ export function withCachePublishing<M extends StateMachine<ApplyResult>>(
     snapshotChunks: (index, chunkBytesMax) => machine.snapshotChunks(index, chunkBytesMax),
     restore: (meta, chunks) => machine.restore(meta, chunks),
     apply: async (entries: readonly Entry[]) => {
-      const results = await machine.apply(entries);
       const last = entries[entries.length - 1];
-      if (isLeader() && last !== undefined) {
-        await publisher.room();
-        publisher.add(fillsOf(entries, results), last.index);
-      }
-      return results;
+      if (!isLeader() || last === undefined) return machine.apply(entries);
+      await publisher.room();
+      // The publish starts once the results are computed and runs beside the batch's LevelDB write.
+      return machine.apply(entries, (results) => publisher.add(fillsOf(entries, results), last.index));
     },
     published: (index: number) => publisher.published(index),
   };
