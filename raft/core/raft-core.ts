@@ -577,6 +577,7 @@ export class RaftCore implements RaftCoreApi {
     if (lastNew !== null) {
       this.confs.followerAppended(m.prevIndex, m.entries, this.log.lastIndex());
       this.refreshConf();
+      if (m.commitOnly === true && m.entries.length === 0) return;
       this.sendAppendResp(m.from, false, lastNew);
       return;
     }
@@ -706,8 +707,10 @@ export class RaftCore implements RaftCoreApi {
         ? this.log.slice(pr.next, this.log.lastIndex(), this.config.maxEntriesPerMessage, this.config.maxBytesPerMessage)
         : [];
     const commit = this.log.committed;
-    this.send({ type: MessageType.Append, to, term: this.term, prevIndex, prevTerm, entries, commit });
+    const commitOnly = entries.length === 0 && pr.state === ProgressState.Replicate && pr.match === prevIndex;
+    this.send({ type: MessageType.Append, to, term: this.term, prevIndex, prevTerm, entries, commit, ...(commitOnly ? { commitOnly } : {}) });
     pr.sentCommit = commit;
+    if (commitOnly) return true; // nothing in flight: only a rejection would answer it
     const last = entries[entries.length - 1];
     pr.sentEntries(last === undefined ? prevIndex : last.index);
     return true;

@@ -93,6 +93,12 @@ export interface AppendMessage extends MessageBase {
   readonly prevTerm: number;
   readonly entries: readonly Entry[];
   readonly commit: number;
+  /**
+   * No entries, only a newer commit index, to a follower the leader knows matches through
+   * prevIndex: the follower answers only a rejection (a success would tell the leader nothing;
+   * its heartbeats keep the follower counted as active). Saves a message per follower per commit.
+   */
+  readonly commitOnly?: boolean;
 }
 
 export interface AppendRespMessage extends MessageBase {

@@ -191,13 +191,19 @@ describe('codec rejects garbage with a typed error only', () => {
 
 describe('codec range checks', () => {
   const append = (overrides: Record<string, unknown>) => ({
-    append: { term: '5', prev_index: '10', prev_term: '4', commit: '9', entries: [{ index: '11', term: '5', kind: 'ENTRY_KIND_NORMAL', data: Buffer.alloc(1) }], ...overrides },
+    append: { term: '5', prev_index: '10', prev_term: '4', commit: '9', commit_only: false, entries: [{ index: '11', term: '5', kind: 'ENTRY_KIND_NORMAL', data: Buffer.alloc(1) }], ...overrides },
     body: 'append',
   });
 
   it('accepts a well-formed append', () => {
     const message = decodeEnvelope(append({}), route, limits) as Message & { entries: Entry[] };
     expect(message.entries[0]?.index).toBe(11);
+  });
+
+  it('carries commit_only on an append without entries, and only when set', () => {
+    const quiet = decodeEnvelope(append({ entries: [], commit_only: true }), route, limits);
+    expect(quiet).toMatchObject({ type: MessageType.Append, commit: 9, commitOnly: true });
+    expect(decodeEnvelope(append({ entries: [] }), route, limits)).not.toHaveProperty('commitOnly');
   });
 
   it.each([
@@ -207,6 +213,7 @@ describe('codec range checks', () => {
     ['an entry term above the message term', { entries: [{ index: '11', term: '6', kind: 'ENTRY_KIND_NORMAL', data: Buffer.alloc(0) }] }, RejectReason.OutOfRange],
     ['an unknown entry kind', { entries: [{ index: '11', term: '5', kind: 7, data: Buffer.alloc(0) }] }, RejectReason.Malformed],
     ['prev_term above term', { prev_term: '6' }, RejectReason.OutOfRange],
+    ['commit_only with entries', { commit_only: true }, RejectReason.OutOfRange],
     ['too many entries', { entries: Array.from({ length: 65 }, (_, i) => ({ index: String(11 + i), term: '5', kind: 'ENTRY_KIND_NORMAL', data: Buffer.alloc(0) })) }, RejectReason.TooLarge],
   ])('rejects %s', (_name, overrides, reason) => {
     expect(rejection(() => decodeEnvelope(append(overrides), route, limits)).reason).toBe(reason);

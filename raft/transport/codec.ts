@@ -113,6 +113,7 @@ export function encodeBody(m: EnvelopeMessage): WireBody {
         prev_term: m.prevTerm,
         entries: m.entries.map(encodeEntry),
         commit: m.commit,
+        commit_only: m.commitOnly === true,
       };
     case MessageType.AppendResp:
       return { term: m.term, reject: m.reject, index: m.index, hint_index: m.hintIndex, hint_term: m.hintTerm };
@@ -187,7 +188,9 @@ function decodeAppend(b: WireObject, path: string, r: Route, limits: CodecLimits
   if (prevIndex === 0 && prevTerm !== 0) throw outOfRange(`${path}.prev_term must be 0 when prev_index is 0`);
   const entries = decodeEntries(b, path, { index: prevIndex, term: prevTerm, msgTerm: term }, limits);
   const commit = readUint(b, 'commit', path);
-  return { type: MessageType.Append, from: r.from, to: r.to, term, prevIndex, prevTerm, entries, commit };
+  const commitOnly = readBool(b, 'commit_only', path);
+  if (commitOnly && entries.length > 0) throw outOfRange(`${path}.commit_only with ${entries.length} entries`);
+  return { type: MessageType.Append, from: r.from, to: r.to, term, prevIndex, prevTerm, entries, commit, ...(commitOnly ? { commitOnly } : {}) };
 }
 
 function decodeVote(b: WireObject, path: string, r: Route): Message {
