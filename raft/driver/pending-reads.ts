@@ -49,10 +49,10 @@ const COMPACT_SLOTS_MIN = 64;
  * keeps a read in a long-lived keyed container or gives it a timer of its own. Batches sit in
  * one array in context order (found by the sequence number at the end of their context), taken
  * ones leave from the front; one timer, armed for the earliest deadline, times reads out. A
- * long-lived Map with an insert and a delete per read (the earlier design) kept every read's
- * objects (and the request awaiting it) alive through young-generation GCs: they were promoted
- * wholesale, scavenges and old-generation collections grew, and the reads' latency tail with
- * them (bench/README.md, "Leader read tail, session 4").
+ * long-lived Map with an insert and a delete per read (the earlier design) got the reads' objects
+ * promoted to the old generation wholesale (measured, cause inside V8 not established):
+ * scavenges and old-generation collections grew, and the reads' latency tail with them
+ * (bench/README.md, "Leader read tail, session 4").
  */
 export class PendingReads {
   /** Batches by ascending sequence; taken ones are dropped from the front (and by compaction). */
