@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import { PendingReads } from './pending-reads.js';
-import { processRuntime } from './raft-runtime.js';
+import { processRuntime, type RaftRuntime, type TimerHandle } from './raft-runtime.js';
 
 /** A read added without a join key always opens its own context. */
 function contextOf(read: { context: string | null }): string {
@@ -24,6 +24,106 @@ describe('PendingReads.failGranted (no leader known: a granted read may never re
     expect(reads.size).toBe(1);
     reads.granted([{ context: contextOf(waiting), index: 6 }], 6);
     await expect(waiting.promise).resolves.toBe(6);
+    expect(reads.size).toBe(0);
+  });
+});
+
+/** A manual clock: timers fire only when the test advances time. */
+class ManualRuntime implements RaftRuntime {
+  nowMs = 0;
+  armed = 0;
+  private timers: { atMs: number; fn: () => void; live: boolean }[] = [];
+  now(): number {
+    return this.nowMs;
+  }
+  every(): TimerHandle {
+    throw new Error('not used');
+  }
+  after(ms: number, fn: () => void): TimerHandle {
+    const timer = { atMs: this.nowMs + ms, fn, live: true };
+    this.timers.push(timer);
+    this.armed += 1;
+    return { cancel: () => void (timer.live = false) };
+  }
+  soon(fn: () => void): void {
+    queueMicrotask(fn);
+  }
+  lifeId(): string {
+    return 'life1';
+  }
+  pending(): number {
+    return this.timers.filter((t) => t.live).length;
+  }
+  advance(ms: number): void {
+    this.nowMs += ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.live && t.atMs <= this.nowMs).sort((a, b) => a.atMs - b.atMs)[0];
+      if (due === undefined) return;
+      due.live = false;
+      due.fn();
+    }
+  }
+}
+
+/** What a read's promise settled to by the time the microtasks queued so far have run. */
+async function outcome(promise: Promise<number>): Promise<string> {
+  let state = 'pending';
+  void promise.then((i) => void (state = `index ${i}`), (e: unknown) => void (state = `error ${(e as RaftError).code}`));
+  await new Promise((resolve) => setImmediate(resolve));
+  return state;
+}
+
+describe('PendingReads without a timer or map entry per read', () => {
+  it('arms one timer for many reads, not one each', () => {
+    const runtime = new ManualRuntime();
+    const reads = new PendingReads('n1', 1000, runtime);
+    for (let i = 0; i < 100; i++) reads.add(5_000);
+    expect(reads.size).toBe(100);
+    expect(runtime.armed).toBe(1);
+    expect(runtime.pending()).toBe(1);
+  });
+
+  it('times each read out at its own deadline, re-arming for the earliest left', async () => {
+    const runtime = new ManualRuntime();
+    const reads = new PendingReads('n1', 10, runtime);
+    const late = reads.add(300);
+    const early = reads.add(100);
+    const granted = reads.add(200);
+    reads.granted([{ context: contextOf(granted), index: 7 }], 3); // granted, not applied: still waits
+    runtime.advance(99);
+    expect([await outcome(early.promise), await outcome(late.promise)]).toEqual(['pending', 'pending']);
+    runtime.advance(1);
+    expect(await outcome(early.promise)).toBe(`error ${RaftDriverErrorCode.Timeout}`);
+    expect(reads.size).toBe(2);
+    runtime.advance(100);
+    expect(await outcome(granted.promise)).toBe(`error ${RaftDriverErrorCode.Timeout}`);
+    expect(await outcome(late.promise)).toBe('pending');
+    runtime.advance(100);
+    expect(await outcome(late.promise)).toBe(`error ${RaftDriverErrorCode.Timeout}`);
+    expect(reads.size).toBe(0);
+    expect(runtime.pending()).toBe(0);
+    // A late grant of a timed-out read is ignored.
+    reads.granted([{ context: contextOf(late), index: 1 }], 9);
+    expect(reads.size).toBe(0);
+  });
+
+  it('finds contexts granted out of order among many, after a slow read holds the front', async () => {
+    const runtime = new ManualRuntime();
+    const reads = new PendingReads('n1', 1000, runtime);
+    const slow = reads.add(60_000);
+    const all = Array.from({ length: 300 }, () => reads.add(60_000));
+    // Grant in reverse order, in three Readys, each applied at once.
+    for (const part of [all.slice(200), all.slice(100, 200), all.slice(0, 100)]) {
+      reads.granted(part.reverse().map((r, i) => ({ context: contextOf(r), index: i })), 1_000);
+    }
+    for (const r of all) expect(await outcome(r.promise)).toMatch(/^index /);
+    expect(reads.size).toBe(1);
+    // Another life's context with the same sequence, and a garbled one, answer nothing.
+    const sequence = contextOf(slow).split('/').at(-1);
+    reads.granted([{ context: `n1/life0/${sequence}`, index: 1 }, { context: 'n1/life1/x', index: 1 }], 1_000);
+    expect(await outcome(slow.promise)).toBe('pending');
+    reads.granted([{ context: contextOf(slow), index: 5 }], 5);
+    expect(await outcome(slow.promise)).toBe('index 5');
     expect(reads.size).toBe(0);
   });
 });

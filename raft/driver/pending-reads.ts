@@ -9,14 +9,19 @@ export const READ_BATCH_MAX = 1024;
 interface Waiter {
   readonly resolve: (index: number) => void;
   readonly reject: (error: RaftError) => void;
-  timer: TimerHandle | null;
+  readonly timeoutMs: number;
+  /** runtime.now() at which the read fails with a timeout. */
+  readonly deadlineMs: number;
 }
 
 /** One core read context: its read index (null until granted) and the readIndex() calls waiting on it. */
 interface Batch {
   readonly context: string;
+  readonly sequence: number;
   index: number | null;
-  readonly waiters: Set<Waiter>;
+  /** Emptied (in place) when the batch is taken, so a taken batch holds no caller's promise. */
+  readonly waiters: Waiter[];
+  taken: boolean;
 }
 
 const failureCodes = {
@@ -27,6 +32,9 @@ const failureCodes = {
   [ReadFailureReason.QueueFull]: RaftDriverErrorCode.ReadQueueFull,
 } as const satisfies Record<ReadFailureReason, RaftDriverErrorCode>;
 
+/** Below this many slots the batch list is never compacted (taken batches leave from the front). */
+const COMPACT_SLOTS_MIN = 64;
+
 /**
  * readIndex() calls by context: first waiting for the core's ReadState, then for the state
  * machine to apply up to the read index. Bounded by `maxPending` reads.
@@ -36,13 +44,26 @@ const failureCodes = {
  * each. Linearizable: the leader fixes the read index when the request arrives, after every
  * joined read started. `closeBatch()` is called when the driver takes a Ready; later reads open
  * a new batch. A leader's own reads never join (its core fixes the index at once).
+ *
+ * Garbage, not just time: a leader serves tens of thousands of reads a second, so nothing here
+ * keeps a read in a long-lived keyed container or gives it a timer of its own. Batches sit in
+ * one array in context order (found by the sequence number at the end of their context), taken
+ * ones leave from the front; one timer, armed for the earliest deadline, times reads out. A
+ * long-lived Map with an insert and a delete per read (the earlier design) got the reads' objects
+ * promoted to the old generation wholesale (measured, cause inside V8 not established):
+ * scavenges and old-generation collections grew, and the reads' latency tail with them
+ * (bench/README.md, "Leader read tail, session 4").
  */
 export class PendingReads {
-  private readonly byContext = new Map<string, Batch>();
-  private open: { readonly context: string; readonly batch: Batch; readonly key: string } | null = null;
+  /** Batches by ascending sequence; taken ones are dropped from the front (and by compaction). */
+  private batches: Batch[] = [];
+  private live = 0;
+  private open: { readonly batch: Batch; readonly key: string } | null = null;
   private waiting = 0;
   private sequence = 0;
   private readonly lifeId: string;
+  private timer: TimerHandle | null = null;
+  private timerAtMs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly nodeId: string,
@@ -67,7 +88,7 @@ export class PendingReads {
    */
   add(timeoutMs: number, joinKey: string | null = null): { context: string | null; promise: Promise<number> } {
     const open = this.open;
-    const join = joinKey !== null && open !== null && open.key === joinKey && open.batch.waiters.size < READ_BATCH_MAX;
+    const join = joinKey !== null && open !== null && open.key === joinKey && open.batch.waiters.length < READ_BATCH_MAX;
     let context: string | null = null;
     let batch: Batch;
     if (join) {
@@ -75,21 +96,17 @@ export class PendingReads {
     } else {
       this.sequence += 1;
       context = `${this.nodeId}/${this.lifeId}/${this.sequence}`; // @mutant:read-context-reused
-      batch = { context, index: null, waiters: new Set() };
-      this.byContext.set(context, batch);
-      this.open = joinKey === null ? null : { context, batch, key: joinKey };
+      batch = { context, sequence: this.sequence, index: null, waiters: [], taken: false };
+      this.batches.push(batch);
+      this.live += 1;
+      this.open = joinKey === null ? null : { batch, key: joinKey };
     }
+    const deadlineMs = this.runtime.now() + timeoutMs;
     const promise = new Promise<number>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timer: null };
-      waiter.timer = this.runtime.after(timeoutMs, () => {
-        if (!batch.waiters.delete(waiter)) return;
-        this.waiting -= 1;
-        if (batch.waiters.size === 0) this.take(batch.context);
-        reject(new RaftError(RaftDriverErrorCode.Timeout, `read barrier not reached within ${timeoutMs} ms`));
-      });
-      batch.waiters.add(waiter);
-      this.waiting += 1;
+      batch.waiters.push({ resolve, reject, timeoutMs, deadlineMs });
     });
+    this.waiting += 1;
+    if (deadlineMs < this.timerAtMs) this.armTimer(deadlineMs);
     return { context, promise };
   }
 
@@ -100,55 +117,122 @@ export class PendingReads {
 
   granted(states: readonly ReadState[], applied: number): void {
     for (const state of states) {
-      const batch = this.byContext.get(state.context);
-      if (batch !== undefined) batch.index = state.index;
+      const batch = this.find(state.context);
+      if (batch !== null) batch.index = state.index;
     }
     this.appliedUpTo(applied);
   }
 
   failed(failures: readonly ReadFailure[], leader: string | null): void {
     for (const failure of failures) {
-      const batch = this.take(failure.context);
-      if (batch === undefined) continue;
-      for (const w of batch.waiters) this.settle(w).reject(new RaftError(failureCodes[failure.reason], `read failed: ${failure.reason}`, { leader }));
+      const batch = this.find(failure.context);
+      if (batch === null) continue;
+      const error = new RaftError(failureCodes[failure.reason], `read failed: ${failure.reason}`, { leader });
+      for (const w of this.take(batch)) w.reject(error);
     }
+    this.compact();
   }
 
   appliedUpTo(applied: number): void {
-    for (const [context, batch] of this.byContext) {
-      if (batch.index === null || batch.index > applied) continue;
-      this.take(context);
-      for (const w of batch.waiters) this.settle(w).resolve(batch.index);
+    for (const batch of this.batches) {
+      if (batch.taken || batch.index === null || batch.index > applied) continue;
+      const index = batch.index;
+      for (const w of this.take(batch)) w.resolve(index);
     }
+    this.compact();
   }
 
   /** Fail the reads that have a read index but have not reached it (their leader is gone). */
   failGranted(code: RaftDriverErrorCode, message: string): void {
-    for (const [context, batch] of [...this.byContext]) {
-      if (batch.index === null) continue;
-      this.take(context);
-      for (const w of batch.waiters) this.settle(w).reject(new RaftError(code, message));
+    for (const batch of this.batches) {
+      if (batch.taken || batch.index === null) continue;
+      for (const w of this.take(batch)) w.reject(new RaftError(code, message));
     }
+    this.compact();
   }
 
   rejectAll(code: RaftDriverErrorCode, message: string): void {
-    for (const context of [...this.byContext.keys()]) {
-      const batch = this.take(context);
-      for (const w of batch?.waiters ?? []) this.settle(w).reject(new RaftError(code, message));
+    for (const batch of this.batches) {
+      if (batch.taken) continue;
+      for (const w of this.take(batch)) w.reject(new RaftError(code, message));
+    }
+    this.compact();
+    this.timer?.cancel();
+    this.timer = null;
+    this.timerAtMs = Number.POSITIVE_INFINITY;
+  }
+
+  /** The live batch of a context this life handed out, or null (unknown, another life's, or taken). */
+  private find(context: string): Batch | null {
+    const sequence = Number(context.slice(context.lastIndexOf('/') + 1));
+    if (!Number.isInteger(sequence)) return null;
+    let lo = 0;
+    let hi = this.batches.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const batch = this.batches[mid] as Batch;
+      if (batch.sequence === sequence) return !batch.taken && batch.context === context ? batch : null;
+      if (batch.sequence < sequence) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return null;
+  }
+
+  /** Mark a batch taken and hand back its waiters (a copy: the batch's own list is emptied). */
+  private take(batch: Batch): Waiter[] {
+    const waiters = batch.waiters.slice();
+    batch.waiters.length = 0;
+    batch.taken = true;
+    this.live -= 1;
+    this.waiting -= waiters.length;
+    if (this.open?.batch === batch) this.open = null;
+    return waiters;
+  }
+
+  /** Drop taken batches from the front; rebuild the list when taken ones behind a slow read pile up. */
+  private compact(): void {
+    let head = 0;
+    while (head < this.batches.length && (this.batches[head] as Batch).taken) head += 1;
+    if (head === this.batches.length) this.batches.length = 0;
+    else if (head > 0) this.batches.splice(0, head);
+    if (this.batches.length > COMPACT_SLOTS_MIN && this.batches.length > 2 * this.live) {
+      this.batches = this.batches.filter((b) => !b.taken);
     }
   }
 
-  private take(context: string): Batch | undefined {
-    const batch = this.byContext.get(context);
-    if (batch === undefined) return undefined;
-    this.byContext.delete(context);
-    if (this.open?.context === context) this.open = null;
-    return batch;
+  private armTimer(atMs: number): void {
+    this.timer?.cancel();
+    this.timerAtMs = atMs;
+    // Never under 1 ms: a timer may fire a little before runtime.now() reaches its deadline.
+    this.timer = this.runtime.after(Math.max(1, atMs - this.runtime.now()), () => this.expire());
   }
 
-  private settle(waiter: Waiter): Waiter {
-    waiter.timer?.cancel();
-    this.waiting -= 1;
-    return waiter;
+  /** Time out every read past its deadline; re-arm for the earliest one left. */
+  private expire(): void {
+    this.timer = null;
+    this.timerAtMs = Number.POSITIVE_INFINITY;
+    const nowMs = this.runtime.now();
+    let nextMs = Number.POSITIVE_INFINITY;
+    for (const batch of this.batches) {
+      if (batch.taken) continue;
+      if (batch.waiters.some((w) => w.deadlineMs <= nowMs)) this.timeOut(batch, nowMs);
+      for (const w of batch.waiters) nextMs = Math.min(nextMs, w.deadlineMs);
+    }
+    this.compact();
+    if (nextMs < Number.POSITIVE_INFINITY) this.armTimer(nextMs);
+  }
+
+  /** Fail the batch's reads past their deadline; the batch goes once none is left. */
+  private timeOut(batch: Batch, nowMs: number): void {
+    const expired = batch.waiters.filter((w) => w.deadlineMs <= nowMs);
+    if (expired.length === batch.waiters.length) {
+      this.take(batch);
+    } else {
+      const kept = batch.waiters.filter((w) => w.deadlineMs > nowMs);
+      batch.waiters.length = 0;
+      batch.waiters.push(...kept);
+      this.waiting -= expired.length;
+    }
+    for (const w of expired) w.reject(new RaftError(RaftDriverErrorCode.Timeout, `read barrier not reached within ${w.timeoutMs} ms`));
   }
 }
