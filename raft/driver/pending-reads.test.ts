@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import { PendingReads } from './pending-reads.js';
-import { processRuntime, type RaftRuntime, type TimerHandle } from './raft-runtime.js';
+import { processRuntime } from './raft-runtime.js';
+import { ManualRuntime } from './testing/manual-runtime.js';
 
 /** A read added without a join key always opens its own context. */
 function contextOf(read: { context: string | null }): string {
@@ -27,43 +28,6 @@ describe('PendingReads.failGranted (no leader known: a granted read may never re
     expect(reads.size).toBe(0);
   });
 });
-
-/** A manual clock: timers fire only when the test advances time. */
-class ManualRuntime implements RaftRuntime {
-  nowMs = 0;
-  armed = 0;
-  private timers: { atMs: number; fn: () => void; live: boolean }[] = [];
-  now(): number {
-    return this.nowMs;
-  }
-  every(): TimerHandle {
-    throw new Error('not used');
-  }
-  after(ms: number, fn: () => void): TimerHandle {
-    const timer = { atMs: this.nowMs + ms, fn, live: true };
-    this.timers.push(timer);
-    this.armed += 1;
-    return { cancel: () => void (timer.live = false) };
-  }
-  soon(fn: () => void): void {
-    queueMicrotask(fn);
-  }
-  lifeId(): string {
-    return 'life1';
-  }
-  pending(): number {
-    return this.timers.filter((t) => t.live).length;
-  }
-  advance(ms: number): void {
-    this.nowMs += ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.live && t.atMs <= this.nowMs).sort((a, b) => a.atMs - b.atMs)[0];
-      if (due === undefined) return;
-      due.live = false;
-      due.fn();
-    }
-  }
-}
 
 /** What a read's promise settled to by the time the microtasks queued so far have run. */
 async function outcome(promise: Promise<number>): Promise<string> {
