@@ -45,6 +45,21 @@ describe('pre-votes ignored during a lease', () => {
     expect(c.core(b).status().leader).toBe(a);
   });
 
+  it('never make two pre-candidates grant each other: one leader, one term later, whoever times out when', () => {
+    // In seeds 93, 242, 249 and 449, b's own timer runs out at the very tick its lease ends: then
+    // b campaigns itself and does not also grant a's pre-vote (both would campaign and split the
+    // vote). In the others a's deferred pre-vote is granted first.
+    for (const seed of [1, 2, 3, 93, 242, 249, 449]) {
+      const { c, leader, a, b } = cluster(seed);
+      const term = c.core(a).status().term;
+      c.crash(leader);
+      untilPreCandidate(c, a);
+      for (let i = 0; i < 2 * config.electionTimeoutTicks && c.leader() === null && c.core(b).status().role === Role.Follower; i++) c.tick(1, [b]);
+      expect(c.leader(), `seed ${seed}`).not.toBeNull();
+      expect(c.core(c.leader() ?? a).status().term, `seed ${seed}`).toBe(term + 1);
+    }
+  });
+
   it('are dropped while the leader is alive: a member cut off from it does not depose it', () => {
     const { c, leader, a } = cluster(6);
     const term = c.core(leader).status().term;
