@@ -34,6 +34,7 @@ function backend(script: Script): { backend: RaftBackend; calls: { propose: numb
   const calls = { propose: 0, forward: 0 };
   const raft = {
     roleInfo: script.status,
+    on: () => undefined,
     propose: () => {
       calls.propose += 1;
       return script.propose?.() ?? Promise.reject(new Error('unexpected propose'));

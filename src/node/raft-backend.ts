@@ -21,12 +21,14 @@ import type {
   TradeRequest,
 } from '../http/backend.js';
 import { listOrders, listStocks } from '../http/listing.js';
+import { LeaderChangeWaiters } from './leader-change-waiters.js';
 import { FORWARD_BATCH_TRADES_MAX, type BazaarRpcClients, type ForwardTradeReply, type ForwardTradeRequest } from './bazaar-rpc.js';
 
 /**
  * BazaarBackend on Raft. Writes: the leader proposes the trade command and answers once it is
  * applied; a follower forwards to the leader over gRPC and relays the answer. With no leader,
- * the call waits (polling the local Raft status) up to `requestTimeoutMs`, then 503.
+ * the call waits for the driver's next leader change (re-checking every `leaderRetryMs`) up to
+ * `requestTimeoutMs`, then 503.
  * Reads: linearizable through ReadIndex (StockReader), or stale from local state.
  */
 export interface RaftBackendOptions {
@@ -46,10 +48,16 @@ export interface RaftBackendOptions {
   readonly displayPriceOf?: (name: string) => Promise<number | null>;
   /** Resolves once the leader's cache publish of the entry at `index` settled (absent: no cache). */
   readonly published?: (index: number) => Promise<void>;
+  /** A trade that found no leader to take it tries again after this long, or at once on a leader change (default LEADER_RETRY_MS). */
+  readonly leaderRetryMs?: number;
 }
 
-/** While no leader is known, re-check this often (bounded by requestTimeoutMs overall). */
-export const LEADER_POLL_MS = 25;
+/**
+ * A trade that found no leader to take it (none known, the known one unreachable or refusing)
+ * tries again after this long, or as soon as the driver reports a leader change (bounded by
+ * requestTimeoutMs overall). Polling alone made every failover wait up to this much more.
+ */
+export const LEADER_RETRY_MS = 25;
 
 /**
  * Raft refusals that prove the trade was never appended to the log (so retrying it cannot
@@ -75,8 +83,14 @@ export const FORWARDED_TRADES_IN_FLIGHT_MAX = 4096;
 
 export class RaftBackend implements BazaarBackend {
   private forwardsInFlight = 0;
+  private readonly leaderChange = new LeaderChangeWaiters();
+  private readonly leaderRetryMs: number;
 
-  constructor(private readonly o: RaftBackendOptions) {}
+  constructor(private readonly o: RaftBackendOptions) {
+    this.leaderRetryMs = o.leaderRetryMs ?? LEADER_RETRY_MS;
+    if (!Number.isInteger(this.leaderRetryMs) || this.leaderRetryMs < 1) throw new Error(`leaderRetryMs must be an integer >= 1, got ${this.leaderRetryMs}`);
+    o.raft.on('leader-change', () => this.leaderChange.notify());
+  }
 
   async trade(request: TradeRequest, idempotencyKey: string | null): Promise<TradeOutcome> {
     const deadline = Date.now() + this.o.requestTimeoutMs;
@@ -95,7 +109,7 @@ export class RaftBackend implements BazaarBackend {
         const outcome = await this.forward(st.leader, request, idempotencyKey, remainingMs);
         if (outcome !== null) return outcome;
       }
-      await sleep(Math.min(LEADER_POLL_MS, Math.max(1, remainingMs)));
+      await this.leaderChange.wait(Math.min(this.leaderRetryMs, remainingMs));
     }
   }
 
@@ -234,8 +248,4 @@ function unavailable(message: string, cause?: unknown, executed?: boolean): Baza
     ...(cause === undefined ? {} : { cause }),
     ...(executed === undefined ? {} : { executed }),
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
