@@ -1,6 +1,7 @@
 import type { Entry } from '../core/types.js';
 import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
-import type { RaftRuntime, TimerHandle } from './raft-runtime.js';
+import { DeadlineTimer } from './deadline-timer.js';
+import type { RaftRuntime } from './raft-runtime.js';
 
 export interface ProposalOutcome<Result> {
   readonly index: number;
@@ -37,13 +38,14 @@ export class PendingProposals<Result> {
   /** Slots before `head` are settled; so may be some after it (timeouts). */
   private head = 0;
   private live = 0;
-  private timer: TimerHandle | null = null;
-  private timerAtMs = Number.POSITIVE_INFINITY;
+  private readonly deadlines: DeadlineTimer;
 
   constructor(
     private readonly maxPending: number,
     private readonly runtime: RaftRuntime,
-  ) {}
+  ) {
+    this.deadlines = new DeadlineTimer(runtime, () => this.expire());
+  }
 
   get size(): number {
     return this.live;
@@ -66,7 +68,7 @@ export class PendingProposals<Result> {
       this.queue.push({ index, term, resolve, reject, timeoutMs, deadlineMs });
     });
     this.live += 1;
-    if (deadlineMs < this.timerAtMs) this.armTimer(deadlineMs);
+    this.deadlines.armBy(deadlineMs);
     return promise;
   }
 
@@ -106,9 +108,7 @@ export class PendingProposals<Result> {
       if (this.queue[slot] !== null) this.settleError(slot, code, message);
     }
     this.compact();
-    this.timer?.cancel();
-    this.timer = null;
-    this.timerAtMs = Number.POSITIVE_INFINITY;
+    this.deadlines.cancel();
   }
 
   private firstLive(): { slot: number; pending: Pending<Result> } | null {
@@ -152,17 +152,9 @@ export class PendingProposals<Result> {
     }
   }
 
-  private armTimer(atMs: number): void {
-    this.timer?.cancel();
-    this.timerAtMs = atMs;
-    // Never under 1 ms: a timer may fire a little before runtime.now() reaches its deadline.
-    this.timer = this.runtime.after(Math.max(1, atMs - this.runtime.now()), () => this.expire());
-  }
 
   /** Time out every proposal past its deadline; re-arm for the earliest one left. */
   private expire(): void {
-    this.timer = null;
-    this.timerAtMs = Number.POSITIVE_INFINITY;
     const nowMs = this.runtime.now();
     let nextMs = Number.POSITIVE_INFINITY;
     for (let slot = this.head; slot < this.queue.length; slot++) {
@@ -175,6 +167,6 @@ export class PendingProposals<Result> {
       }
     }
     this.compact();
-    if (nextMs < Number.POSITIVE_INFINITY) this.armTimer(nextMs);
+    if (nextMs < Number.POSITIVE_INFINITY) this.deadlines.armBy(nextMs);
   }
 }

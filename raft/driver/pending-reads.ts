@@ -1,7 +1,8 @@
 import type { ReadFailure, ReadState } from '../core/types.js';
 import { ReadFailureReason } from '../core/types.js';
 import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
-import type { RaftRuntime, TimerHandle } from './raft-runtime.js';
+import { DeadlineTimer } from './deadline-timer.js';
+import type { RaftRuntime } from './raft-runtime.js';
 
 /** Reads sharing one forwarded ReadIndex request at most; past it the next read opens a new batch. */
 export const READ_BATCH_MAX = 1024;
@@ -62,8 +63,7 @@ export class PendingReads {
   private waiting = 0;
   private sequence = 0;
   private readonly lifeId: string;
-  private timer: TimerHandle | null = null;
-  private timerAtMs = Number.POSITIVE_INFINITY;
+  private readonly deadlines: DeadlineTimer;
 
   constructor(
     private readonly nodeId: string,
@@ -71,6 +71,7 @@ export class PendingReads {
     private readonly runtime: RaftRuntime,
   ) {
     this.lifeId = runtime.lifeId();
+    this.deadlines = new DeadlineTimer(runtime, () => this.expire());
   }
 
   /** Reads waiting (not contexts). */
@@ -106,7 +107,7 @@ export class PendingReads {
       batch.waiters.push({ resolve, reject, timeoutMs, deadlineMs });
     });
     this.waiting += 1;
-    if (deadlineMs < this.timerAtMs) this.armTimer(deadlineMs);
+    this.deadlines.armBy(deadlineMs);
     return { context, promise };
   }
 
@@ -157,9 +158,7 @@ export class PendingReads {
       for (const w of this.take(batch)) w.reject(new RaftError(code, message));
     }
     this.compact();
-    this.timer?.cancel();
-    this.timer = null;
-    this.timerAtMs = Number.POSITIVE_INFINITY;
+    this.deadlines.cancel();
   }
 
   /** The live batch of a context this life handed out, or null (unknown, another life's, or taken). */
@@ -200,17 +199,9 @@ export class PendingReads {
     }
   }
 
-  private armTimer(atMs: number): void {
-    this.timer?.cancel();
-    this.timerAtMs = atMs;
-    // Never under 1 ms: a timer may fire a little before runtime.now() reaches its deadline.
-    this.timer = this.runtime.after(Math.max(1, atMs - this.runtime.now()), () => this.expire());
-  }
 
   /** Time out every read past its deadline; re-arm for the earliest one left. */
   private expire(): void {
-    this.timer = null;
-    this.timerAtMs = Number.POSITIVE_INFINITY;
     const nowMs = this.runtime.now();
     let nextMs = Number.POSITIVE_INFINITY;
     for (const batch of this.batches) {
@@ -219,7 +210,7 @@ export class PendingReads {
       for (const w of batch.waiters) nextMs = Math.min(nextMs, w.deadlineMs);
     }
     this.compact();
-    if (nextMs < Number.POSITIVE_INFINITY) this.armTimer(nextMs);
+    if (nextMs < Number.POSITIVE_INFINITY) this.deadlines.armBy(nextMs);
   }
 
   /** Fail the batch's reads past their deadline; the batch goes once none is left. */
