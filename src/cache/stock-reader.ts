@@ -120,8 +120,8 @@ export interface PublishingStateMachine extends StateMachine<ApplyResult> {
  * correctness does not depend on them succeeding (see stock-cache.ts), only the freshness of
  * stale reads does. Fills are index-fenced, so merging and order do not matter.
  */
-export function withCachePublishing<M extends ResultsEarlyStateMachine>(
-  machine: M,
+export function withCachePublishing(
+  machine: ResultsEarlyStateMachine,
   cache: StockCache,
   isLeader: () => boolean,
 ): PublishingStateMachine {
