@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { tailFile } from './log-tail.js';
+import { describeProcessState } from './process-state.js';
 
 /**
  * One child process the launcher owns: spawned in its own process group (so a terminal's
@@ -104,15 +105,24 @@ export class SupervisedChild {
 
   private async waitReady(child: ChildProcess): Promise<void> {
     const deadline = Date.now() + this.spec.readyTimeoutMs;
+    let probeFailure = 'none';
     while (this.child === child) {
-      if (await this.spec.ready().catch(() => false)) {
+      const ready = await this.spec.ready().catch((error: unknown) => {
+        probeFailure = describeProbeError(error);
+        return false;
+      });
+      if (ready) {
         if (this.child !== child) break;
         this.ready = true;
         return;
       }
       if (Date.now() > deadline) {
+        const state = child.pid === undefined ? null : await describeProcessState(child.pid);
         await this.kill();
-        throw new Error(`${this.spec.name}: not ready after ${this.spec.readyTimeoutMs} ms; log ${this.spec.logFile}:\n${await tailFile(this.spec.logFile)}`);
+        throw new Error(
+          `${this.spec.name}: not ready after ${this.spec.readyTimeoutMs} ms (process ${state ?? 'state unknown'}; last probe error: ${probeFailure}); ` +
+            `log ${this.spec.logFile}:\n${await tailFile(this.spec.logFile)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, READY_POLL_MS));
     }
@@ -173,4 +183,14 @@ export class SupervisedChild {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
   }
+}
+
+/** An error and its cause (fetch hides the socket's error there), on one line. */
+function describeProbeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 3; depth++) {
+    parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(' <- ');
 }
