@@ -34,14 +34,25 @@ const BASE: Omit<RunOptions, 'name' | 'faults'> = {
   nemesisFaultMs: { min: 3_000, max: 4_000 },
 };
 
-async function run(o: RunOptions): Promise<{ verdict: string; summary: string; starts: unknown[]; invalid: string[] }> {
+interface RunSummary {
+  verdict: string;
+  summary: string;
+  starts: unknown[];
+  invalid: string[];
+  /** The kinds of the orders checker's problems (the listed ones). */
+  orderProblemKinds: string[];
+}
+
+async function run(o: RunOptions): Promise<RunSummary> {
   const client = new HttpClient({ nodeUrls: { [db.nodes()[0] as string]: db.nodeUrl(db.nodes()[0] as string) }, urlOf: (n) => db.directory.url(n), requestTimeoutMs: 2_000, connectTimeoutMs: 1_000, connectionsPerNodeMax: 16, consistency: 'linearizable' });
   try {
     const out = await runTest(o, { db, nemesis: new ClusterNemesis(db.control, db.directory), client, clock: realClock(), log: () => undefined }, `${o.name}-${Date.now()}`);
     const report = checkHistory(out.history, { initialQuantities: out.initialQuantities, nodes: out.nodes, txFloor: out.txFloor });
     const starts = out.history.filter((op) => op.process === 'nemesis' && (op.value as { action?: string }).action === 'start').map((op) => op.value);
     const invalid = report.checkers.filter((c) => c.verdict === 'invalid').map((c) => c.checker);
-    return { verdict: report.verdict, summary: `seed ${SEED}: ${JSON.stringify(report.checkers.map((c) => [c.checker, c.verdict, c.summary]))}`, starts, invalid };
+    const orders = report.checkers.find((c) => c.checker === 'orders');
+    const orderProblemKinds = ((orders?.details['problems'] ?? []) as { kind: string }[]).map((p) => p.kind);
+    return { verdict: report.verdict, summary: `seed ${SEED}: ${JSON.stringify(report.checkers.map((c) => [c.checker, c.verdict, c.summary]))}`, starts, invalid, orderProblemKinds };
   } finally {
     await client.close();
   }
@@ -59,14 +70,17 @@ describe('jepsen-lite clock and membership nemeses (real cluster)', () => {
   // it answers reads from it after the others elected a new leader and took writes. Measured
   // before this test: caught by the first fault of every run tried (seeds 7, 8, 9 at 20 s; 7 at
   // 60 s and 120 s); more clients so that some are free to read while others wait on trades sent
-  // to the isolated leader. Only reads break: a stale `GET /orders` may also show in the orders
-  // checker (an acknowledged number read as not found), but no trade runs twice and the final
-  // quantities match the trades.
+  // to the isolated leader. Only reads break: a stale `GET /stocks` shows in the linearizable
+  // checker, a stale `GET /orders` in the orders checker (an acknowledged number read as not
+  // found: 'lost', or missing below a number already seen: 'hole'). Which of the two reads the
+  // stale state first is chance (a CI run on 2 cores saw only orders); either is a stale lease
+  // read caught. No trade runs twice and the final quantities match the trades.
   it(`finds stale lease reads with a leader's clock at 0.1x real time, isolated (seed ${SEED})`, async () => {
     const r = await run({ ...BASE, name: 'clock-far', faults: ['clock'], clockRates: [0.1], concurrency: 10, ratePerSec: 50 });
     expect(r.starts.length, r.summary).toBeGreaterThan(0);
-    expect(r.invalid, r.summary).toContain('linearizable');
+    expect(r.invalid.some((c) => c === 'linearizable' || c === 'orders'), r.summary).toBe(true);
     expect(r.invalid.filter((c) => c !== 'linearizable' && c !== 'orders'), r.summary).toEqual([]);
+    expect(r.orderProblemKinds.filter((kind) => kind !== 'lost' && kind !== 'hole'), r.summary).toEqual([]);
   });
 
   it(`stays valid while members are removed, replaced and promoted, the clients following (seed ${SEED})`, async () => {
