@@ -30,7 +30,7 @@ describe('SupervisedChild readiness', () => {
       (exit) => exits.push(`${exit.signal ?? exit.code} expected=${exit.expected}`),
     );
     await expect(child.start()).rejects.toThrow(
-      /^sleeper: not ready after 300 ms \(process sleeping, \d+\.\d\d s CPU; last probe error: TypeError: fetch failed <- Error: connect ECONNREFUSED 127\.0\.0\.1:9 <- Error: socket hang up\); log /,
+      /^sleeper: not ready after 300 ms \(waited \d{3,} ms, \d+ probes; process sleeping, \d+\.\d\d s CPU; last probe error: TypeError: fetch failed <- Error: connect ECONNREFUSED 127\.0\.0\.1:9 <- Error: socket hang up\); log /,
     );
     expect(exits).toEqual(['SIGKILL expected=true']);
     expect(child.view().state).toBe('down');

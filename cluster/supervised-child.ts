@@ -104,9 +104,12 @@ export class SupervisedChild {
   }
 
   private async waitReady(child: ChildProcess): Promise<void> {
-    const deadline = Date.now() + this.spec.readyTimeoutMs;
+    // Monotonic: a step of the wall clock (NTP) must not end the wait early.
+    const startedMs = performance.now();
+    let probes = 0;
     let probeFailure = 'none';
     while (this.child === child) {
+      probes++;
       const ready = await this.spec.ready().catch((error: unknown) => {
         probeFailure = describeProbeError(error);
         return false;
@@ -116,11 +119,13 @@ export class SupervisedChild {
         this.ready = true;
         return;
       }
-      if (Date.now() > deadline) {
+      const waitedMs = performance.now() - startedMs;
+      if (waitedMs > this.spec.readyTimeoutMs) {
         const state = child.pid === undefined ? null : await describeProcessState(child.pid);
         await this.kill();
         throw new Error(
-          `${this.spec.name}: not ready after ${this.spec.readyTimeoutMs} ms (process ${state ?? 'state unknown'}; last probe error: ${probeFailure}); ` +
+          `${this.spec.name}: not ready after ${this.spec.readyTimeoutMs} ms (waited ${Math.round(waitedMs)} ms, ${probes} probes; ` +
+            `process ${state ?? 'state unknown'}; last probe error: ${probeFailure}); ` +
             `log ${this.spec.logFile}:\n${await tailFile(this.spec.logFile)}`,
         );
       }
