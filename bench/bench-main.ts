@@ -2,6 +2,7 @@
  * `npm run bench -- <scenario> [options]`: run one scenario against a Bazaar cluster and write
  * bench/results/<time>/report.{md,json}. See BENCH_USAGE and bench/README.md.
  */
+import { mkdir } from 'node:fs/promises';
 import { scenarioContext, renderReport, saveReport } from './bench-context.js';
 import { openCluster } from './cluster-handle.js';
 import { machineInfo } from './load/report.js';
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
   const scenario = scenarioByName(options.scenario);
   if (options.proxy === 'both') throw new Error('--proxy both is for bench:compare; a scenario runs with --proxy on (default) or off');
   process.stderr.write(`[bench] ${scenario.name}: seed ${options.seed}${options.smoke ? ' (smoke)' : ''}; ${options.attach ? `attached to ${options.targets.join(', ')}` : `starting a cluster (${options.basePort === null ? 'free ports' : `base port ${options.basePort}`})`}\n`);
+  // The nodes write their profiles there when they stop; a missing directory loses them silently.
+  if (options.cpuProfDir !== null) await mkdir(options.cpuProfDir, { recursive: true });
   const cluster = await openCluster({
     attach: options.attach,
     targets: options.targets,
