@@ -102,7 +102,7 @@ async function assemble(
   const transport = createTransport(config, auth, handlersRef, log, dial);
   const { raft, publishing } = await startRaft(config, { transport, machine, cache, prices, registry, log });
   cleanups.push(() => raft.stop());
-  const backend = createBackend(config, { raft, publishing, machine, cache, prices, rpc, registry });
+  const backend = createBackend(config, { raft, publishing, machine, cache, prices, market, rpc, registry });
   const transferTo = leadershipTransfer(raft, rpc, config.requestTimeoutMs);
   handlersRef.current = forwardingHandlers({ backend, raft, prices, transferTo, requestTimeoutMs: config.requestTimeoutMs });
   const refreshNow = routedRefresh({ raft, prices, rpc, nodeId: config.nodeId, requestTimeoutMs: config.requestTimeoutMs });
@@ -236,13 +236,18 @@ async function startRaft(
 
 function createBackend(
   config: NodeConfig,
-  parts: { raft: RaftNode<ApplyResult>; publishing: CachePublishing | null; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; rpc: BazaarRpcClients; registry: Registry },
+  parts: { raft: RaftNode<ApplyResult>; publishing: CachePublishing | null; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; market: MarketData; rpc: BazaarRpcClients; registry: Registry },
 ): RaftBackend {
-  const { raft, machine, prices } = parts;
+  const { raft, machine, prices, market } = parts;
   const reader = new StockReader({ local: machine, readBarrier: () => raft.readIndex(config.requestTimeoutMs), cache: parts.cache });
   const priceOf = (name: string): number | null => prices.refresher.latestPrice(name)?.price ?? null;
   const latestStore = prices.routesOptions.latestStore;
+  // A non-leader shows the latest price it heard on the price channel (what its /prices/stream
+  // clients saw; the leader publishes there right after writing Redis), so a stock read costs no
+  // Redis round trip; Redis only for an asset it has heard nothing of since it started.
   const displayPriceOf = async (name: string): Promise<number | null> => {
+    const heard = market.hub.latest(name);
+    if (heard !== null) return heard.price.price;
     if (latestStore === null) return null;
     try {
       return (await latestStore.get(name))?.price ?? null;

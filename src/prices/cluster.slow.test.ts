@@ -188,6 +188,31 @@ describe(`price pipeline on a 3-node cluster (seed ${SEED})`, () => {
     expect(await historyItem(dynamo!, cold, coldPrice.timestamp)).toMatchObject({ writer: leader, term });
   });
 
+  it("a follower's GET /stocks shows the price it heard on the price channel (no Redis read): still shown after Redis lost the key", async () => {
+    const { leader } = await leaderAndTerm();
+    const follower = running().nodes.find((n) => n.id !== leader) as { id: string; httpUrl: string };
+    // A medium asset is refreshed every 10 s: a refresh landing between the DEL and the read
+    // puts the key back (then the read proves nothing and the round is repeated).
+    const asset = pick(20, 200);
+    for (let round = 1; round <= 3; round++) {
+      await priceFrom(follower.httpUrl, asset);
+      expect(await redis!.del(priceKey(asset))).toBe(1);
+      // GET /prices (list) falls back to what the node heard on the channel when Redis has nothing.
+      const heard = await waitFor(`${follower.id} heard ${asset} on the price channel`, ANSWER_WAIT_MS, async () => {
+        const response = await fetch(`${follower.httpUrl}/prices?assets=${asset}`, { signal: AbortSignal.timeout(5_000) });
+        const body = (await response.json()) as { prices: PriceView[] };
+        return body.prices.find((p) => p.asset === asset) ?? null;
+      });
+      const response = await fetch(`${follower.httpUrl}/stocks?stockname=${asset}`, { signal: AbortSignal.timeout(5_000) });
+      const stock = ((await response.json()) as { data: { name: string; price: number | null } }).data;
+      if ((await redis!.exists(priceKey(asset))) === 1) continue; // a refresh came in between
+      expect(response.status).toBe(200);
+      expect(stock, `${follower.id} GET /stocks ${asset}`).toMatchObject({ name: asset, price: heard.price });
+      return;
+    }
+    throw new Error(`${asset} was refreshed during each of 3 rounds: nothing shown without Redis`);
+  });
+
   it('POST /refresh on a follower is executed on the leader (one fetch per exchange, history written by the leader)', async () => {
     const { leader, term } = await leaderAndTerm();
     const follower = running().nodes.find((n) => n.id !== leader) as { id: string; httpUrl: string };
