@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
-import { PendingReads } from './pending-reads.js';
+import { PendingReads, READ_PARK_MS_MAX } from './pending-reads.js';
+import { ReadFailureReason } from '../core/types.js';
 import { processRuntime } from './raft-runtime.js';
 import { ManualRuntime } from './testing/manual-runtime.js';
 
@@ -89,5 +90,62 @@ describe('PendingReads without a timer or map entry per read', () => {
     reads.granted([{ context: contextOf(slow), index: 5 }], 5);
     expect(await outcome(slow.promise)).toBe('index 5');
     expect(reads.size).toBe(0);
+  });
+});
+
+describe('PendingReads: one forwarded request in flight per leader and term', () => {
+  it('parks the next batch while the request ahead is unanswered, and releases it on the answer', async () => {
+    const runtime = new ManualRuntime();
+    const reads = new PendingReads('n2', 100, runtime);
+    const first = reads.add(5_000, '1/n1');
+    expect(first.context).not.toBeNull();
+    reads.closeBatch(); // its Ready was taken: the request left
+    const parked = reads.add(5_000, '1/n1');
+    const joined = reads.add(5_000, '1/n1');
+    expect([parked.context, parked.released, joined.context, joined.released]).toEqual([null, null, null, null]);
+    reads.closeBatch(); // a parked batch stays open: it has not left
+    expect(reads.releaseParked()).toBeNull();
+    reads.granted([{ context: contextOf(first), index: 3 }], 3);
+    expect(await outcome(first.promise)).toBe('index 3');
+    const released = reads.releaseParked();
+    expect(released).not.toBeNull();
+    expect(released).not.toBe(first.context);
+    expect(reads.releaseParked()).toBeNull();
+    reads.closeBatch();
+    reads.granted([{ context: released as string, index: 5 }], 5);
+    expect([await outcome(parked.promise), await outcome(joined.promise)]).toEqual(['index 5', 'index 5']);
+  });
+
+  it(`releases the parked batch once the request ahead is ${READ_PARK_MS_MAX} ms old, or failed`, () => {
+    const runtime = new ManualRuntime();
+    const reads = new PendingReads('n2', 100, runtime);
+    const lost = reads.add(5_000, '1/n1');
+    reads.closeBatch();
+    const parked = reads.add(5_000, '1/n1');
+    expect(parked.context).toBeNull();
+    runtime.nowMs += READ_PARK_MS_MAX - 1;
+    expect(reads.releaseParked()).toBeNull();
+    runtime.nowMs += 1;
+    expect(reads.releaseParked()).not.toBeNull();
+    reads.closeBatch();
+    const next = reads.add(5_000, '1/n1');
+    expect(next.context).toBeNull(); // behind the batch just sent
+    reads.failed([{ context: contextOf(lost), reason: ReadFailureReason.LeaderChanged }], null);
+    expect(reads.releaseParked()).toBeNull(); // the failed one was not the one in flight
+    void lost.promise.catch(() => undefined);
+  });
+
+  it('never parks a leader read (no join key), and sends a parked batch at once when a read of another term arrives', () => {
+    const runtime = new ManualRuntime();
+    const reads = new PendingReads('n2', 100, runtime);
+    reads.add(5_000, '1/n1');
+    reads.closeBatch();
+    const parked = reads.add(5_000, '1/n1');
+    expect(parked.context).toBeNull();
+    const otherTerm = reads.add(5_000, '2/n3');
+    expect(otherTerm.released).not.toBeNull();
+    expect(otherTerm.context).not.toBeNull();
+    reads.closeBatch();
+    expect(reads.add(5_000).context).not.toBeNull();
   });
 });

@@ -6,6 +6,11 @@ import type { RaftRuntime } from './raft-runtime.js';
 
 /** Reads sharing one forwarded ReadIndex request at most; past it the next read opens a new batch. */
 export const READ_BATCH_MAX = 1024;
+/**
+ * How long a follower's batch waits behind the forwarded request before it (one tick of the
+ * node's 50 ms): a lost request or a slow leader delays the next batch by at most this much.
+ */
+export const READ_PARK_MS_MAX = 50;
 
 interface Waiter {
   readonly resolve: (index: number) => void;
@@ -45,6 +50,12 @@ const COMPACT_SLOTS_MIN = 64;
  * each. Linearizable: the leader fixes the read index when the request arrives, after every
  * joined read started. `closeBatch()` is called when the driver takes a Ready; later reads open
  * a new batch. A leader's own reads never join (its core fixes the index at once).
+ * One request in flight (followers, like etcd's read loop): a batch opened while the previous
+ * request of the same leader and term is unanswered is parked, not handed to the core; reads
+ * keep joining it, and `releaseParked()` gives its context to the driver once that answer came
+ * (or the request failed, timed out, or is READ_PARK_MS_MAX old). Under load a follower then
+ * sends one request per leader round trip instead of one per event-loop turn, and so does
+ * every hop after it (fault proxy, leader, answer).
  *
  * Garbage, not just time: a leader serves tens of thousands of reads a second, so nothing here
  * keeps a read in a long-lived keyed container or gives it a timer of its own. Batches sit in
@@ -59,7 +70,9 @@ export class PendingReads {
   /** Batches by ascending sequence; taken ones are dropped from the front (and by compaction). */
   private batches: Batch[] = [];
   private live = 0;
-  private open: { readonly batch: Batch; readonly key: string } | null = null;
+  private open: { readonly batch: Batch; readonly key: string; parked: boolean } | null = null;
+  /** A follower's batch whose request left and has no read index yet: the next batch waits for it. */
+  private inFlight: { readonly batch: Batch; readonly key: string; readonly sentAtMs: number } | null = null;
   private waiting = 0;
   private sequence = 0;
   private readonly lifeId: string;
@@ -87,8 +100,9 @@ export class PendingReads {
    * Register a read. `joinKey` (leader and term, followers only; null: never join) lets it share
    * the open batch; `context` is the new context to hand to the core, or null when it joined.
    */
-  add(timeoutMs: number, joinKey: string | null = null): { context: string | null; promise: Promise<number> } {
+  add(timeoutMs: number, joinKey: string | null = null): { context: string | null; released: string | null; promise: Promise<number> } {
     const open = this.open;
+    let released: string | null = null;
     const join = joinKey !== null && open !== null && open.key === joinKey && open.batch.waiters.length < READ_BATCH_MAX;
     let context: string | null = null;
     let batch: Batch;
@@ -100,7 +114,11 @@ export class PendingReads {
       batch = { context, sequence: this.sequence, index: null, waiters: [], taken: false };
       this.batches.push(batch);
       this.live += 1;
-      this.open = joinKey === null ? null : { batch, key: joinKey };
+      // A parked batch this read does not join (other leader or term, or full) leaves now.
+      if (open !== null && open.parked) released = open.batch.context;
+      const park = joinKey !== null && this.requestInFlight(joinKey);
+      this.open = joinKey === null ? null : { batch, key: joinKey, parked: park };
+      if (park) context = null;
     }
     const deadlineMs = this.runtime.now() + timeoutMs;
     const promise = new Promise<number>((resolve, reject) => {
@@ -108,12 +126,36 @@ export class PendingReads {
     });
     this.waiting += 1;
     this.deadlines.armBy(deadlineMs);
-    return { context, promise };
+    return { context, released, promise };
   }
 
   /** The driver took a Ready (the open batch's request is on its way): later reads start a new batch. */
   closeBatch(): void {
+    const open = this.open;
+    if (open === null || open.parked) return;
+    this.inFlight = { batch: open.batch, key: open.key, sentAtMs: this.runtime.now() };
     this.open = null;
+  }
+
+  /**
+   * The parked batch's context once the request ahead of it has its answer (or is gone): the
+   * driver hands it to the core. Null when there is none to send.
+   */
+  releaseParked(): string | null {
+    const open = this.open;
+    if (open === null || !open.parked || this.requestInFlight(open.key)) return null;
+    open.parked = false;
+    return open.batch.context;
+  }
+
+  private requestInFlight(key: string): boolean {
+    const f = this.inFlight;
+    if (f === null) return false;
+    if (f.key !== key || f.batch.taken || f.batch.index !== null || this.runtime.now() - f.sentAtMs >= READ_PARK_MS_MAX) {
+      this.inFlight = null;
+      return false;
+    }
+    return true;
   }
 
   granted(states: readonly ReadState[], applied: number): void {

@@ -201,10 +201,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // A follower's reads of one turn share one ReadIndex request to the leader (pending-reads.ts).
     const info = this.core.roleInfo();
     const joinKey = info.role === Role.Follower && info.leader !== null ? `${info.term}/${info.leader}` : null;
-    const { context, promise } = this.reads.add(waitMs, joinKey);
-    if (context === null) return promise;
+    const { context, released, promise } = this.reads.add(waitMs, joinKey);
+    if (released !== null) this.core.readIndex(released);
+    if (context === null && released === null) return promise;
     this.refreshLease();
-    this.core.readIndex(context);
+    if (context !== null) this.core.readIndex(context);
     this.wake();
     return promise;
   }
@@ -304,6 +305,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.ticker = this.runtime.every(this.resolved.tickMs, () => {
       this.leaseClock?.beforeTick(this.runtime.now());
       this.core.tick();
+      this.sendParkedRead(); // its request ahead may be too old now (READ_PARK_MS_MAX)
       this.wake();
     });
   }
@@ -369,6 +371,15 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // A read granted but not applied yet waits for the leader's log; with no leader known (this
     // node lost it, or was removed and hears from no one) it may wait forever: fail it.
     if (leader === null) this.reads.failGranted(RaftDriverErrorCode.NoLeader, 'read failed: leader lost before the read index was applied');
+    this.sendParkedRead();
+  }
+
+  /** Hand the parked batch of reads to the core once the request ahead of it is answered or gone. */
+  private sendParkedRead(): void {
+    const context = this.reads.releaseParked();
+    if (context === null) return;
+    this.core.readIndex(context);
+    this.wake();
   }
 
   private send(messages: readonly Message[]): void {

@@ -3,6 +3,7 @@ import { MessageType, type Message } from '../core/types.js';
 import { MemoryLogStorage, newLogDisk } from '../storage/memory-log-storage.js';
 import type { TransportHooks } from '../transport/transport.js';
 import { silentLogger } from './raft-logger.js';
+import { READ_PARK_MS_MAX } from './pending-reads.js';
 import { RaftNode } from './raft-node.js';
 import { MemorySnapshotSpool } from './snapshot-spool.js';
 import type { StateMachine } from './state-machine.js';
@@ -67,7 +68,7 @@ describe('RaftNode read contexts', () => {
     await second.node.stop();
   });
 
-  it('reads started before the request leaves share one ReadIndex; a read started after it waits for a new one', async () => {
+  it('reads started before the request leaves share one ReadIndex; a read started after it waits for a new one, sent once the first is answered', async () => {
     const sent: Message[] = [];
     const { node, hooks } = await startFollower(newLogDisk(), sent);
     hooks.onMessage(heartbeat);
@@ -82,18 +83,66 @@ describe('RaftNode read contexts', () => {
     let late: number | null = null;
     void node.readIndex(5_000).then((index) => (late = index));
     await settle();
-    expect(requests()).toHaveLength(2);
-    const [one, two] = requests();
-    expect(one?.context).not.toBe(two?.context);
+    // One request in flight: the late read waits in a parked batch until the first is answered.
+    expect(requests()).toHaveLength(1);
+    const [one] = requests();
     hooks.onMessage({ type: MessageType.ReadIndexResp, from: 'n2', to: 'n1', term: 1, context: one?.context ?? '', index: 0, reject: false });
     await Promise.all(first);
     expect(answered).toEqual(Array.from({ length: 20 }, () => 0));
     await settle();
     expect(late).toBeNull();
+    expect(requests()).toHaveLength(2);
+    const two = requests()[1];
+    expect(one?.context).not.toBe(two?.context);
     hooks.onMessage({ type: MessageType.ReadIndexResp, from: 'n2', to: 'n1', term: 1, context: two?.context ?? '', index: 0, reject: false });
     await settle();
     expect(late).toBe(0);
     expect(node.status().pendingReads).toBe(0);
+    await node.stop();
+  });
+
+  it('a parked batch leaves without an answer ahead of it once that request is READ_PARK_MS_MAX old (a lost request delays it by that much)', async () => {
+    const sent: Message[] = [];
+    const { node, hooks } = await startFollower(newLogDisk(), sent);
+    hooks.onMessage(heartbeat);
+    const requests = (): Message[] => sent.filter((m) => m.type === MessageType.ReadIndex);
+    void node.readIndex(5_000).catch(() => undefined);
+    await settle();
+    expect(requests()).toHaveLength(1);
+    let parked: number | null = null;
+    void node.readIndex(5_000).then((index) => (parked = index));
+    await settle();
+    expect(requests()).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, READ_PARK_MS_MAX));
+    hooks.onMessage(heartbeat); // any Ready (or tick) after the bound sends it
+    await settle();
+    expect(requests()).toHaveLength(2);
+    const second = requests()[1];
+    if (second?.type !== MessageType.ReadIndex) throw new Error('no second ReadIndex');
+    hooks.onMessage({ type: MessageType.ReadIndexResp, from: 'n2', to: 'n1', term: 1, context: second.context, index: 0, reject: false });
+    await settle();
+    expect(parked).toBe(0);
+    await node.stop();
+  });
+
+  it('a parked batch leaves when a read for another leader or term arrives', async () => {
+    const sent: Message[] = [];
+    const { node, hooks } = await startFollower(newLogDisk(), sent);
+    hooks.onMessage(heartbeat);
+    const requests = (): Message[] => sent.filter((m) => m.type === MessageType.ReadIndex);
+    void node.readIndex(5_000).catch(() => undefined);
+    await settle();
+    void node.readIndex(5_000).catch(() => undefined);
+    await settle();
+    expect(requests()).toHaveLength(1);
+    hooks.onMessage({ ...heartbeat, from: 'n3', term: 2 }); // n3 leads term 2 now
+    await settle();
+    void node.readIndex(5_000).catch(() => undefined);
+    await settle();
+    // The parked batch (term 1) and the new read's batch (term 2) both went to the core: the
+    // core forwards each to the leader it knows now.
+    expect(requests().length).toBe(3);
+    expect(requests().slice(1).every((m) => m.to === 'n3')).toBe(true);
     await node.stop();
   });
 
