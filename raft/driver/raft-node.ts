@@ -202,9 +202,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     const info = this.core.roleInfo();
     const joinKey = info.role === Role.Follower && info.leader !== null ? `${info.term}/${info.leader}` : null;
     const { context, released, promise } = this.reads.add(waitMs, joinKey);
-    if (released !== null) this.core.readIndex(released);
     if (context === null && released === null) return promise;
     this.refreshLease();
+    if (released !== null) this.core.readIndex(released);
     if (context !== null) this.core.readIndex(context);
     this.wake();
     return promise;
@@ -378,6 +378,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private sendParkedRead(): void {
     const context = this.reads.releaseParked();
     if (context === null) return;
+    // This node may lead by now (the batch parked while it followed): the core must judge a
+    // lease read by the lease as it stands, as for any read handed to it.
+    this.refreshLease();
     this.core.readIndex(context);
     this.wake();
   }
