@@ -37,6 +37,21 @@ function startFollower(disk: ReturnType<typeof newLogDisk>, sent: Message[]): Pr
 const heartbeat = { type: MessageType.Heartbeat, from: 'n2', to: 'n1', term: 1, commit: 0, readRound: 0 } as const;
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
 
+/** A follower with one forwarded read unanswered and a second read parked behind it. */
+async function followerWithParkedRead(): Promise<{ node: RaftNode; hooks: TransportHooks; requests: () => Message[]; parked: Promise<number> }> {
+  const sent: Message[] = [];
+  const { node, hooks } = await startFollower(newLogDisk(), sent);
+  hooks.onMessage(heartbeat);
+  const requests = (): Message[] => sent.filter((m) => m.type === MessageType.ReadIndex);
+  void node.readIndex(5_000).catch(() => undefined);
+  await settle();
+  expect(requests()).toHaveLength(1);
+  const parked = node.readIndex(5_000);
+  await settle();
+  expect(requests()).toHaveLength(1);
+  return { node, hooks, requests, parked };
+}
+
 describe('RaftNode read contexts', () => {
   it('a late answer to a read of a previous process life does not answer a read of this one', async () => {
     const disk = newLogDisk();
@@ -102,17 +117,9 @@ describe('RaftNode read contexts', () => {
   });
 
   it('a parked batch leaves without an answer ahead of it once that request is READ_PARK_MS_MAX old (a lost request delays it by that much)', async () => {
-    const sent: Message[] = [];
-    const { node, hooks } = await startFollower(newLogDisk(), sent);
-    hooks.onMessage(heartbeat);
-    const requests = (): Message[] => sent.filter((m) => m.type === MessageType.ReadIndex);
-    void node.readIndex(5_000).catch(() => undefined);
-    await settle();
-    expect(requests()).toHaveLength(1);
-    let parked: number | null = null;
-    void node.readIndex(5_000).then((index) => (parked = index));
-    await settle();
-    expect(requests()).toHaveLength(1);
+    const { node, hooks, requests, parked } = await followerWithParkedRead();
+    let answered: number | null = null;
+    void parked.then((index) => (answered = index));
     await new Promise((resolve) => setTimeout(resolve, READ_PARK_MS_MAX));
     hooks.onMessage(heartbeat); // any Ready (or tick) after the bound sends it
     await settle();
@@ -121,20 +128,13 @@ describe('RaftNode read contexts', () => {
     if (second?.type !== MessageType.ReadIndex) throw new Error('no second ReadIndex');
     hooks.onMessage({ type: MessageType.ReadIndexResp, from: 'n2', to: 'n1', term: 1, context: second.context, index: 0, reject: false });
     await settle();
-    expect(parked).toBe(0);
+    expect(answered).toBe(0);
     await node.stop();
   });
 
   it('a parked batch leaves when a read for another leader or term arrives', async () => {
-    const sent: Message[] = [];
-    const { node, hooks } = await startFollower(newLogDisk(), sent);
-    hooks.onMessage(heartbeat);
-    const requests = (): Message[] => sent.filter((m) => m.type === MessageType.ReadIndex);
-    void node.readIndex(5_000).catch(() => undefined);
-    await settle();
-    void node.readIndex(5_000).catch(() => undefined);
-    await settle();
-    expect(requests()).toHaveLength(1);
+    const { node, hooks, requests, parked } = await followerWithParkedRead();
+    void parked.catch(() => undefined);
     hooks.onMessage({ ...heartbeat, from: 'n3', term: 2 }); // n3 leads term 2 now
     await settle();
     void node.readIndex(5_000).catch(() => undefined);
