@@ -298,6 +298,13 @@ export class RaftCore implements RaftCoreApi {
         this.electionElapsed = 0;
         this.vote = m.from;
       }
+      // Two pre-candidates of one round that grant each other both become candidates of the same
+      // term, each voting for itself: a split vote, a whole second round (bench failover, two
+      // followers' timers 1 ms apart: 1.2 s). The one granting a lower id steps back and waits a
+      // full timeout again; the lower id, granted by it, goes ahead.
+      if (isPre && this.role === Role.PreCandidate && m.term === this.term + 1 && m.from < this.config.id) {
+        this.becomeFollower(this.term, null);
+      }
     } else {
       this.send({ type: respType, to: m.from, term: this.term, reject: true });
     }
