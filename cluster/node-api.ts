@@ -2,6 +2,14 @@
  * The few node HTTP endpoints the launcher and control need: GET /cluster and
  * POST /admin/transfer-leadership (DESIGN.md §4; the node's contract).
  */
+export interface ClusterPeerInfo {
+  readonly id: string;
+  /** 'voter' or 'learner'. */
+  readonly role: string;
+  /** The leader's view of the peer's log (null on a follower, or not known yet). */
+  readonly matchIndex: number | null;
+}
+
 export interface ClusterInfo {
   readonly nodeId: string;
   readonly role: string;
@@ -9,6 +17,7 @@ export interface ClusterInfo {
   readonly leader: string | null;
   readonly commitIndex: number;
   readonly appliedIndex: number;
+  readonly peers: readonly ClusterPeerInfo[];
 }
 
 /** A paused or partitioned node must not stall a status poll. */
@@ -34,7 +43,22 @@ export function parseClusterInfo(body: unknown): ClusterInfo {
     leader: typeof leader === 'string' && leader !== '' ? leader : null,
     commitIndex: numberField(record, 'commit_index'),
     appliedIndex: numberField(record, 'applied_index'),
+    peers: parsePeers(record['peers']),
   };
+}
+
+function parsePeers(raw: unknown): ClusterPeerInfo[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new Error('GET /cluster: field peers is not an array');
+  return raw.map((entry: unknown) => {
+    const peer = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const { id, role } = peer;
+    const match = peer['match_index'];
+    if (typeof id !== 'string' || typeof role !== 'string' || (match !== null && typeof match !== 'number')) {
+      throw new Error('GET /cluster: a peer needs a string id and role and a number or null match_index');
+    }
+    return { id, role, matchIndex: match };
+  });
 }
 
 export async function fetchClusterInfo(httpUrl: string, timeoutMs = NODE_PROBE_TIMEOUT_MS): Promise<ClusterInfo> {

@@ -11,6 +11,7 @@ const info = (nodeId: string, role: string, term: number, commitIndex = 0): Clus
   leader: role === 'leader' ? nodeId : null,
   commitIndex,
   appliedIndex: commitIndex,
+  peers: [],
 });
 
 describe('leader picking', () => {
@@ -26,8 +27,12 @@ describe('leader picking', () => {
 
   it('parses GET /cluster bodies and rejects malformed ones', () => {
     const body = { node_id: 'n2', role: 'Leader', term: 4, leader: 'n2', commit_index: 10, applied_index: 9, peers: [] };
-    expect(parseClusterInfo(body)).toEqual({ nodeId: 'n2', role: 'leader', term: 4, leader: 'n2', commitIndex: 10, appliedIndex: 9 });
+    expect(parseClusterInfo(body)).toEqual({ nodeId: 'n2', role: 'leader', term: 4, leader: 'n2', commitIndex: 10, appliedIndex: 9, peers: [] });
     expect(parseClusterInfo({ ...body, leader: null }).leader).toBeNull();
+    const peers = [{ id: 'n1', match_index: 10, role: 'voter' }, { id: 'n4', match_index: null, role: 'learner' }];
+    expect(parseClusterInfo({ ...body, peers }).peers).toEqual([{ id: 'n1', role: 'voter', matchIndex: 10 }, { id: 'n4', role: 'learner', matchIndex: null }]);
+    expect(() => parseClusterInfo({ ...body, peers: [{ id: 'n1', role: 'voter', match_index: '10' }] })).toThrow(/match_index/);
+    expect(() => parseClusterInfo({ ...body, peers: {} })).toThrow(/peers is not an array/);
     expect(() => parseClusterInfo({ ...body, term: '4' })).toThrow(/term/);
     expect(() => parseClusterInfo('x')).toThrow(/not a JSON object/);
   });

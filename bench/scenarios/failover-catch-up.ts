@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { fetchClusterInfo, type ClusterInfo } from '../../cluster/node-api.js';
 import { sleep } from '../load/closed-loop.js';
 
 /** One GET /cluster may take this long. */
@@ -6,26 +6,10 @@ export const CLUSTER_STATUS_TIMEOUT_MS = 1_000;
 /** Re-read the leader's view this often while followers catch up. */
 export const CATCH_UP_POLL_MS = 50;
 
-interface ClusterView {
-  readonly role: string;
-  readonly commit_index: number;
-  readonly peers: readonly { readonly id: string; readonly match_index: number | null; readonly role: string }[];
-}
-
-async function clusterView(url: string): Promise<ClusterView | null> {
-  try {
-    const res = await request(`${url}/cluster`, { method: 'GET', headersTimeout: CLUSTER_STATUS_TIMEOUT_MS, bodyTimeout: CLUSTER_STATUS_TIMEOUT_MS });
-    const body = (await res.body.json()) as ClusterView;
-    return res.statusCode === 200 ? body : null;
-  } catch {
-    return null;
-  }
-}
-
-async function leaderView(urls: readonly string[]): Promise<{ url: string; view: ClusterView } | null> {
+async function leaderView(urls: readonly string[]): Promise<ClusterInfo | null> {
   for (const url of urls) {
-    const view = await clusterView(url);
-    if (view !== null && view.role.toLowerCase() === 'leader') return { url, view };
+    const view = await fetchClusterInfo(url, CLUSTER_STATUS_TIMEOUT_MS).catch(() => null);
+    if (view !== null && view.role === 'leader') return view;
   }
   return null;
 }
@@ -43,9 +27,9 @@ export async function waitForCaughtUp(urls: readonly string[], timeoutMs: number
   while (Date.now() < deadline) {
     const leader = await leaderView(urls);
     if (leader !== null) {
-      target ??= leader.view.commit_index;
-      const voters = leader.view.peers.filter((p) => p.role === 'voter');
-      const behind = voters.filter((p) => p.match_index === null || p.match_index < (target ?? 0));
+      target ??= leader.commitIndex;
+      const voters = leader.peers.filter((p) => p.role === 'voter');
+      const behind = voters.filter((p) => p.matchIndex === null || p.matchIndex < (target ?? 0));
       if (voters.length === urls.length - 1 && behind.length === 0) return Date.now() - started;
     }
     await sleep(CATCH_UP_POLL_MS);
