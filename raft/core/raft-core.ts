@@ -615,7 +615,7 @@ export class RaftCore implements RaftCoreApi {
     if (lastNew !== null) {
       this.confs.followerAppended(m.prevIndex, m.entries, this.log.lastIndex());
       this.refreshConf();
-      if (m.commitOnly === true && m.entries.length === 0) return;
+      if (m.commitOnly === true) return; // never with entries: the core sends none, the codec refuses them
       this.sendAppendResp(m.from, false, lastNew);
       return;
     }
