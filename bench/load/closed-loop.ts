@@ -14,7 +14,7 @@ export const ERROR_PAUSE_MS_MAX = 80;
 
 /** The pause after `errorsInRow` (>= 1) consecutive network errors. */
 export function errorPauseMs(errorsInRow: number): number {
-  return Math.min(ERROR_PAUSE_MS_MAX, ERROR_PAUSE_MS * 2 ** Math.min(errorsInRow - 1, 16));
+  return Math.min(ERROR_PAUSE_MS_MAX, ERROR_PAUSE_MS * 2 ** (errorsInRow - 1));
 }
 
 /** Stops a run at its deadline, its request count or an abort, whichever comes first. */

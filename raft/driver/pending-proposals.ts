@@ -152,7 +152,6 @@ export class PendingProposals<Result> {
     }
   }
 
-
   /** Time out every proposal past its deadline; re-arm for the earliest one left. */
   private expire(): void {
     const nowMs = this.runtime.now();

@@ -241,7 +241,6 @@ export class PendingReads {
     }
   }
 
-
   /** Time out every read past its deadline; re-arm for the earliest one left. */
   private expire(): void {
     const nowMs = this.runtime.now();
