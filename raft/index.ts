@@ -37,7 +37,7 @@ export type { Checkpoint, StateMachine } from './driver/state-machine.js';
 export { MemoryNetwork } from './driver/memory-transport.js';
 export { MemorySnapshotSpool, SnapshotSpool, type SnapshotSpoolStore } from './driver/snapshot-spool.js';
 
-export { type LogStorage, type ReadyWrite, readyNeedsSync } from './storage/log-storage.js';
+export { type LogStorage, type ReadyWrite } from './storage/log-storage.js';
 export { type FsyncSample, type LevelLogStorageOptions, LevelLogStorage } from './storage/level-log-storage.js';
 export { type LogDisk, type StoredLog, MemoryLogStorage, newLogDisk } from './storage/memory-log-storage.js';
 export { MemoryDisk } from './storage/memory-disk.js';

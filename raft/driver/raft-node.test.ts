@@ -179,7 +179,7 @@ describe('RaftNode (3 drivers, in-memory network, real LevelDB)', () => {
     // Simulate a power loss that kept the state machine's write but lost the newest commit index.
     const storage = await LevelLogStorage.open(join(root, victimId));
     const { hardState } = await storage.load();
-    await storage.persistReady({ hardState: { ...hardState, commit: 1 }, snapshot: null, entries: [], mustSync: true });
+    await storage.persistReady({ hardState: { ...hardState, commit: 1 }, snapshot: null, entries: [] });
     await storage.close();
     const back = await startMember(victimId, 300, keptSm);
     expect(back.node.status().applied).toBe(applied);
@@ -189,6 +189,28 @@ describe('RaftNode (3 drivers, in-memory network, real LevelDB)', () => {
     // A state machine beyond everything the log holds belongs to another data directory.
     await rm(join(root, victimId), { recursive: true, force: true });
     await expect(startMember(victimId, 400, keptSm)).rejects.toMatchObject({ code: RaftDriverErrorCode.StorageCorrupt });
+  });
+
+  it('writes no commit-only hard state on its own: it rides with the next write, and stop writes the last one', async () => {
+    await startAll();
+    const lead = await waitFor('a leader', leader);
+    await lead.node.propose(encodePut('warm', 'up'));
+    const victim = follower(lead);
+    await waitFor('the follower applied the warm-up', () => victim.node.status().applied >= lead.node.status().applied);
+    victim.fsyncEntries.length = 0;
+    for (let i = 0; i < 10; i++) await lead.node.propose(encodePut(`w${i}`, `v${i}`));
+    await waitFor('the follower applied everything', () => victim.node.status().applied >= lead.node.status().applied);
+    // The follower learned each commit from a later append or a commit-only one: every write it
+    // made carried entries, none was a hard state alone.
+    expect(victim.fsyncEntries.length).toBeGreaterThan(0);
+    expect(victim.fsyncEntries.filter((entries) => entries === 0)).toEqual([]);
+    const applied = victim.node.status().applied;
+    const victimId = victim.node.status().id;
+    await victim.node.stop();
+    members.delete(victimId);
+    const storage = await LevelLogStorage.open(join(root, victimId));
+    expect((await storage.load()).hardState.commit).toBe(applied);
+    await storage.close();
   });
 
   it('compacts the log and catches a lagging follower up through a snapshot', async () => {

@@ -11,6 +11,7 @@ import { LevelLogStorage } from '../storage/level-log-storage.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import type { TransportHooks } from '../transport/transport.js';
 import type { ConfChange } from '../core/conf-change.js';
+import { CommitDeferral } from './commit-deferral.js';
 import { LeaseClock } from './lease-clock.js';
 import { MemberSync, type MembersView } from './member-sync.js';
 import { PendingProposals, type ProposalOutcome } from './pending-proposals.js';
@@ -62,6 +63,7 @@ export interface RaftNodeEvents {
 export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly proposals: PendingProposals<Result>;
   private readonly reads: PendingReads;
+  private readonly commitDeferral = new CommitDeferral();
   private readonly logger: RaftLogger;
   private ticker: TimerHandle | null = null;
   private readonly runtime: RaftRuntime;
@@ -250,7 +252,12 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     await this.loopRunning;
     this.proposals.rejectAll(RaftDriverErrorCode.Stopped, `raft node ${this.options.id} stopped`);
     this.reads.rejectAll(RaftDriverErrorCode.Stopped, `raft node ${this.options.id} stopped`);
-    await this.storage.close();
+    try {
+      const remaining = this.commitDeferral.takeRemaining();
+      if (remaining !== null) await this.storage.persistReady(remaining);
+    } finally {
+      await this.storage.close();
+    }
     this.logger.info({ id: this.options.id }, 'raft node stopped');
   }
 
@@ -359,7 +366,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // the batch proposed after it. Entries of this Ready itself, or behind a snapshot, wait.
     const early = appliesOnlyStoredEntries(ready) ? this.applyCommitted(ready.committedEntries) : null;
     early?.catch(() => undefined); // awaited below; a persist failure first must not leave it unhandled
-    await this.storage.persistReady(ready); // @mutant:apply-before-persist
+    const write = this.commitDeferral.take(ready);
+    if (write !== null) await this.storage.persistReady(write); // @mutant:apply-before-persist
     if (!sendFirst) this.send(ready.messages);
     this.noteStateChanges(ready);
     if (ready.snapshot !== null) await this.restoreSnapshot(ready.snapshot);

@@ -58,9 +58,9 @@ export const mutants: readonly Mutant[] = [
   {
     name: 'apply-before-persist',
     bug: 'driver: applies committed entries before persisting the Ready that carries them',
-    find: 'await this.storage.persistReady(ready);',
+    find: 'if (write !== null) await this.storage.persistReady(write);',
     // (The early apply of stored entries is awaited first, not started twice.)
-    replace: 'await (early ?? this.applyCommitted(ready.committedEntries)); await this.storage.persistReady(ready);',
+    replace: 'await (early ?? this.applyCommitted(ready.committedEntries)); if (write !== null) await this.storage.persistReady(write);',
   },
   {
     name: 'early-apply-unstored',
@@ -76,7 +76,7 @@ export const mutants: readonly Mutant[] = [
   },
   {
     name: 'term-vote-unsynced',
-    bug: 'storage: writes a term or vote change without sync',
+    bug: 'driver: defers a term or vote change like a commit-only hard state (not written before its messages leave)',
     find: 'ready.mustSync ?? true',
     replace: 'false',
   },

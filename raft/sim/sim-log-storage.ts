@@ -1,5 +1,5 @@
 import type { HardState, RestoredState, Snapshot } from '../core/types.js';
-import { type LogStorage, type ReadyWrite, readyNeedsSync } from '../storage/log-storage.js';
+import type { LogStorage, ReadyWrite } from '../storage/log-storage.js';
 import { type LogDisk, MemoryLogStorage } from '../storage/memory-log-storage.js';
 import type { IoGate } from './sim-state-machine.js';
 
@@ -63,5 +63,5 @@ function describeWrite(ready: ReadyWrite): string {
   const first = ready.entries[0];
   const last = ready.entries.at(-1);
   if (first !== undefined && last !== undefined) parts.push(`entries=${first.index}/${first.term}..${last.index}/${last.term}`);
-  return `wrote ${parts.join(' ')}${readyNeedsSync(ready) ? '' : ' (unsynced)'}`;
+  return `wrote ${parts.join(' ')}`;
 }

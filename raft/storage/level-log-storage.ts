@@ -18,7 +18,7 @@ import {
   encodeSnapshotMeta,
   entryKey,
 } from './storage-codec.js';
-import { type LogStorage, type ReadyWrite, readyNeedsSync, readyWritesNothing } from './log-storage.js';
+import { type LogStorage, type ReadyWrite, readyWritesNothing } from './log-storage.js';
 
 type Db = Level<Uint8Array, Uint8Array>;
 type BatchOp = LevelBatchOp<Uint8Array, Uint8Array>;
@@ -48,13 +48,6 @@ export class LevelLogStorage implements LogStorage {
   private firstStored = 1;
   private lastStored = 0;
   private snapshotIndex = 0;
-  /**
-   * A commit-only hard state (`mustSync` false: only the commit index moved) not written yet: it
-   * rides with the next write, or is written on close. Writing it alone cost every node one
-   * LevelDB write per commit (a thread-pool round trip and ~70 us of the event loop); losing it
-   * in a crash is what an unsynced write risked already, and the commit index is recomputed.
-   */
-  private deferredHardState: HardState | null = null;
 
   private constructor(
     private readonly db: Db,
@@ -93,27 +86,16 @@ export class LevelLogStorage implements LogStorage {
     return { hardState, snapshot, entries };
   }
 
-  /**
-   * Persist a Ready's hard state, snapshot and entries in ONE synced batch. A Ready the core says
-   * needs no sync (`mustSync` false: only the commit index moved, which is recomputed after a
-   * crash) writes nothing now: its hard state goes with the next batch (or on close).
-   */
+  /** Persist a Ready's hard state, snapshot and entries in ONE synced batch. */
   async persistReady(ready: ReadyWrite): Promise<void> {
     this.assertOpen();
     if (readyWritesNothing(ready)) return;
-    if (!readyNeedsSync(ready)) {
-      this.deferredHardState = ready.hardState;
-      return;
-    }
-    // A Ready's hard state is the whole current one: it supersedes a deferred commit.
-    const hardState = ready.hardState ?? this.deferredHardState;
     const ops: BatchOp[] = [];
-    if (hardState !== null) ops.push({ type: 'put', key: HARD_STATE_KEY, value: encodeHardState(hardState) });
+    if (ready.hardState !== null) ops.push({ type: 'put', key: HARD_STATE_KEY, value: encodeHardState(ready.hardState) });
     let next = { first: this.firstStored, last: this.lastStored };
     if (ready.snapshot !== null) next = this.snapshotOps(ready.snapshot, ops);
     if (ready.entries.length > 0) next = this.entryOps(ready.entries, next, ops);
     await this.writeSynced(ops, ready.entries.length);
-    this.deferredHardState = null;
     this.firstStored = next.first;
     this.lastStored = next.last;
     if (ready.snapshot !== null) this.snapshotIndex = ready.snapshot.meta.index;
@@ -160,9 +142,6 @@ export class LevelLogStorage implements LogStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const deferred = this.deferredHardState;
-    this.deferredHardState = null;
-    if (deferred !== null) await writeLevelBatch(this.db, [{ type: 'put', key: HARD_STATE_KEY, value: encodeHardState(deferred) }], false);
     await this.db.close();
   }
 

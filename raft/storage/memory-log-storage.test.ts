@@ -37,36 +37,21 @@ describe('MemoryDisk', () => {
 });
 
 describe('MemoryLogStorage', () => {
-  it('syncs entries and vote changes; a commit-only hard state waits for the next write (or close)', async () => {
+  it('syncs every write: a power loss keeps the log and the hard state', async () => {
     const disk = newLogDisk();
     const storage = new MemoryLogStorage(disk);
-    await storage.persistReady({ hardState: { term: 2, vote: 'n2', commit: 0 }, snapshot: null, entries: [entry(1, 2), entry(2, 2)], mustSync: true });
-    await storage.persistReady({ hardState: { term: 2, vote: 'n2', commit: 2 }, snapshot: null, entries: [], mustSync: false });
-    expect((await storage.load()).hardState.commit).toBe(0);
-    await storage.persistReady({ hardState: null, snapshot: null, entries: [entry(3, 2)], mustSync: true });
+    await storage.persistReady({ hardState: { term: 2, vote: 'n2', commit: 0 }, snapshot: null, entries: [entry(1, 2), entry(2, 2)] });
+    await storage.persistReady({ hardState: { term: 2, vote: 'n2', commit: 2 }, snapshot: null, entries: [] });
     disk.powerLoss(0);
     const restored = await new MemoryLogStorage(disk).load();
     expect(restored.hardState).toEqual({ term: 2, vote: 'n2', commit: 2 });
-    expect(restored.entries.map((e) => e.index)).toEqual([1, 2, 3]);
-  });
-
-  it('writes a deferred commit on close; a power loss may lose it, never the log', async () => {
-    const disk = newLogDisk();
-    const storage = new MemoryLogStorage(disk);
-    await storage.persistReady({ hardState: { term: 2, vote: 'n2', commit: 0 }, snapshot: null, entries: [entry(1, 2), entry(2, 2)], mustSync: true });
-    await storage.persistReady({ hardState: { term: 2, vote: 'n2', commit: 2 }, snapshot: null, entries: [], mustSync: false });
-    await storage.close();
-    expect((await new MemoryLogStorage(disk).load()).hardState.commit).toBe(2);
-    disk.powerLoss(0);
-    const restored = await new MemoryLogStorage(disk).load();
-    expect(restored.hardState).toEqual({ term: 2, vote: 'n2', commit: 0 });
     expect(restored.entries.map((e) => e.index)).toEqual([1, 2]);
   });
 
   it('a vote-only Ready survives a power loss (a vote must never be forgotten)', async () => {
     const disk = newLogDisk();
     const storage = new MemoryLogStorage(disk);
-    await storage.persistReady({ hardState: { term: 3, vote: 'n3', commit: 0 }, snapshot: null, entries: [], mustSync: true });
+    await storage.persistReady({ hardState: { term: 3, vote: 'n3', commit: 0 }, snapshot: null, entries: [] });
     disk.powerLoss(0);
     expect((await new MemoryLogStorage(disk).load()).hardState).toEqual({ term: 3, vote: 'n3', commit: 0 });
   });

@@ -1,6 +1,6 @@
 import type { Entry, HardState, RestoredState, Snapshot } from '../core/types.js';
 import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
-import { type LogStorage, type ReadyWrite, readyNeedsSync, readyWritesNothing } from './log-storage.js';
+import { type LogStorage, type ReadyWrite, readyWritesNothing } from './log-storage.js';
 import { MemoryDisk } from './memory-disk.js';
 
 /** The contents of one node's Raft log "database". */
@@ -28,14 +28,12 @@ export function storedLastIndex(log: StoredLog): number {
 
 /**
  * LogStorage in memory, over a MemoryDisk that outlives the storage object (a crash drops the
- * object, the disk stays; a power loss drops the disk's unsynced writes). Writes are synced
- * exactly when LevelLogStorage syncs them (`readyNeedsSync`), so a simulation sees the
- * durability the shipped storage gives. For the simulator and tests.
+ * object, the disk stays; a power loss drops the disk's unsynced writes). Every write is synced,
+ * as LevelLogStorage's are, so a simulation sees the durability the shipped storage gives. For
+ * the simulator and tests.
  */
 export class MemoryLogStorage implements LogStorage {
   private closed = false;
-  /** A commit-only hard state not written yet (see LevelLogStorage). */
-  private deferredHardState: HardState | null = null;
 
   constructor(readonly disk: LogDisk) {}
 
@@ -54,14 +52,7 @@ export class MemoryLogStorage implements LogStorage {
   async persistReady(ready: ReadyWrite): Promise<void> {
     this.assertOpen();
     if (readyWritesNothing(ready)) return;
-    // As LevelLogStorage: a commit-only hard state waits for the next write (or close).
-    if (!readyNeedsSync(ready)) {
-      this.deferredHardState = ready.hardState;
-      return;
-    }
-    const hardState = ready.hardState ?? this.deferredHardState;
-    this.deferredHardState = null;
-    const { snapshot } = ready;
+    const { hardState, snapshot } = ready;
     const entries = ready.entries.slice();
     if (entries.length > 0) checkAppend(this.disk.read(), entries, snapshot);
     this.disk.write((log) => {
@@ -97,13 +88,6 @@ export class MemoryLogStorage implements LogStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const deferred = this.deferredHardState;
-    this.deferredHardState = null;
-    if (deferred !== null) {
-      this.disk.write((log) => {
-        log.hardState = deferred;
-      }, false);
-    }
   }
 
   private assertOpen(): void {
