@@ -25,7 +25,7 @@ async function main(): Promise<number> {
     const prepared = prepareMutantTree(values['raft-dir'], mutant);
     try {
       const runner = await loadSeedRunner(prepared.raftDir);
-      const summary = await runner.runSeeds({ from, count, nodes: 'mixed', steps: Number(values.steps), verbose: false });
+      const summary = await runner.runSeeds({ from, count, nodes: 'mixed', steps: Number(values.steps), verbose: false, faults: mutant.faults });
       const seconds = (summary.elapsedMs / 1000).toFixed(1);
       const failure = summary.firstFailure;
       if (failure === null) {

@@ -1,3 +1,4 @@
+import { defaultFaultProfile, type FaultProfile } from './fault-profile.js';
 import { clusterSizeMax, clusterSizes } from './sim-config.js';
 import { addStats, emptyStats } from './sim-stats.js';
 import { runSeed, type SimResult, type SimStats } from './simulator.js';
@@ -15,6 +16,8 @@ export interface SeedRunOptions {
   readonly nodes: NodeCountChoice;
   readonly steps: number;
   readonly verbose: boolean;
+  /** Changes to the default fault profile (every seed's swarm draw scales the result). */
+  readonly faults?: Partial<FaultProfile> | undefined;
   /** Called after every `progressEvery` seeds with the seeds done so far. */
   readonly onProgress?: (done: number, elapsedMs: number) => void;
 }
@@ -57,7 +60,8 @@ export async function runSeeds(options: SeedRunOptions): Promise<SeedRunSummary>
   let passed = 0;
   for (let seed = options.from; seed < options.from + options.count; seed++) {
     const nodeCount = nodeCountFor(seed, options.nodes);
-    const result = await runSeed(seed, { nodeCount, steps: options.steps, verbose: options.verbose });
+    const faults = { ...defaultFaultProfile, ...options.faults };
+    const result = await runSeed(seed, { nodeCount, steps: options.steps, verbose: options.verbose, faults });
     addStats(totals, result.stats);
     if (!result.ok) {
       return { passed, failed: 1, firstFailure: { ...result, nodeCount }, elapsedMs: performance.now() - started, totals };

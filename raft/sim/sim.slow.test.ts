@@ -22,7 +22,7 @@ describe('simulator, CI seeds (real RaftNode, core and MemoryLogStorage with pow
       const prepared = prepareMutantTree(raftDir, mutant);
       try {
         const runner = await loadSeedRunner(prepared.raftDir);
-        const summary = await runner.runSeeds({ from: ciSeedsFrom, count: ciSeedCount, nodes: 'mixed', steps: simDefaults.steps, verbose: false });
+        const summary = await runner.runSeeds({ from: ciSeedsFrom, count: ciSeedCount, nodes: 'mixed', steps: simDefaults.steps, verbose: false, faults: mutant.faults });
         const failure = summary.firstFailure;
         console.log(failure === null ? `${mutant.name}: NOT CAUGHT` : `${mutant.name}: caught at seed ${failure.seed} [${failure.invariant}] ${failure.message.split('\n')[0]}`);
         expect(failure).not.toBeNull();
