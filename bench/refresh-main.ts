@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { RedisServer } from '../src/cache/redis-server.js';
-import { exchangeStats, startDynaliteProcess, startExchangeProcess, type ChildHandle } from '../src/prices/local-processes.js';
+import { exchangeStats, startDynaliteProcess, startExchangeProcess, type ChildHandle } from '../src/prices/testing/local-processes.js';
 import { quantileSorted } from '../src/prices/price-metrics.js';
 import { createPriceService } from '../src/prices/price-service.js';
 

@@ -1,6 +1,6 @@
 /** The exchange as a real process: "down" resets ticker connections, control stays reachable. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setExchangeFaults, startExchangeProcess, type ChildHandle } from '../prices/local-processes.js';
+import { setExchangeFaults, startExchangeProcess, type ChildHandle } from '../prices/testing/local-processes.js';
 
 let exchange: ChildHandle | null = null;
 

@@ -17,7 +17,7 @@ import {
   startDynaliteProcess,
   startExchangeProcess,
   type ChildHandle,
-} from './local-processes.js';
+} from './testing/local-processes.js';
 import { FencedError } from './price-errors.js';
 import { createPriceService, type PriceService } from './price-service.js';
 import { symbolsByTier, tierConfig } from './tiers.js';

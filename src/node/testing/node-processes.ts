@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reserveFreePort } from '../../../raft/index.js';
-import { startExchangeProcess, type ChildHandle } from '../../prices/local-processes.js';
+import { startExchangeProcess, type ChildHandle } from '../../prices/testing/local-processes.js';
 import { NODE_V8_FLAGS } from '../node-v8-flags.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -16,8 +16,7 @@ export interface ChildHandle {
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 3_000;
 const OUTPUT_KEPT_CHARS = 4_000;
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 function stopper(child: ChildProcess): () => Promise<void> {
   return async () => {
