@@ -4,6 +4,7 @@
  * `timestamp`) — e.g. a deposed leader's last refresh landing after the new leader's.
  */
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { AggregatedPrice } from './price-types.js';
 import { TurnBatcher } from '../../common/turn-batcher.js';
 
@@ -15,7 +16,7 @@ export interface LatestPriceStore {
 
 export const PRICE_KEY_PREFIX = 'price:';
 export const priceKey = (asset: string): string => `${PRICE_KEY_PREFIX}${asset}`;
-/** Parsed prices kept (the catalog has ~1,000 assets); past it the memo starts over. */
+/** Parsed prices kept (the catalog has ~1,000 assets); past it the least recently read go. */
 export const PARSED_PRICES_MAX = 10_000;
 /** Prices per Redis pipeline round trip. */
 const PIPELINE_ENTRIES_MAX = 500;
@@ -47,7 +48,7 @@ export class RedisPriceStore implements LatestPriceStore {
    * Per asset, the last value read and its parse: a hot price is read thousands of times per
    * refresh, and the same text parses to the same price (callers do not mutate it).
    */
-  private readonly parsed = new Map<string, { text: string; price: AggregatedPrice }>();
+  private readonly parsed = new LRUCache<string, { text: string; price: AggregatedPrice }>({ max: PARSED_PRICES_MAX });
 
   constructor(redis: Redis) {
     this.reads = new TurnBatcher((keys) => redis.mget(keys), GET_BATCH_KEYS_MAX);
@@ -64,7 +65,6 @@ export class RedisPriceStore implements LatestPriceStore {
     if (known !== undefined && known.text === text) return known.price;
     try {
       const price = JSON.parse(text) as AggregatedPrice;
-      if (this.parsed.size >= PARSED_PRICES_MAX && known === undefined) this.parsed.clear();
       this.parsed.set(asset, { text, price });
       return price;
     } catch {
