@@ -43,8 +43,19 @@ interface Variant {
   readonly noProxy: boolean;
 }
 
+/** Options the user got wrong: one line, no stack (a failure of the run itself keeps its stack). */
+class UsageError extends Error {}
+
+function parseOptionsOrExplain(): BenchOptions {
+  try {
+    return parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 async function main(): Promise<void> {
-  const options = parseBenchArgs(process.argv.slice(2));
+  const options = parseOptionsOrExplain();
   if (options.help) {
     process.stdout.write(`usage: npm run bench:compare [-- options]: Bazaar against its baselines (bare Fastify+Redis, etcd) in one run\n${BENCH_USAGE.split('\n').slice(1).join('\n')}\n`);
     return;
@@ -258,6 +269,7 @@ async function measureBazaar(ctx: ScenarioContext, variant: Variant, loads: read
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:compare: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  const text = err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`bench:compare: ${text}\n`);
   process.exit(1);
 });

@@ -20,15 +20,30 @@ const SYMBOLS_MAX = 100_000;
 const DURATION_S_MAX = 600;
 const SAMPLE_EVERY_MS = 1_000;
 
-function parseOptions(): { symbols: number; durationS: number; seed: number } {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    strict: true,
-    options: { symbols: { type: 'string' }, 'duration-s': { type: 'string' }, seed: { type: 'string' } },
-  });
+const USAGE = `usage: npm run bench:refresh -- [options]: the tiered price refresher against three mock exchange processes, dynalite and redis-server
+  --symbols N      catalog size, 1..${SYMBOLS_MAX} (default 10000)
+  --duration-s N   seconds, 1..${DURATION_S_MAX} (default 60)
+  --seed N         exchange price-walk seed (default 42)
+  --help           this text`;
+
+/** An option the user got wrong: printed as one line, without a stack. */
+class UsageError extends Error {}
+
+function parseOptions(): { symbols: number; durationS: number; seed: number } | null {
+  let values: { symbols?: string; 'duration-s'?: string; seed?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      strict: true,
+      options: { symbols: { type: 'string' }, 'duration-s': { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' } },
+    }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help === true) return null;
   const int = (name: string, raw: string, min: number, max: number): number => {
     const v = Number(raw);
-    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`--${name} must be an integer ${min}..${max}, got "${raw}"`);
+    if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${name} must be an integer ${min}..${max}, got "${raw}"`);
     return v;
   };
   return {
@@ -40,6 +55,10 @@ function parseOptions(): { symbols: number; durationS: number; seed: number } {
 
 async function main(): Promise<void> {
   const options = parseOptions();
+  if (options === null) {
+    console.log(USAGE);
+    return;
+  }
   console.log(`bench:refresh symbols=${options.symbols} duration=${options.durationS}s seed=${options.seed}`);
   const dir = await mkdtemp(join(tmpdir(), 'bazaar-bench-refresh-'));
   const children: ChildHandle[] = [];
@@ -128,6 +147,6 @@ async function run(
 }
 
 main().catch((err: unknown) => {
-  console.error(`bench:refresh: ${(err as Error).stack ?? String(err)}`);
+  console.error(`bench:refresh: ${err instanceof UsageError ? err.message : ((err as Error).stack ?? String(err))}`);
   process.exit(1);
 });

@@ -25,9 +25,18 @@ interface BenchArgs {
   readonly keepData: boolean;
 }
 
-function parseBenchArgs(): BenchArgs {
+const USAGE = `usage: npm run bench:raft -- [options]: the Raft log alone: three local member processes (synced LevelDB, gRPC on loopback), no HTTP
+  --duration-s N     seconds per concurrency level, 1..600 (default 10)
+  --concurrency L    proposers, comma-separated (default 1,16,64)
+  --size-bytes N     proposal size (default 256)
+  --tick-ms N        Raft tick (default 50)
+  --keep-data        keep the LevelDB directories
+  --help             this text`;
+
+function parseBenchArgs(): BenchArgs | null {
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', default: false },
       'duration-s': { type: 'string', default: '10' },
       concurrency: { type: 'string', default: '1,16,64' },
       'size-bytes': { type: 'string', default: '256' },
@@ -35,6 +44,7 @@ function parseBenchArgs(): BenchArgs {
       'keep-data': { type: 'boolean', default: false },
     },
   });
+  if (values.help) return null;
   const int = (name: string, raw: string, min: number, max: number): number => {
     const v = Number(raw);
     if (!Number.isInteger(v) || v < min || v > max) throw new Error(`--${name} must be an integer in [${min}, ${max}], got ${raw}`);
@@ -115,6 +125,10 @@ async function runLevels(cluster: DemoCluster, args: BenchArgs): Promise<void> {
 
 async function main(): Promise<void> {
   const args = parseBenchArgs();
+  if (args === null) {
+    console.log(USAGE);
+    return;
+  }
   const flags = process.argv.slice(2).map((a) => (a.includes(' ') ? JSON.stringify(a) : a));
   console.log(`command: npm run bench:raft -- ${flags.join(' ')}`.trimEnd());
   const rootDir = await mkdtemp(join(tmpdir(), 'raft-bench-'));

@@ -4,10 +4,19 @@ import { loadSeedRunner, mutants, prepareMutantTree, removeMutantTree } from './
 import { ciSeedCount, ciSeedsFrom } from './seed-runner.js';
 import { simDefaults } from './simulator.js';
 
+const USAGE = `usage: npm run sim:mutants -- [options]: each deliberate bug of raft/sim/mutants.ts must be caught by the simulator
+  --seeds N        seeds per mutant (default ${ciSeedCount})
+  --from S         first seed (default ${ciSeedsFrom})
+  --steps K        simulated steps per seed (default ${simDefaults.steps})
+  --raft-dir DIR   the raft/ tree to mutate (default: this one)
+  --only NAME      one mutant (${mutants.map((m) => m.name).join(', ')})
+  --help           this text`;
+
 /** `npm run sim:mutants -- [--seeds N] [--from S] [--steps K] [--raft-dir dir] [--only name]` */
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', default: false },
       seeds: { type: 'string', default: String(ciSeedCount) },
       from: { type: 'string', default: String(ciSeedsFrom) },
       steps: { type: 'string', default: String(simDefaults.steps) },
@@ -16,6 +25,10 @@ async function main(): Promise<number> {
     },
     strict: true,
   });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const selected = values.only === undefined ? mutants : mutants.filter((m) => m.name === values.only);
   if (selected.length === 0) throw new Error(`--only ${values.only}: no such mutant (${mutants.map((m) => m.name).join(', ')})`);
   const from = Number(values.from);

@@ -2,10 +2,19 @@ import { parseArgs } from 'node:util';
 import { formatFailure, formatTotals, runSeeds, type NodeCountChoice } from './seed-runner.js';
 import { simDefaults } from './simulator.js';
 
+const USAGE = `usage: npm run sim -- [options]: the Raft simulator (real RaftNode, in-memory disks with power loss)
+  --seeds N        seeds to run (default 100)
+  --from S         first seed (default 1)
+  --nodes K        cluster size 1..7, or mixed (default: each seed draws one)
+  --steps K        simulated steps per seed (default ${simDefaults.steps})
+  --verbose        print every event of every seed (use with --seeds 1 --from S to replay a failure)
+  --help           this text`;
+
 /** `npm run sim -- --seeds N --from S [--nodes 1..7|mixed] [--steps K] [--verbose]` */
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', default: false },
       seeds: { type: 'string', default: '100' },
       from: { type: 'string', default: '1' },
       nodes: { type: 'string', default: 'mixed' },
@@ -14,6 +23,10 @@ async function main(): Promise<number> {
     },
     strict: true,
   });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const nodes: NodeCountChoice = values.nodes === 'mixed' ? 'mixed' : Number(values.nodes);
   const count = Number(values.seeds);
   const from = Number(values.from);
