@@ -100,11 +100,12 @@ describe('on-demand refresh burst', () => {
     expect(Object.values(fetcher.requestCounts())).toEqual(EXCHANGE_IDS.map(() => requestsMax));
   });
 
-  it('time queued behind busy connections is no timeout: 2,000 assets over 1 connection with a 300 ms timeout and 120 ms exchanges', async () => {
+  it('time queued behind busy connections is no timeout: 2,000 assets over 1 connection with a 600 ms timeout and 250 ms exchanges', async () => {
     const symbols = symbolList(2_000);
-    const urls = await exchanges(symbols, { latencyMs: 120 });
-    // 4 requests of 500 one after another on one connection: the last answers ~480 ms after the burst.
-    const { pipeline, fetcher } = pipelineOver(urls, symbols, { timeoutMs: 300, connectionsMax: 1, volumeThreshold: 1 });
+    const urls = await exchanges(symbols, { latencyMs: 250 });
+    // 4 requests of 500 one after another on one connection: the last answers ~1,000 ms after the
+    // burst, past the timeout, which counts from each request's send (350 ms of margin for a busy CI).
+    const { pipeline, fetcher } = pipelineOver(urls, symbols, { timeoutMs: 600, connectionsMax: 1, volumeThreshold: 1 });
     const prices = await Promise.all(symbols.map((s) => pipeline.refreshNow(s)));
     for (const p of prices) expect(p.sources.sort()).toEqual(EXCHANGE_IDS);
     expect(fetcher.breakerStates()).toEqual({ ex1: 'closed', ex2: 'closed', ex3: 'closed' });
