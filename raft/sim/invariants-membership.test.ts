@@ -54,6 +54,32 @@ describe('membership invariants (configurations reconstructed from stored logs)'
     expect(() => checker.checkCommitQuorum('n1', 4, 1, [['n1', 'n2', 'n4', 'n5']], holders)).toThrow(/commit quorum/);
   });
 
+  it('judges durability by the voters a busy leader committed with: a removal appended above the entry (sim seed 3, I/O stalls)', () => {
+    // Voters n1, n2; the leader n1 appends 1, 2, then removes n2 at 3 and commits 1..3 alone
+    // (the removal takes effect when appended). Later its log is compacted to a snapshot; the only
+    // log still holding 1 is learner n4's, which ends before the removal.
+    const pair = ['n1', 'n2'];
+    const removeN2 = confEntry(3, 1, { type: ConfChangeType.Remove, node: 'n2' }, { voters: ['n1'] });
+    const compacted: StoredLog = {
+      hardState: { term: 1, vote: 'n1', commit: 3 },
+      snapshot: { meta: { index: 3, term: 1, voters: ['n1'] }, data: new Uint8Array(0) },
+      entries: [],
+    };
+    const durable = [new StoredLogView('n1', () => compacted), view('n2', []), view('n4', [normal(1, 1), normal(2, 1)])];
+    const judged = (noted: boolean): InvariantChecker => {
+      const checker = new InvariantChecker(pair);
+      checker.noteConfChange();
+      checker.observeCommit('n1', 3, 1, view('n1', [normal(1, 1), normal(2, 1), removeN2], 3));
+      if (noted) checker.noteLeaderCommit(3, ['n1']);
+      return checker;
+    };
+    expect(() => judged(false).checkDurable(durable)).toThrow(/durability: committed entry 1\/1 is durable on \[n1 n4\], not on a majority of the voters \[n1 n2\]/);
+    judged(true).checkDurable(durable);
+    // Noted voters still need a majority: on none of them, the entry is not durable.
+    const lost = [new StoredLogView('n1', () => ({ ...compacted, snapshot: null })), view('n2', []), view('n4', [normal(1, 1)])];
+    expect(() => judged(true).checkDurable(lost)).toThrow(/durability/);
+  });
+
   it('rejects a leader holding two uncommitted changes, or leading outside its configuration', () => {
     const checker = new InvariantChecker(boot);
     checker.checkLeaderConf(view('n1', [normal(1, 1), addN4]), 1, 1);

@@ -62,6 +62,9 @@ export class InvariantChecker {
   private readonly removedInTerm = new Map<NodeId, number>();
   /** Per committed index: the voters of the leader configuration seen committing it. */
   private readonly commitVotersAt: (readonly NodeId[] | undefined)[] = [];
+  /** Per index: the voters a leader's core counted by when its commit index first passed it (busy or idle). */
+  private readonly leaderCommitVotersAt: (readonly NodeId[] | undefined)[] = [];
+  private leaderCommitNoted = 0;
   /** A configuration change was proposed in this history (else every index is in the bootstrap configuration). */
   private confChanged = false;
 
@@ -202,6 +205,17 @@ export class InvariantChecker {
     }
   }
 
+  /**
+   * A leader's core, as it is now (its Ready loop may be mid-I/O): its commit index and the
+   * voters of its configuration, the latest in its log. Indexes its commit passed first here were
+   * committed by those voters. The idle-leader check (checkCommitQuorum) may never run for them
+   * when I/O keeps the leader busy.
+   */
+  noteLeaderCommit(commit: number, voters: readonly NodeId[]): void {
+    for (let index = this.leaderCommitNoted + 1; index <= commit; index++) this.leaderCommitVotersAt[index] ??= voters;
+    if (commit > this.leaderCommitNoted) this.leaderCommitNoted = commit;
+  }
+
   /** The harness proposed a configuration change: from now on configurations come from the logs. */
   noteConfChange(): void {
     this.confChanged = true;
@@ -254,9 +268,12 @@ export class InvariantChecker {
    * Durability: every entry seen committed is held, in its committed term, by a majority of the
    * voters that committed it, in their DURABLE logs (what survives a power loss; a durable snapshot
    * covering it counts). A write synced too late or not at all breaks this before any data is lost.
-   * The voters are those the leader seen committing it counted by; else, from every log holding
-   * the entry, those in effect at the index or those of the next configuration change after it
-   * (a leader counts by its latest one, committed or not).
+   * The voters are those the leader seen committing it counted by; else those its core counted
+   * by when its commit passed the index (noteLeaderCommit), or, from every log holding the entry,
+   * those in effect at the index or those of the next configuration change after it (a leader
+   * counts by its latest one, committed or not). Without the second, an entry committed by a
+   * removal appended above it was judged by the configuration before the removal once the leader
+   * compacted it (seeds with many I/O stalls, where the leader was never idle to be checked).
    */
   checkDurable(durable: readonly ConfLogView[]): void {
     for (let index = 1; index <= this.committedMaxIndex; index++) {
@@ -264,7 +281,9 @@ export class InvariantChecker {
       if (term === undefined) continue;
       const holders = durable.filter((view) => index <= view.snapshotIndex() || view.termAt(index) === term).map((view) => view.id);
       const recorded = this.commitVotersAt[index];
-      const candidates = recorded !== undefined ? [recorded] : this.confChanged ? this.votersFromLogs(durable, index, term) : [this.bootstrap];
+      const noted = this.leaderCommitVotersAt[index];
+      const fromLogs = (): (readonly NodeId[])[] => [...(noted === undefined ? [] : [noted]), ...this.votersFromLogs(durable, index, term)];
+      const candidates = recorded !== undefined ? [recorded] : this.confChanged ? fromLogs() : [this.bootstrap];
       if (candidates.length === 0) continue;
       const ok = candidates.some((voters) => holders.filter((id) => voters.includes(id)).length >= majorityOf(voters));
       if (!ok) {

@@ -375,6 +375,7 @@ export class Simulation {
    */
   checkAll(): void {
     for (const node of this.nodes) {
+      if (this.membership !== null && node.isLeader()) this.noteLeaderCommit(node);
       if (!node.dirty || !node.isIdle()) continue;
       node.dirty = false;
       if (++node.checks % statusCheckEvery === 0) this.checkStoredMatchesCore(node);
@@ -393,6 +394,12 @@ export class Simulation {
       this.checker.checkAckedEntriesKept(node.id, term, node.view);
     }
     this.checkLogMatching();
+  }
+
+  /** A leader's commit index and voters as its core holds them now, idle or not (see noteLeaderCommit). */
+  private noteLeaderCommit(node: SimNode): void {
+    const status = node.raft?.status();
+    if (status?.role === 'leader') this.checker.noteLeaderCommit(status.commit, status.voters);
   }
 
   /** One configuration change in flight; the leader's commits counted by its configuration's voters. */
