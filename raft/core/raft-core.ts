@@ -228,7 +228,7 @@ export class RaftCore implements RaftCoreApi {
     if (m.to !== this.config.id || m.from === this.config.id) return;
     if ((m.type === MessageType.Vote || m.type === MessageType.PreVote) && this.ignoresCandidate(m)) return;
     if (m.term > this.term) {
-      if (this.ignoresRemovedMember(m)) return;
+      if (this.removalCommittedHere(m.from)) return;
       if (!this.acceptHigherTerm(m)) return;
     } else if (m.term < this.term) {
       this.handleLowerTerm(m);
@@ -939,19 +939,19 @@ export class RaftCore implements RaftCoreApi {
     // A removal this node has not seen committed may be overwritten, or may need the removed
     // member's own campaign to commit (seed 286 above): its vote request is heard. Dropping it
     // deadlocked elections (sim seed 1317, transcript conf-removed-candidate-ahead).
-    return this.removedByLatestChange(m.from) && this.confs.lastIndex() <= this.log.committed;
+    return this.removalCommittedHere(m.from);
   }
 
   /**
-   * A higher term from a member this log's latest change removed, once that change is committed
-   * here, deposes no one: the removed member can never again be part of a majority (it is heard
-   * again once a later change adds it back). It reaches a higher term by campaigning, unheard,
-   * and then answers an append the leader sent before the removal, delayed in the network, with
-   * that term (handleLowerTerm): with CheckQuorum and without PreVote that answer deposed the
-   * leader that removed it (sim seed 226; raft/core/removed-member-term.test.ts).
+   * This log's latest change removed `id` and is committed here. Such a member can never again
+   * be part of a majority (it is heard again once a later change adds it back), so a higher term
+   * from it deposes no one (`step`). It reaches a higher term by campaigning, unheard, and then
+   * answers an append the leader sent before the removal, delayed in the network, with that term
+   * (handleLowerTerm): with CheckQuorum and without PreVote that answer deposed the leader that
+   * removed it (sim seed 226; raft/core/removed-member-term.test.ts).
    */
-  private ignoresRemovedMember(m: Message): boolean {
-    return this.removedByLatestChange(m.from) && this.confs.lastIndex() <= this.log.committed;
+  private removalCommittedHere(id: NodeId): boolean {
+    return this.removedByLatestChange(id) && this.confs.lastIndex() <= this.log.committed;
   }
 
   /** The latest configuration change in this log removed voter `id` (it is a voter just before it, not after). */
