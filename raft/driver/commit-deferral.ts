@@ -36,9 +36,10 @@ export class CommitDeferral {
       return null;
     }
     // A Ready's hard state is the whole current one: it supersedes a deferred commit.
-    const hardState = ready.hardState ?? this.deferred;
+    const deferred = this.deferred;
     this.deferred = null;
-    return { hardState, snapshot: ready.snapshot, entries: ready.entries };
+    if (ready.hardState !== null || deferred === null) return ready;
+    return { hardState: deferred, snapshot: ready.snapshot, entries: ready.entries };
   }
 
   /** The deferred hard state as a write of its own (on stop), or null; forgets it. */
