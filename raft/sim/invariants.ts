@@ -212,7 +212,7 @@ export class InvariantChecker {
    * when I/O keeps the leader busy.
    */
   noteLeaderCommit(commit: number, voters: readonly NodeId[]): void {
-    for (let index = this.leaderCommitNoted + 1; index <= commit; index++) this.leaderCommitVotersAt[index] ??= voters;
+    for (let index = this.leaderCommitNoted + 1; index <= commit; index++) this.leaderCommitVotersAt[index] = voters;
     if (commit > this.leaderCommitNoted) this.leaderCommitNoted = commit;
   }
 
@@ -282,8 +282,8 @@ export class InvariantChecker {
       const holders = durable.filter((view) => index <= view.snapshotIndex() || view.termAt(index) === term).map((view) => view.id);
       const recorded = this.commitVotersAt[index];
       const noted = this.leaderCommitVotersAt[index];
-      const fromLogs = (): (readonly NodeId[])[] => [...(noted === undefined ? [] : [noted]), ...this.votersFromLogs(durable, index, term)];
-      const candidates = recorded !== undefined ? [recorded] : this.confChanged ? fromLogs() : [this.bootstrap];
+      const candidates =
+        recorded !== undefined ? [recorded] : !this.confChanged ? [this.bootstrap] : [...(noted === undefined ? [] : [noted]), ...this.votersFromLogs(durable, index, term)];
       if (candidates.length === 0) continue;
       const ok = candidates.some((voters) => holders.filter((id) => voters.includes(id)).length >= majorityOf(voters));
       if (!ok) {
