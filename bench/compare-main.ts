@@ -18,7 +18,7 @@ import { formatComparisonTable, type Comparison } from './compare-table.js';
 import { cpuMsPerThousand, processesCpuMs } from './load/proc-cpu.js';
 import { machineInfo, rowsOfGroup, type ResultRow } from './load/report.js';
 import type { GroupSpec, RequestSpec } from './load/types.js';
-import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from './options.js';
+import { BENCH_USAGE, cliErrorText, parseBenchArgs, type BenchOptions } from './options.js';
 import { baseSpec, warmUp, type ScenarioContext } from './scenarios/scenario.js';
 import { loadGroup, priceGets, stockLookups, STOCKS_READ_CONNECTIONS, TRADE_CLIENT_COUNTS, tierSymbols, tradeMix } from './scenarios/workloads.js';
 import { RedisServer } from '../src/cache/redis-server.js';
@@ -43,19 +43,8 @@ interface Variant {
   readonly noProxy: boolean;
 }
 
-/** Options the user got wrong: one line, no stack (a failure of the run itself keeps its stack). */
-class UsageError extends Error {}
-
-function parseOptionsOrExplain(): BenchOptions {
-  try {
-    return parseBenchArgs(process.argv.slice(2));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
 async function main(): Promise<void> {
-  const options = parseOptionsOrExplain();
+  const options = parseBenchArgs(process.argv.slice(2));
   if (options.help) {
     process.stdout.write(`usage: npm run bench:compare [-- options]: Bazaar against its baselines (bare Fastify+Redis, etcd) in one run\n${BENCH_USAGE.split('\n').slice(1).join('\n')}\n`);
     return;
@@ -269,7 +258,6 @@ async function measureBazaar(ctx: ScenarioContext, variant: Variant, loads: read
 }
 
 main().catch((err: unknown) => {
-  const text = err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`bench:compare: ${text}\n`);
+  process.stderr.write(`bench:compare: ${cliErrorText(err)}\n`);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isLoopbackHost, loopbackOrigin } from './load/loopback.js';
-import { parseBenchArgs, phaseMs } from './options.js';
+import { cliErrorText, parseBenchArgs, phaseMs, UsageError } from './options.js';
 import { tierConnections } from './scenarios/prices-tiers.js';
 
 describe('bench options', () => {
@@ -36,6 +36,10 @@ describe('bench options', () => {
     expect(() => parseBenchArgs(['x', '--target', 'http://10.0.0.5:8080'])).toThrow(/not a loopback address/);
     expect(() => parseBenchArgs(['x', '--bogus'])).toThrow(/bogus/);
     expect(() => parseBenchArgs(['a', 'b'])).toThrow(/one scenario at a time/);
+    // Every refusal is a usage error: the CLIs print its message, not a stack.
+    for (const argv of [['x', '--bogus'], ['x', '--duration-s', '0'], ['a', 'b']]) expect(() => parseBenchArgs(argv)).toThrow(UsageError);
+    expect(cliErrorText(new UsageError('--seed must be an integer'))).toBe('--seed must be an integer');
+    expect(cliErrorText(new Error('socket hang up'))).toMatch(/^Error: socket hang up\n\s+at /);
   });
 
   it('splits the smoke 10 s across phases and uses --duration-s otherwise', () => {

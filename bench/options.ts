@@ -61,7 +61,25 @@ export const BENCH_USAGE = `usage: npm run bench -- <scenario> [options]
   --list                list scenarios
   --help, -h            this text (bench:compare takes the same options, without a scenario)`;
 
+/** An option the user got wrong: a CLI prints its message as one line, without a stack. */
+export class UsageError extends Error {}
+
+/** What a bench CLI prints for an error that ends it: a usage error's message, else the stack. */
+export function cliErrorText(err: unknown): string {
+  if (err instanceof UsageError) return err.message;
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+/** Parse `npm run bench` / `bench:compare` options; every refusal is a UsageError. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  try {
+    return parseBenchArgsOrThrow(argv);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function parseBenchArgsOrThrow(argv: readonly string[]): BenchOptions {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,

@@ -14,6 +14,7 @@ import { Registry } from 'prom-client';
 import { RedisServer } from '../src/cache/redis-server.js';
 import { exchangeStats, startDynaliteProcess, startExchangeProcess, type ChildHandle } from '../src/prices/testing/local-processes.js';
 import { quantileSorted } from '../src/prices/price-metrics.js';
+import { cliErrorText, UsageError } from './options.js';
 import { createPriceService } from '../src/prices/price-service.js';
 
 const SYMBOLS_MAX = 100_000;
@@ -25,9 +26,6 @@ const USAGE = `usage: npm run bench:refresh -- [options]: the tiered price refre
   --duration-s N   seconds, 1..${DURATION_S_MAX} (default 60)
   --seed N         exchange price-walk seed (default 42)
   --help           this text`;
-
-/** An option the user got wrong: printed as one line, without a stack. */
-class UsageError extends Error {}
 
 function parseOptions(): { symbols: number; durationS: number; seed: number } | null {
   let values: { symbols?: string; 'duration-s'?: string; seed?: string; help?: boolean };
@@ -147,6 +145,6 @@ async function run(
 }
 
 main().catch((err: unknown) => {
-  console.error(`bench:refresh: ${err instanceof UsageError ? err.message : ((err as Error).stack ?? String(err))}`);
+  console.error(`bench:refresh: ${cliErrorText(err)}`);
   process.exit(1);
 });
