@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RaftConfig } from '../core/config.js';
-import { Role } from '../core/types.js';
-import { KvStateMachine, encodePut } from '../demo/kv-state-machine.js';
+import { Role, type Entry } from '../core/types.js';
+import { KvStateMachine, encodePut, type KvResult } from '../demo/kv-state-machine.js';
 import { MemoryNetwork } from './memory-transport.js';
 import { RaftDriverErrorCode, RaftError } from '../errors/raft-errors.js';
 import { silentLogger } from './raft-logger.js';
@@ -30,6 +30,35 @@ async function waitFor<T>(what: string, probe: () => T | null | undefined | fals
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/**
+ * A machine that reports its results as soon as it computed them (as Bazaar's does, before its
+ * LevelDB write), then finishes its "write" only when the test releases it.
+ */
+class HeldWriteMachine extends KvStateMachine {
+  private writeGate: Promise<void> | null = null;
+
+  /** Holds every write from now on; the returned function releases them. */
+  holdWrites(): () => void {
+    let release: () => void = () => undefined;
+    this.writeGate = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.writeGate = null;
+      release();
+    };
+  }
+
+  override async apply(entries: readonly Entry[], onResults?: (results: readonly KvResult[]) => void): Promise<KvResult[]> {
+    const results = await super.apply(entries);
+    onResults?.(results);
+    if (this.writeGate !== null) await this.writeGate;
+    return results;
+  }
+}
+
+const nextTurns = async (count: number): Promise<void> => {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 describe('RaftNode (3 drivers, in-memory network, real LevelDB)', () => {
   let root: string;
@@ -118,6 +147,24 @@ describe('RaftNode (3 drivers, in-memory network, real LevelDB)', () => {
     expect(followerRead).toBeGreaterThanOrEqual(index);
     expect(other.sm.get('r')).toBe('seen');
     expect(await lead.node.readIndex(5000)).toBeGreaterThanOrEqual(index);
+  });
+
+  it('answers a proposal when the machine reports its results, before its write; reads wait for the write', async () => {
+    for (const id of ids) await startMember(id, 0, new HeldWriteMachine());
+    const lead = await waitFor('a leader', leader);
+    await lead.node.propose(encodePut('warm', 'up'));
+    const release = (lead.sm as HeldWriteMachine).holdWrites();
+    const answered = await lead.node.propose(encodePut('w', '1'));
+    expect(answered.result).toEqual({ previous: null });
+    // The driver's applied index (what read barriers wait for) stays behind the held write.
+    expect(lead.node.status().applied).toBeLessThan(answered.index);
+    let readIndex: number | null = null;
+    const read = lead.node.readIndex(5000).then((index) => (readIndex = index));
+    await nextTurns(20);
+    expect(readIndex).toBeNull();
+    release();
+    expect(await read).toBeGreaterThanOrEqual(answered.index);
+    expect(lead.node.status().applied).toBeGreaterThanOrEqual(answered.index);
   });
 
   it('shares one fsync among proposals queued in the same turn (group commit)', async () => {

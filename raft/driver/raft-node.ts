@@ -435,12 +435,20 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (first.index !== this.applied + 1) {
       throw new Error(`committed entries start at ${first.index}, expected ${this.applied + 1}`);
     }
-    const results = await this.options.stateMachine.apply(entries);
-    if (results.length !== entries.length) {
-      throw new Error(`state machine returned ${results.length} results for ${entries.length} entries`);
-    }
+    // Proposals are answered when the machine has computed their results: before its own
+    // write if it reports them early (state-machine.ts), else when apply resolves.
+    let answered = false;
+    const answer = (results: readonly Result[]): void => {
+      if (answered) throw new Error('state machine reported the results of one batch twice');
+      if (results.length !== entries.length) {
+        throw new Error(`state machine returned ${results.length} results for ${entries.length} entries`);
+      }
+      answered = true;
+      this.proposals.applied(entries, results);
+    };
+    const results = await this.options.stateMachine.apply(entries, answer);
+    if (!answered) answer(results);
     this.applied = (entries.at(-1) as Entry).index;
-    this.proposals.applied(entries, results);
     this.reads.appliedUpTo(this.applied);
     this.options.metrics?.onApplied?.(this.applied);
     this.options.metrics?.onProposalsPending?.(this.proposals.size);

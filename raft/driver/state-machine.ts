@@ -24,8 +24,17 @@ export interface StateMachine<Result = unknown> {
    * none). On restart the driver skips committed entries up to it.
    */
   appliedIndex(): Promise<number>;
-  /** Apply committed entries in order (Empty entries included: advance the applied index). One result per entry. */
-  apply(entries: readonly Entry[]): Promise<Result[]>;
+  /**
+   * Apply committed entries in order (Empty entries included: advance the applied index). One
+   * result per entry. A machine that writes each batch to its own storage may hand the results
+   * to `onResults` as soon as it has computed them, before that write: the driver then answers
+   * the batch's proposals at once instead of after the write. It may do so because the entries
+   * are committed (durable on a majority) and apply is deterministic: a crash before the write
+   * re-applies the same entries to the same results. It calls `onResults` at most once, with
+   * the results it then returns. Reads still wait until apply resolves (the driver's applied
+   * index moves only then), so a read never misses an answered write.
+   */
+  apply(entries: readonly Entry[], onResults?: (results: readonly Result[]) => void): Promise<Result[]>;
   /**
    * Compaction point: make everything applied so far durable (it must survive a power loss,
    * since the log up to it may then be dropped), and keep a consistent view of the state at

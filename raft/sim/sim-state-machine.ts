@@ -64,14 +64,19 @@ export class SimStateMachine implements StateMachine<EntrySignature> {
     return this.disk.read().length;
   }
 
-  /** Two unsynced batches (first half, rest) with a crash point between them: a crash mid-apply. */
-  async apply(entries: readonly Entry[]): Promise<EntrySignature[]> {
+  /**
+   * Two unsynced batches (first half, rest) with a crash point between them: a crash mid-apply.
+   * The results go to `onResults` before either write, as Bazaar's machine does, so the
+   * crash points after it test that an answered write survives a crash before its apply's write.
+   */
+  async apply(entries: readonly Entry[], onResults?: (results: readonly EntrySignature[]) => void): Promise<EntrySignature[]> {
     await this.gate('apply:before');
     const first = entries[0];
     if (first !== undefined && first.index !== this.disk.read().length + 1) {
       throw new Error(`asked to apply ${first.index}, next is ${this.disk.read().length + 1}`);
     }
     const signatures = entries.map(entrySignature);
+    onResults?.(signatures);
     const half = Math.ceil(signatures.length / 2);
     this.write(signatures.slice(0, half), first?.index ?? 0);
     await this.gate('apply:mid');

@@ -49,20 +49,29 @@ describe('BazaarStateMachine', () => {
     expect(machine.lastApplied).toBe(6);
   });
 
-  it('hands the results to onResults before the batch is written, the same results apply returns', async () => {
-    const { machine } = await fresh();
+  it('shows a batch and hands its results to onResults before the batch is written, the same results apply returns', async () => {
+    // One cached order: the batch's first orders are readable only from the unwritten batch.
+    const { machine } = await fresh({ orderCacheEntriesMax: 1 });
     await machine.apply([normalEntry(1, trade('aaa', 'SELL', 5))]);
-    const seen: { results: unknown; appliedThen: number; stockThen: number | undefined }[] = [];
-    const results = await machine.apply([normalEntry(2, trade('aaa', 'BUY', 30)), normalEntry(3, trade('bbb', 'SELL', 2))], (early) => {
-      seen.push({ results: [...early], appliedThen: machine.lastApplied, stockThen: machine.getStock('aaa')?.quantity });
+    const seen: { results: unknown; appliedThen: number; stockThen: number | undefined; ordersThen: Promise<unknown>[] }[] = [];
+    const batch = [normalEntry(2, trade('aaa', 'BUY', 30)), normalEntry(3, trade('bbb', 'SELL', 2)), normalEntry(4, trade('aaa', 'BUY', 1))];
+    let applyResolved = false;
+    const applying = machine.apply(batch, (early) => {
+      seen.push({ results: [...early], appliedThen: machine.lastApplied, stockThen: machine.getStock('aaa')?.quantity, ordersThen: [2, 3, 4].map((n) => machine.getOrder(n)) });
+      expect(applyResolved).toBe(false);
     });
+    const results = await applying.then((r) => ((applyResolved = true), r));
     expect(seen).toHaveLength(1);
     expect(seen[0]?.results).toEqual(results);
-    // Called before the write: the machine still shows the state before this batch.
-    expect(seen[0]?.appliedThen).toBe(1);
-    expect(seen[0]?.stockThen).toBe(105);
-    expect(machine.lastApplied).toBe(3);
-    expect(machine.getStock('aaa')?.quantity).toBe(75);
+    // The batch is visible when its results are handed over (committed entries; the write is not synced).
+    expect(seen[0]?.appliedThen).toBe(4);
+    expect(seen[0]?.stockThen).toBe(74);
+    const ordersThen = await Promise.all(seen[0]?.ordersThen ?? []);
+    expect(ordersThen.map((o) => (o as { number: number } | null)?.number)).toEqual([2, 3, 4]);
+    expect(machine.lastApplied).toBe(4);
+    // After the write the orders come from LevelDB (the cache holds one).
+    expect((await machine.getOrder(2))?.quantity).toBe(30);
+    expect((await machine.getOrder(3))?.quantity).toBe(2);
   });
 
   it('replays an idempotency key, rejects it with another body, remembers rejections', async () => {

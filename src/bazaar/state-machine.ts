@@ -36,8 +36,10 @@ import { SerialQueue, AppliedWaiters } from './serial.js';
  * again from the log on restart, deterministically, with the same results.
  *
  * In memory: every stock (the catalog is small) and every idempotency key (bounded); orders are
- * read from LevelDB through a bounded LRU. Reads see a batch only once it is durable:
- * `getStock` and `lastApplied` change together, synchronously, after the batch write.
+ * read from LevelDB through a bounded LRU. Reads see a batch as soon as its results are
+ * computed, before its write (committed entries; a lost write is re-applied from the log):
+ * `getStock` and `lastApplied` change together, synchronously. The results go to the driver
+ * then too (`onResults`), so a trade is answered without waiting for the write.
  *
  * Snapshots: `checkpoint()` (log compaction) syncs and keeps a LevelDB snapshot; InstallSnapshot
  * streams that snapshot in chunks (snapshot-stream.ts) and `restore` reads one chunk by chunk.
@@ -101,6 +103,8 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
   private readonly stocks = new Map<string, StockState>();
   private readonly keys: IdempotencyTable;
   private readonly orderCache: LRUCache<number, OrderRecord>;
+  /** The orders of the batch being written (apply), readable before the write lands; at most one batch. */
+  private readonly unwritten = new Map<number, OrderRecord>();
   private readonly queue = new SerialQueue();
   private readonly waiters: AppliedWaiters;
   private readonly views: SnapshotViews;
@@ -167,7 +171,7 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
   /** Order by transaction number (null: none, or pruned as older than ordersRetainedMax). */
   async getOrder(number: number): Promise<OrderRecord | null> {
     if (!Number.isSafeInteger(number) || number < 1 || number >= this.meta.nextTx || this.isPruned(number)) return null;
-    const cached = this.orderCache.get(number);
+    const cached = this.orderCache.get(number) ?? this.unwritten.get(number);
     if (cached !== undefined) return cached;
     const raw = await this.db.get(`o:${padIndex(number)}`);
     if (raw === undefined) return null;
@@ -186,8 +190,8 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
   /**
    * Apply committed entries. `onResults`, when given, gets the results as soon as they are
    * computed, before the batch's LevelDB write: they describe committed states (a crash before
-   * the write re-applies the same entries to the same results), so the leader's cache publish
-   * can run beside the write instead of after it.
+   * the write re-applies the same entries to the same results), so the driver answers the
+   * trades and the leader's cache publish starts while the write runs.
    */
   apply(entries: readonly Entry[], onResults?: (results: readonly ApplyResult[]) => void): Promise<ApplyResult[]> {
     return this.mutation(async () => {
@@ -209,16 +213,23 @@ export class BazaarStateMachine implements StateMachine<ApplyResult> {
       }
       for (const stock of staged.values()) ops.push(putOp(`s:${stock.name}`, stockToTuple(stock)));
       ops.push(putOp(META_KEY, meta));
-      onResults?.(results);
-      await this.writeBatch(ops);
+      // Reads see the batch before its (unsynced) write: it is committed, and a crash re-applies
+      // it from the log to the same state. Orders it adds stay readable from `unwritten` until
+      // the write lands, whatever the LRU drops meanwhile.
       for (const stock of staged.values()) this.stocks.set(stock.name, stock);
-      for (const order of newOrders) this.orderCache.set(order.number, order);
+      for (const order of newOrders) {
+        this.orderCache.set(order.number, order);
+        this.unwritten.set(order.number, order);
+      }
       // This batch pruned exactly the orders [pruneBelow - newOrders.length, pruneBelow) (getOrder
       // never caches an order below the bound): drop those, not a scan of the whole cache.
       const pruneBelow = meta.nextTx - this.options.ordersRetainedMax;
       for (let number = Math.max(1, pruneBelow - newOrders.length); number < pruneBelow; number++) this.orderCache.delete(number);
       this.meta = meta;
       this.waiters.notify(meta.applied);
+      onResults?.(results);
+      await this.writeBatch(ops);
+      this.unwritten.clear();
       return results;
     });
   }
