@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CoalescingPublisher } from './cache-publisher.js';
+import { CoalescingPublisher, PUBLISH_PENDING_STOCKS_MAX } from './cache-publisher.js';
 import type { CacheFill } from './stock-cache.js';
 
 /** A publish target whose calls are settled by the test. */
@@ -20,61 +20,70 @@ function fill(name: string, index: number, quantity = index): CacheFill {
   return { name, index, stock: { name, quantity, volume: 0, modifiedIndex: index } };
 }
 
-async function flushed(promise: Promise<void>): Promise<boolean> {
-  let done = false;
-  void promise.then(() => (done = true));
+const microtasks = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
-  return done;
-}
+};
 
 describe('CoalescingPublisher', () => {
   it('publishes at once, merges the batches applied meanwhile into one call with the newest fill per stock', async () => {
     const target = manualTarget();
     const publisher = new CoalescingPublisher(target.publish);
-    publisher.add([fill('a', 1)], 1);
-    publisher.add([fill('a', 2), fill('b', 2)], 2);
-    publisher.add([fill('a', 3)], 3);
+    publisher.add([fill('a', 1)]);
+    publisher.add([fill('a', 2), fill('b', 2)]);
+    publisher.add([fill('a', 3)]);
     expect(target.calls).toEqual([[fill('a', 1)]]);
     target.settle();
-    await flushed(publisher.published(1));
+    await microtasks();
     expect(target.calls).toHaveLength(2);
     expect(target.calls[1]).toEqual([fill('a', 3), fill('b', 2)]);
   });
 
-  it('resolves published(index) only once the publish covering it settled', async () => {
+  it('keeps the newer fill of a stock when an older one arrives later', async () => {
     const target = manualTarget();
     const publisher = new CoalescingPublisher(target.publish);
-    publisher.add([fill('a', 1)], 1);
-    publisher.add([fill('b', 2)], 2);
-    const first = publisher.published(1);
-    const second = publisher.published(2);
-    expect(await flushed(first)).toBe(false);
+    publisher.add([fill('x', 1)]);
+    publisher.add([fill('a', 5)]);
+    publisher.add([fill('a', 4)]);
     target.settle();
-    expect(await flushed(first)).toBe(true);
-    expect(await flushed(second)).toBe(false);
-    target.settle();
-    expect(await flushed(second)).toBe(true);
-    expect(await flushed(publisher.published(2))).toBe(true);
+    await microtasks();
+    expect(target.calls[1]).toEqual([fill('a', 5)]);
   });
 
-  it('covers indices of batches without fills, and indices never handed over resolve at once', async () => {
+  it('makes no Redis call for a batch without fills, and goes idle when everything settled', async () => {
     const target = manualTarget();
     const publisher = new CoalescingPublisher(target.publish);
-    expect(await flushed(publisher.published(7))).toBe(true);
-    publisher.add([], 3); // failed trades or no-ops only: no Redis call
+    publisher.add([]); // failed trades or no-ops only
     expect(target.calls).toHaveLength(0);
-    expect(await flushed(publisher.published(3))).toBe(true);
+    publisher.add([fill('a', 1)]);
+    target.settle();
+    await microtasks();
+    expect(target.calls).toHaveLength(1);
+    publisher.add([fill('a', 2)]); // nothing in flight: at once
+    expect(target.calls).toHaveLength(2);
   });
 
   it('ignores a failed publish and still publishes later batches', async () => {
     const target = manualTarget();
     const publisher = new CoalescingPublisher(target.publish);
-    publisher.add([fill('a', 1)], 1);
-    publisher.add([fill('a', 2)], 2);
+    publisher.add([fill('a', 1)]);
+    publisher.add([fill('a', 2)]);
     target.settle(false);
-    expect(await flushed(publisher.published(1))).toBe(true);
+    await microtasks();
     expect(target.calls[1]).toEqual([fill('a', 2)]);
+  });
+
+  it('room() waits while the pending fills are at their bound, until the publish in flight settles', async () => {
+    const target = manualTarget();
+    const publisher = new CoalescingPublisher(target.publish);
+    publisher.add([fill('first', 1)]);
+    publisher.add(Array.from({ length: PUBLISH_PENDING_STOCKS_MAX }, (_, i) => fill(`s${i}`, 2)));
+    let roomy = false;
+    void publisher.room().then(() => (roomy = true));
+    await microtasks();
+    expect(roomy).toBe(false);
     target.settle();
-    expect(await flushed(publisher.published(2))).toBe(true);
+    await microtasks();
+    expect(roomy).toBe(true);
+    expect(target.calls[1]).toHaveLength(PUBLISH_PENDING_STOCKS_MAX);
   });
 });

@@ -19,8 +19,9 @@ import { stockFromTuple, stockToTuple } from '../bazaar/records.js';
  *   invalidate(name, i)    writes a tombstone at i iff entry.i < i. Never a plain DEL: a DEL would
  *                          let an in-flight older fill re-install the old value.
  * Only states a node has applied are ever written, always with the applied index they were read
- * at (the leader publishes each trade's new value at the trade's index, before acknowledging).
- * So any value in Redis is a true committed state at its index, and indices in Redis only rise.
+ * at (the leader starts publishing each trade's new value at the trade's index as soon as the
+ * trade is applied, before it answers, without waiting for Redis). So any value in Redis is a
+ * true committed state at its index, and indices in Redis only rise.
  *
  * ## The rule that makes it correct: a cached value is used only with an index proof
  * A read may use a cached value only if entry.i >= an index the reader proved to be at least as
@@ -35,8 +36,10 @@ import { stockFromTuple, stockToTuple } from '../bazaar/records.js';
  *  - Stale reads (`consistency=stale`): the reader serves the newer (by index) of its local state
  *    (at lastApplied) and the Redis entry (`get(name, lastApplied + 1)`). Redis never makes a
  *    stale read staler than local state; it makes a lagging or partitioned follower fresher.
- * A trade is acknowledged only after its stock's older entries can no longer be served: after
- * the ack of trade k every linearizable read has r >= k, so entries below k fail the proof.
+ * A trade is acknowledged only after its stock's older entries can no longer be served, and that
+ * takes no Redis round trip: trade k is answered after it committed, so every later
+ * linearizable read has r >= k and entries below k fail the proof, whether or not the publish of
+ * k has landed yet. The publish only makes stale reads on a lagging node fresher (below).
  *
  * ## Why not serve hits without a ReadIndex (the "classic" cache)?
  * It is correct only if no node can expose a trade before Redis forgets the old value (a read

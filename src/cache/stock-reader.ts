@@ -97,48 +97,33 @@ export class StockReader {
   }
 }
 
-/** A state machine that can hand over an apply's results before its write (BazaarStateMachine). */
-export interface ResultsEarlyStateMachine extends StateMachine<ApplyResult> {
-  apply(entries: readonly Entry[], onResults?: (results: readonly ApplyResult[]) => void): Promise<ApplyResult[]>;
-}
-
-export interface PublishingStateMachine extends StateMachine<ApplyResult> {
-  /**
-   * Resolves once the cache publish of the batch that applied `index` (and of every earlier
-   * batch) settled; at once when none is pending. Await it before acknowledging.
-   */
-  published(index: number): Promise<void>;
-}
-
 /**
  * Wraps the bazaar state machine for the Raft driver: on the leader, each applied trade's new
  * stock value is published to Redis at the trade's index, starting as soon as the apply computed
- * it (beside the state machine's LevelDB write); the acknowledgement waits for it
- * (`published(index)`), the Raft Ready loop does not (the next fsync need not wait for a Redis
- * round trip). Publishes are coalesced (cache-publisher.ts: one in flight, later batches merged
- * into the next), bounded by the cache's timeouts and breaker and PUBLISH_PENDING_STOCKS_MAX;
- * correctness does not depend on them succeeding (see stock-cache.ts), only the freshness of
- * stale reads does. Fills are index-fenced, so merging and order do not matter.
+ * it, beside the state machine's LevelDB write and before the driver answers the trade (the
+ * results reach the driver's `onResults` right after the publish is handed over). Neither the
+ * answer nor the Raft Ready loop waits for Redis. Publishes are coalesced (cache-publisher.ts:
+ * one in flight, later batches merged into the next), bounded by the cache's timeouts and
+ * breaker and PUBLISH_PENDING_STOCKS_MAX. Correctness does not depend on them (see
+ * stock-cache.ts): a linearizable read accepts a cached value only at an index at least its
+ * ReadIndex, which no entry older than an answered trade can meet. They only make stale reads
+ * on a lagging node fresher. Fills are index-fenced, so merging and order do not matter.
  */
-export function withCachePublishing(
-  machine: ResultsEarlyStateMachine,
-  cache: StockCache,
-  isLeader: () => boolean,
-): PublishingStateMachine {
+export function withCachePublishing(machine: StateMachine<ApplyResult>, cache: StockCache, isLeader: () => boolean): StateMachine<ApplyResult> {
   const publisher = new CoalescingPublisher((fills) => cache.fillMany(fills));
   return {
     appliedIndex: () => machine.appliedIndex(),
     checkpoint: () => machine.checkpoint(),
     snapshotChunks: (index, chunkBytesMax) => machine.snapshotChunks(index, chunkBytesMax),
     restore: (meta, chunks) => machine.restore(meta, chunks),
-    apply: async (entries: readonly Entry[]) => {
-      const last = entries[entries.length - 1];
-      if (!isLeader() || last === undefined) return machine.apply(entries);
+    apply: async (entries, onResults) => {
+      if (!isLeader() || entries.length === 0) return machine.apply(entries, onResults);
       await publisher.room();
-      // The publish starts once the results are computed and runs beside the batch's LevelDB write.
-      return machine.apply(entries, (results) => publisher.add(fillsOf(entries, results), last.index));
+      return machine.apply(entries, (results) => {
+        publisher.add(fillsOf(entries, results));
+        onResults?.(results);
+      });
     },
-    published: (index: number) => publisher.published(index),
   };
 }
 

@@ -100,9 +100,9 @@ async function assemble(
   const handlersRef: { current: ForwardingHandlers | null } = { current: null };
   const dial = new PeerDial(config.peerDial);
   const transport = createTransport(config, auth, handlersRef, log, dial);
-  const { raft, publishing } = await startRaft(config, { transport, machine, cache, prices, registry, log });
+  const raft = await startRaft(config, { transport, machine, cache, prices, registry, log });
   cleanups.push(() => raft.stop());
-  const backend = createBackend(config, { raft, publishing, machine, cache, prices, market, rpc, registry });
+  const backend = createBackend(config, { raft, machine, cache, prices, market, rpc, registry });
   const transferTo = leadershipTransfer(raft, rpc, config.requestTimeoutMs);
   handlersRef.current = forwardingHandlers({ backend, raft, prices, transferTo, requestTimeoutMs: config.requestTimeoutMs });
   const refreshNow = routedRefresh({ raft, prices, rpc, nodeId: config.nodeId, requestTimeoutMs: config.requestTimeoutMs });
@@ -193,17 +193,14 @@ function createTransport(config: NodeConfig, auth: RpcAuth, handlersRef: { curre
   });
 }
 
-type CachePublishing = ReturnType<typeof withCachePublishing>;
-
 /** The Raft member; the price refresher runs while it leads, the cache is published from the leader. */
 async function startRaft(
   config: NodeConfig,
   parts: { transport: GrpcTransport; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; registry: Registry; log: Logger },
-): Promise<{ raft: RaftNode<ApplyResult>; publishing: CachePublishing | null }> {
+): Promise<RaftNode<ApplyResult>> {
   const { machine, cache, prices, log } = parts;
   let isLeader = false;
-  const publishing = cache === null ? null : withCachePublishing(machine, cache, () => isLeader);
-  const stateMachine = publishing ?? machine;
+  const stateMachine = cache === null ? machine : withCachePublishing(machine, cache, () => isLeader);
   const raft = await RaftNode.start<ApplyResult>({
     id: config.nodeId,
     // A joining node boots as a learner of the running cluster's voters (PEERS minus itself).
@@ -231,12 +228,12 @@ async function startRaft(
     else prices.refresher.stop();
   };
   raft.on('leader-change', onLeaderChange);
-  return { raft, publishing };
+  return raft;
 }
 
 function createBackend(
   config: NodeConfig,
-  parts: { raft: RaftNode<ApplyResult>; publishing: CachePublishing | null; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; market: MarketData; rpc: BazaarRpcClients; registry: Registry },
+  parts: { raft: RaftNode<ApplyResult>; machine: BazaarStateMachine; cache: StockCache | null; prices: PriceService; market: MarketData; rpc: BazaarRpcClients; registry: Registry },
 ): RaftBackend {
   const { raft, machine, prices, market } = parts;
   const reader = new StockReader({ local: machine, readBarrier: () => raft.readIndex(config.requestTimeoutMs), cache: parts.cache });
@@ -255,9 +252,7 @@ function createBackend(
       return null; // Redis down or slow (bounded by its command timeout): show no price
     }
   };
-  const publishing = parts.publishing;
-  const published = publishing === null ? {} : { published: (index: number) => publishing.published(index) };
-  return new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc: parts.rpc, registry: parts.registry, requestTimeoutMs: config.requestTimeoutMs, priceOf, displayPriceOf, ...published });
+  return new RaftBackend({ nodeId: config.nodeId, raft, machine, reader, rpc: parts.rpc, registry: parts.registry, requestTimeoutMs: config.requestTimeoutMs, priceOf, displayPriceOf });
 }
 
 /** Leadership transfer from any node: the leader transfers, a follower asks the leader. */

@@ -46,8 +46,6 @@ export interface RaftBackendOptions {
    * leader published to Redis (null when none or Redis is unavailable).
    */
   readonly displayPriceOf?: (name: string) => Promise<number | null>;
-  /** Resolves once the leader's cache publish of the entry at `index` settled (absent: no cache). */
-  readonly published?: (index: number) => Promise<void>;
   /** A trade that found no leader to take it tries again after this long, or at once on a leader change (default LEADER_RETRY_MS). */
   readonly leaderRetryMs?: number;
 }
@@ -117,7 +115,6 @@ export class RaftBackend implements BazaarBackend {
   async executeHere(request: TradeRequest, idempotencyKey: string | null, timeoutMs: number): Promise<TradeOutcome> {
     const command = tradeCommandFor(request, idempotencyKey, { price: this.o.priceOf(request.name), executedAtMs: Date.now() });
     const outcome = await this.o.raft.propose(encodeCommand(command), timeoutMs);
-    await this.o.published?.(outcome.index);
     const result = outcome.result;
     assert(result !== null && result !== undefined, 'a trade entry yields a trade result');
     return result.ok
