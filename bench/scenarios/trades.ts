@@ -1,5 +1,5 @@
 import { rowsOfGroup } from '../load/report.js';
-import { baseSpec, type Scenario, type ScenarioOutcome } from './scenario.js';
+import { baseSpec, warmUp, type Scenario, type ScenarioOutcome } from './scenario.js';
 import { loadGroup, TRADE_CLIENT_COUNTS, tradeMix } from './workloads.js';
 
 export const LEADER_WAIT_MS = 10_000;
@@ -19,6 +19,8 @@ export const trades: Scenario = {
     const rows: ScenarioOutcome['rows'] = [];
     const phaseMs = ctx.phaseMs(clientCounts.length * routes.length);
     for (const [via, url] of routes) {
+      // The first phase after a start is not steady state (JIT, connections, the first price cycle).
+      await warmUp(ctx, [url], { kind: 'pick', requests });
       for (const clients of clientCounts) {
         ctx.log(`trades: ${clients} client(s) via the ${via} (${url})`);
         const result = await ctx.runLoad({
