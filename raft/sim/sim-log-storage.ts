@@ -1,7 +1,7 @@
 import type { HardState, RestoredState, Snapshot } from '../core/types.js';
 import type { LogStorage, ReadyWrite } from '../storage/log-storage.js';
 import { type LogDisk, MemoryLogStorage } from '../storage/memory-log-storage.js';
-import type { IoGate } from './sim-state-machine.js';
+import { fenceWrite, type IoGate } from './sim-state-machine.js';
 
 export interface LogObserver {
   /** About to write `after` over the stored `before` (the driver's own hard state history). */
@@ -33,6 +33,7 @@ export class SimLogStorage implements LogStorage {
   async persistReady(ready: ReadyWrite): Promise<void> {
     if (ready.hardState === null && ready.snapshot === null && ready.entries.length === 0) return;
     await this.gate('persist:before');
+    fenceWrite(this.gate, 'log write');
     if (ready.hardState !== null) this.observer.hardState(this.disk.read().hardState, ready.hardState);
     await this.inner.persistReady(ready);
     this.observer.written(describeWrite(ready), ready.entries);
@@ -41,6 +42,7 @@ export class SimLogStorage implements LogStorage {
 
   async saveSnapshot(snapshot: Snapshot, firstIndexKept: number): Promise<void> {
     await this.gate('compact:before');
+    fenceWrite(this.gate, 'compaction');
     await this.inner.saveSnapshot(snapshot, firstIndexKept);
     this.observer.written(`compacted: snapshot ${snapshot.meta.index}/${snapshot.meta.term}, log from ${firstIndexKept}`, []);
     await this.gate('compact:after');

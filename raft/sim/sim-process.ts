@@ -7,7 +7,7 @@ import { SimLogStorage } from './sim-log-storage.js';
 import { SimSnapshotSpool } from './sim-snapshot-spool.js';
 import type { Incarnation, SimNode } from './sim-node.js';
 import { simTickMs } from './sim-runtime.js';
-import { type EntrySignature, type IoPoint, SimStateMachine } from './sim-state-machine.js';
+import { type EntrySignature, type IoGate, type IoPoint, SimStateMachine } from './sim-state-machine.js';
 import type { Simulation } from './simulator.js';
 
 /** The harness's own bounds on a simulated driver (the core's come from the drawn config). */
@@ -25,7 +25,7 @@ export async function startProcess(sim: Simulation, node: SimNode, seed: number)
   node.stalled = [];
   node.restartAtTick = -1;
   node.pausedUntilTick = -1;
-  const gate = (point: IoPoint): Promise<void> | undefined => ioGate(sim, node, incarnation, point);
+  const gate: IoGate = Object.assign((point: IoPoint): Promise<void> | undefined => ioGate(sim, node, incarnation, point), { alive: () => incarnation.alive });
   const machine = new SimStateMachine(node.machineDisk, gate, {
     applied: (index, signature) => sim.checker.observeApplied(node.id, index, signature),
     restored: (list) => list.forEach((signature, i) => sim.checker.observeApplied(node.id, i + 1, signature)),

@@ -1,7 +1,7 @@
 import type { SnapshotMeta } from '../core/types.js';
 import { MemoryDisk } from '../storage/memory-disk.js';
 import type { SnapshotSpoolStore } from '../driver/snapshot-spool.js';
-import type { IoGate } from './sim-state-machine.js';
+import { fenceWrite, type IoGate } from './sim-state-machine.js';
 
 /** Spooled snapshots a simulated node keeps at once (as the disk spool's bound). */
 export const SIM_SPOOL_FILES_MAX = 4;
@@ -43,6 +43,7 @@ export class SimSnapshotSpool implements SnapshotSpoolStore {
     for await (const chunk of chunks) parts.push(chunk);
     await this.gate('spool:write');
     const data = Buffer.concat(parts);
+    fenceWrite(this.gate, 'spool write');
     this.disk.write((files) => void files.set(key(meta), data), true);
   }
 
@@ -58,6 +59,7 @@ export class SimSnapshotSpool implements SnapshotSpoolStore {
   private remove(doomed: (name: string) => boolean): void {
     const names = [...this.disk.read().keys()].filter(doomed);
     if (names.length === 0) return;
+    fenceWrite(this.gate, 'spool removal');
     this.disk.write((files) => names.forEach((name) => files.delete(name)), false);
   }
 }

@@ -32,8 +32,21 @@ export type IoPoint =
   | 'compact:after'
   | 'spool:write';
 
-/** Where the harness may crash the node or stall its I/O. Resolves when the I/O may go on. */
-export type IoGate = (point: IoPoint) => Promise<void> | undefined;
+/**
+ * Where the harness may crash the node or stall its I/O. Resolves when the I/O may go on.
+ * `alive()` is false once the process crashed: a continuation already queued before the crash
+ * (past a gate that let it through) must not write to the disks the next process gets, since
+ * a real crash stops everything at once. Every disk write checks it (`fenceWrite`).
+ */
+export type IoGate = ((point: IoPoint) => Promise<void> | undefined) & { readonly alive: () => boolean };
+
+/** Thrown by a write of a crashed process (the driver's fatal path ignores dead processes). */
+export class ProcessGone extends Error {}
+
+/** Refuses a disk write of a process that crashed meanwhile. */
+export function fenceWrite(gate: IoGate, what: string): void {
+  if (!gate.alive()) throw new ProcessGone(`${what} after the process crashed`);
+}
 
 export interface MachineObserver {
   applied(index: number, signature: EntrySignature): void;
@@ -88,6 +101,7 @@ export class SimStateMachine implements StateMachine<EntrySignature> {
   /** Compaction point: sync what was applied and keep a view of it for InstallSnapshot (Bazaar's model). */
   async checkpoint(): Promise<Checkpoint> {
     await this.gate('snapshot:take');
+    fenceWrite(this.gate, 'checkpoint');
     this.disk.write(() => undefined, true);
     const list = this.disk.read().slice();
     this.view = { index: list.length, data: encoder.encode(JSON.stringify(list)) };
@@ -107,6 +121,7 @@ export class SimStateMachine implements StateMachine<EntrySignature> {
     for await (const chunk of chunks) parts.push(chunk);
     const data = Buffer.concat(parts);
     const list = parseSnapshot(meta, data);
+    fenceWrite(this.gate, 'restore');
     this.disk.write((state) => {
       state.length = 0;
       for (const signature of list) state.push(signature);
@@ -117,6 +132,7 @@ export class SimStateMachine implements StateMachine<EntrySignature> {
 
   private write(signatures: readonly EntrySignature[], firstIndex: number): void {
     if (signatures.length === 0) return;
+    fenceWrite(this.gate, 'state machine write');
     this.disk.write((state) => {
       for (const signature of signatures) state.push(signature);
     }, false);
