@@ -108,7 +108,7 @@ function compareLoads(ctx: ScenarioContext): Load[] {
     { name: stocks, kind: 'read', connections: conns, requests: stockLookups(hot), warm: true, via: 'leader' },
     { name: `stocks-read follower, ${conns} conns`, kind: 'read', connections: conns, requests: stockLookups(hot), warm: true, via: 'follower', baselineOf: stocks },
     { name: `prices hot, ${conns} conns`, kind: 'read', connections: conns, requests: priceGets(hot, 'hot'), warm: true, via: 'leader' },
-    // Trades warm up like reads, etcd's puts alike: the first phase after a start (JIT, connections, Bazaar's first price cycle) is not steady state.
+    // Trades warm up like reads, etcd's puts alike: the first seconds after a start are not steady state (bench/README.md).
     ...TRADE_CLIENT_COUNTS.map((clients): Load => ({ name: `trades, ${clients} clients`, kind: 'trade', connections: clients, requests: tradeMix(ctx.symbols), warm: true, via: 'leader' })),
   ];
   const only = ctx.options.only;

@@ -19,7 +19,7 @@ export const trades: Scenario = {
     const rows: ScenarioOutcome['rows'] = [];
     const phaseMs = ctx.phaseMs(clientCounts.length * routes.length);
     for (const [via, url] of routes) {
-      // The first phase after a start is not steady state (JIT, connections, the first price cycle).
+      // The first seconds after a start are not steady state (bench/README.md, session 7).
       await warmUp(ctx, [url], { kind: 'pick', requests });
       for (const clients of clientCounts) {
         ctx.log(`trades: ${clients} client(s) via the ${via} (${url})`);
