@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   Client,
   credentials,
+  type ClientDuplexStream,
   Metadata,
   status as GrpcStatus,
   type ServiceDefinition,
@@ -11,6 +12,8 @@ import {
 import { loadSync } from '@grpc/proto-loader';
 import { TurnBatcher } from '../../common/turn-batcher.js';
 import { HeaderAuthenticator, TransportRejection } from '../../raft/index.js';
+import { ForwardStream, type WireReply } from './forward-stream.js';
+import { serveForwardStream } from './forward-stream-service.js';
 
 /**
  * The `bazaar.node.Bazaar` gRPC service (proto/bazaar.proto): loading, header authentication,
@@ -49,15 +52,26 @@ export interface ForwardTradeReply {
 export interface ForwardTradesRequest {
   readonly header: RpcHeader;
   readonly trades: readonly ForwardTradeRequest[];
+  /** ForwardTradeStream only: the batch's id on its stream (uint64, a string when received). */
+  readonly batch_id?: number | string;
 }
 
 export interface ForwardTradesReply {
   /** replies[i] answers trades[i]. */
   readonly replies: readonly ForwardTradeReply[];
+  /** ForwardTradeStream only: the batch answered. */
+  readonly batch_id?: number | string;
 }
 
 /** Trades per ForwardTrades call at most; a fuller batch leaves at once (the leader refuses more). */
 export const FORWARD_BATCH_TRADES_MAX = 256;
+
+/**
+ * Unanswered batches on one ForwardTradeStream at most, on both ends. A sender never reaches it:
+ * it forwards at most FORWARDED_TRADES_IN_FLIGHT_MAX trades at once (raft-backend.ts), no more
+ * than this. A leader ends a stream that goes over it.
+ */
+export const FORWARD_STREAM_BATCHES_IN_FLIGHT_MAX = 4096;
 
 export interface ForwardRefreshRequest {
   readonly header: RpcHeader;
@@ -156,6 +170,8 @@ export function bazaarServiceImplementation(auth: RpcAuth, handlers: BazaarRpcHa
       );
     };
   return {
+    ForwardTradeStream: (call: Parameters<typeof serveForwardStream>[0]) =>
+      serveForwardStream(call, (header) => auth.check(header), (request) => handlers.forwardTrades(request), FORWARD_STREAM_BATCHES_IN_FLIGHT_MAX),
     ForwardTrades: wrap(handlers.forwardTrades.bind(handlers) as (r: never) => Promise<unknown>),
     ForwardRefresh: wrap(handlers.forwardRefresh.bind(handlers) as (r: never) => Promise<unknown>),
     TransferLeadership: wrap(handlers.transferLeadership.bind(handlers) as (r: never) => Promise<unknown>),
@@ -179,6 +195,8 @@ export class BazaarRpcClients {
   private readonly addresses = new Map<string, string>();
   /** Per peer (at most one per member), its turn's forwarded trades. */
   private readonly forwardBatchers = new Map<string, TurnBatcher<DeadlinedTrade, ForwardTradeReply>>();
+  /** Per peer (at most one per member), the open ForwardTradeStream its batches travel on. */
+  private readonly forwardStreams = new Map<string, ForwardStream>();
 
   constructor(
     private readonly auth: RpcAuth,
@@ -197,6 +215,8 @@ export class BazaarRpcClients {
   setPeer(id: string, address: string): void {
     const known = this.addresses.get(id);
     if (known === address) return;
+    this.forwardStreams.get(id)?.close();
+    this.forwardStreams.delete(id);
     this.clients.get(id)?.close();
     this.clients.set(id, new Client(address, credentials.createInsecure(), CHANNEL_OPTIONS));
     this.addresses.set(id, address);
@@ -204,9 +224,10 @@ export class BazaarRpcClients {
 
   /**
    * Forward one trade to the leader `to`. The trades of one event-loop turn to the same peer
-   * leave as one ForwardTrades call (common/turn-batcher.ts, up to FORWARD_BATCH_TRADES_MAX):
-   * one gRPC call, stream and set of call objects per batch instead of per trade. The call's
-   * deadline is the latest of its trades' (the leader answers each within its timeout_ms).
+   * leave as one batch (common/turn-batcher.ts, up to FORWARD_BATCH_TRADES_MAX), one message on
+   * the peer's ForwardTradeStream (forward-stream.ts; unary ForwardTrades calls for a peer
+   * without it). The batch's deadline is the latest of its trades' (the leader answers each
+   * within its timeout_ms).
    */
   forwardTrade(to: string, request: ForwardTradeRequest, deadlineMs: number): Promise<ForwardTradeReply> {
     let batcher = this.forwardBatchers.get(to);
@@ -220,8 +241,29 @@ export class BazaarRpcClients {
   private async forwardTrades(to: string, trades: readonly DeadlinedTrade[]): Promise<readonly ForwardTradeReply[]> {
     const deadlineAtMs = Math.max(...trades.map((t) => t.deadlineAtMs));
     const request = { trades: trades.map((t) => t.trade), header: this.auth.header(to) };
-    const reply = await this.call<ForwardTradesReply>(to, 'ForwardTrades', request, deadlineAtMs - Date.now());
-    return reply.replies;
+    return this.forwardStream(to).send(request, deadlineAtMs);
+  }
+
+  private forwardStream(to: string): ForwardStream {
+    let stream = this.forwardStreams.get(to);
+    if (stream === undefined) {
+      stream = new ForwardStream(
+        () => this.openForwardStream(to),
+        async (request, deadlineAtMs) => (await this.call<ForwardTradesReply>(to, 'ForwardTrades', request, deadlineAtMs - Date.now())).replies,
+        FORWARD_STREAM_BATCHES_IN_FLIGHT_MAX,
+      );
+      this.forwardStreams.set(to, stream);
+    }
+    return stream;
+  }
+
+  private openForwardStream(to: string): ClientDuplexStream<ForwardTradesRequest, WireReply> {
+    const client = this.clients.get(to);
+    // Only reached from forwardTrades, after its peer's channel was looked up by name.
+    if (client === undefined) throw new Error(`no gRPC channel to ${to}`);
+    const def = bazaarServiceDefinition().ForwardTradeStream;
+    if (def === undefined) throw new Error('bazaar.proto lacks ForwardTradeStream');
+    return client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize as (b: Buffer) => WireReply, new Metadata(), {});
   }
 
   forwardRefresh(to: string, request: Omit<ForwardRefreshRequest, 'header'>, deadlineMs: number): Promise<ForwardRefreshReply> {
@@ -251,6 +293,8 @@ export class BazaarRpcClients {
   }
 
   close(): void {
+    for (const stream of this.forwardStreams.values()) stream.close();
+    this.forwardStreams.clear();
     for (const client of this.clients.values()) client.close();
     // Batches not sent yet fail when their turn ends: no channel is left.
     this.clients.clear();

@@ -22,7 +22,7 @@ import type {
 } from '../http/backend.js';
 import { listOrders, listStocks } from '../http/listing.js';
 import { LeaderChangeWaiters } from './leader-change-waiters.js';
-import { FORWARD_BATCH_TRADES_MAX, type BazaarRpcClients, type ForwardTradeReply, type ForwardTradeRequest } from './bazaar-rpc.js';
+import { FORWARD_BATCH_TRADES_MAX, FORWARD_STREAM_BATCHES_IN_FLIGHT_MAX, type BazaarRpcClients, type ForwardTradeReply, type ForwardTradeRequest } from './bazaar-rpc.js';
 
 /**
  * BazaarBackend on Raft. Writes: the leader proposes the trade command and answers once it is
@@ -78,6 +78,8 @@ const NO_REPLY: ForwardTradeReply = { executed: false, ok: false, transaction_nu
 
 /** Trades this node forwards to the leader at once; more get a 503 (not executed) at once. */
 export const FORWARDED_TRADES_IN_FLIGHT_MAX = 4096;
+// A batch holds at least one trade, so the stream's batch bound is never what refuses a trade.
+assert(FORWARDED_TRADES_IN_FLIGHT_MAX <= FORWARD_STREAM_BATCHES_IN_FLIGHT_MAX, 'forwarded trades in flight fit the forward stream');
 
 export class RaftBackend implements BazaarBackend {
   private forwardsInFlight = 0;
