@@ -25,6 +25,14 @@ export interface RaftConfig {
    * rates within the driver's drift margin; with `false` every read pays a heartbeat round.
    */
   readonly leaseReads: boolean;
+  /**
+   * A new commit index alone makes no append to a follower in replicate state (etcd sends one at
+   * once): it travels with the next entries, the next heartbeat, or right before the answer to
+   * that follower's ReadIndex. Saves each committed batch one message per follower when no
+   * entries follow at once (the 1-client trade); a follower's stale view may lag by up to one
+   * heartbeat interval when the log goes idle. Linearizable reads are unaffected.
+   */
+  readonly deferBareCommit: boolean;
   /** Max entries carried by one AppendEntries message. */
   readonly maxEntriesPerMessage: number;
   /** Max payload bytes carried by one AppendEntries message (at least one entry is always sent). */
@@ -55,6 +63,7 @@ export const defaultRaftConfig = {
   preVote: true,
   checkQuorum: true,
   leaseReads: false,
+  deferBareCommit: false,
   learners: [],
   maxEntriesPerMessage: 256,
   maxBytesPerMessage: 1024 * 1024,

@@ -718,14 +718,25 @@ export class RaftCore implements RaftCoreApi {
     for (const peer of this.progress.keys()) this.sendAppend(peer);
   }
 
-  /** Send appends to `to` while there is something to send and the window allows. */
+  /**
+   * Send appends to `to` while there is something to send and the window allows.
+   *
+   * With `deferBareCommit` a new commit index alone makes no append to a follower in replicate
+   * state: it travels with the next entries (every append carries the commit index), the next
+   * heartbeat (every heartbeat interval), and right before the answer to that follower's
+   * ReadIndex (releaseReads), so a follower's linearizable read never waits for it. Sending it
+   * at once cost every committed batch one more message to each follower, through the fault
+   * proxy and the follower's event loop, on a 2-core machine where those wake-ups are the
+   * trade's latency (paired A/B in bench/README.md, session 8).
+   */
   private sendAppend(to: NodeId): void {
     const pr = this.progress.get(to);
     invariant(pr !== undefined, () => `no progress for ${to}`);
     let sentAny = false;
     while (!pr.isPaused()) {
       const hasEntries = pr.next <= this.log.lastIndex();
-      if (!hasEntries && (sentAny || (pr.sentCommit >= this.log.committed && !pr.forceSend))) return;
+      const commitWaits = pr.sentCommit >= this.log.committed || (this.config.deferBareCommit && pr.state === ProgressState.Replicate);
+      if (!hasEntries && (sentAny || (commitWaits && !pr.forceSend))) return;
       pr.forceSend = false;
       if (!this.sendOneAppend(to, pr)) return;
       sentAny = true;
@@ -836,6 +847,7 @@ export class RaftCore implements RaftCoreApi {
       if (read.from === this.config.id) {
         this.readStates.push({ context: read.context, index: read.index });
       } else {
+        this.sendCommitFor(read.from, read.index);
         const resp: ReadIndexRespMessage = {
           type: MessageType.ReadIndexResp, from: this.config.id, to: read.from, term: this.term,
           context: read.context, index: read.index, reject: false,
@@ -844,6 +856,22 @@ export class RaftCore implements RaftCoreApi {
       }
     }
     if (reads.length > 0) this.maybeStartReadRound();
+  }
+
+  /**
+   * Before a follower's read index leaves: if the follower may not know that `index` is
+   * committed (sendAppend defers a bare commit index), tell it, up to what it is known to hold
+   * (an append without entries at its match point); later entries bring the rest.
+   */
+  private sendCommitFor(to: NodeId, index: number): void {
+    const pr = this.progress.get(to);
+    if (!this.config.deferBareCommit || pr === undefined || pr.state !== ProgressState.Replicate) return;
+    if (pr.sentCommit >= Math.min(index, this.log.committed)) return;
+    const prevTerm = this.log.term(pr.match);
+    if (prevTerm === undefined) return; // compacted below its match: the next append or heartbeat carries it
+    const commit = this.log.committed;
+    this.send({ type: MessageType.Append, to, term: this.term, prevIndex: pr.match, prevTerm, entries: [], commit, commitOnly: true });
+    pr.sentCommit = commit;
   }
 
   private handleReadIndexResp(m: ReadIndexRespMessage): void {

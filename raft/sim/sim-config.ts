@@ -31,6 +31,7 @@ export function drawRaftConfig(rng: Rng): RaftOverrides {
     readTimeoutTicks: 30,
     snapshotThresholdEntries: rng.pick([2, 4, 8, 16]),
     compactionKeepEntries: rng.pick([0, 2, 5]),
+    deferBareCommit: rng.chance(0.5),
   };
 }
 

@@ -213,6 +213,8 @@ async function startRaft(
     raft: {
       electionTimeoutTicks: ELECTION_TIMEOUT_TICKS,
       leaseReads: config.readMode === 'lease',
+      // A bare commit index waits for the next entries, heartbeat or ReadIndex answer (config.ts).
+      deferBareCommit: true,
       maxApplyEntriesPerReady: APPLY_ENTRIES_PER_READY_MAX,
       ...(config.snapshotThresholdEntries === null ? {} : { snapshotThresholdEntries: config.snapshotThresholdEntries }),
       ...(config.compactionKeepEntries === null ? {} : { compactionKeepEntries: config.compactionKeepEntries }),
