@@ -259,7 +259,7 @@ export class BazaarRpcClients {
 
   private openForwardStream(to: string): ClientDuplexStream<ForwardTradesRequest, WireReply> {
     const client = this.clients.get(to);
-    // Only reached from forwardTrades, after its peer's channel was looked up by name.
+    // A peer without a channel (not a member, or after close()) fails the batch, as a unary call did.
     if (client === undefined) throw new Error(`no gRPC channel to ${to}`);
     const def = bazaarServiceDefinition().ForwardTradeStream;
     if (def === undefined) throw new Error('bazaar.proto lacks ForwardTradeStream');
