@@ -3,7 +3,6 @@
  * node's service implementation): the trades of one event-loop turn travel as one ForwardTrades
  * call, replies reach their own trades, batches are bounded, and a failed call fails each trade.
  */
-import { randomBytes } from 'node:crypto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -13,18 +12,13 @@ import {
   bazaarServiceDefinition,
   bazaarServiceImplementation,
   type BazaarRpcHandlers,
-  type ForwardTradeReply,
-  type ForwardTradeRequest,
 } from './bazaar-rpc.js';
+import { MEMBERS, TOKEN, execute, trade } from './testing/forward-fixtures.js';
 
-const TOKEN = randomBytes(16).toString('hex');
-const MEMBERS = new Set(['n1', 'n2']);
-const EMPTY_REPLY: ForwardTradeReply = { executed: false, ok: false, transaction_number: '0', failure_code: '', replayed: false, error_code: '', error_message: '', leader: '' };
 
 /** The leader's side, recorded: each trade "executes" with a transaction number from its quantity. */
 function leaderHandlers(calls: { batches: number[] }): BazaarRpcHandlers {
-  const execute = (trade: ForwardTradeRequest): ForwardTradeReply => ({ ...EMPTY_REPLY, executed: true, ok: true, transaction_number: String(trade.quantity * 10) });
-  return {
+    return {
     forwardTrades: async (request) => {
       calls.batches.push(request.trades.length);
       return { replies: request.trades.map(execute) };
@@ -53,7 +47,6 @@ async function leader(handlers: BazaarRpcHandlers): Promise<BazaarRpcClients> {
   return client;
 }
 
-const trade = (quantity: number): ForwardTradeRequest => ({ name: 'btcusdt', type: 'BUY', quantity, idempotency_key: '', timeout_ms: 1_000 });
 
 describe('trade forwarding', () => {
   it('sends the trades of one turn as one ForwardTrades call and gives each its own reply', async () => {

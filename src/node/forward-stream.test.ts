@@ -13,17 +13,12 @@ import {
   bazaarServiceDefinition,
   bazaarServiceImplementation,
   type BazaarRpcHandlers,
-  type ForwardTradeReply,
-  type ForwardTradeRequest,
   type ForwardTradesReply,
   type ForwardTradesRequest,
 } from './bazaar-rpc.js';
+import { MEMBERS, TOKEN, execute, trade } from './testing/forward-fixtures.js';
 import { serveForwardStream } from './forward-stream-service.js';
 
-const TOKEN = randomBytes(16).toString('hex');
-const MEMBERS = new Set(['n1', 'n2']);
-const EMPTY_REPLY: ForwardTradeReply = { executed: false, ok: false, transaction_number: '0', failure_code: '', replayed: false, error_code: '', error_message: '', leader: '' };
-const execute = (trade: ForwardTradeRequest): ForwardTradeReply => ({ ...EMPTY_REPLY, executed: true, ok: true, transaction_number: String(trade.quantity * 10) });
 
 /** What the leader saw: batches by first quantity, streams opened, unary calls. */
 interface Seen {
@@ -119,7 +114,6 @@ function follower(port: number, token = TOKEN): BazaarRpcClients {
   return client;
 }
 
-const trade = (quantity: number, timeoutMs = 2_000): ForwardTradeRequest => ({ name: 'btcusdt', type: 'BUY', quantity, idempotency_key: '', timeout_ms: timeoutMs });
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('ForwardTradeStream', () => {
