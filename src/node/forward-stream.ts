@@ -33,11 +33,6 @@ export class ForwardStream {
     if (!Number.isInteger(batchesInFlightMax) || batchesInFlightMax < 1) throw new Error(`batchesInFlightMax must be an integer >= 1, got ${batchesInFlightMax}`);
   }
 
-  /** Batches sent and not answered yet. */
-  get inFlight(): number {
-    return this.#pending.size;
-  }
-
   send(request: ForwardTradesRequest, deadlineAtMs: number): Promise<readonly ForwardTradeReply[]> {
     if (this.#closed) return Promise.reject(new Error('the forward stream is closed'));
     if (this.#unsupported) return this.unary(request, deadlineAtMs);
