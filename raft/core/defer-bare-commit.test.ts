@@ -88,4 +88,33 @@ describe('deferBareCommit', () => {
     expect(c.appliedData(follower)).toEqual(['x', 'a']);
     expect(c.core(follower).status().commit).toBe(commit);
   });
+
+  it('on: a follower whose acknowledgement of the read index is still on its way learns the commit once it arrives, without a tick', () => {
+    const { c, leader, followers } = cluster(true, 24);
+    const [slow, other] = followers as [string, string];
+    c.propose(leader, 'a');
+    // Replicate 'a', but hold the slow follower's acknowledgement: the other one commits it.
+    const held: Message[] = [];
+    for (let round = 0; round < 20; round++) {
+      c.processReadies();
+      const batch = c.inflight;
+      c.inflight = [];
+      for (const m of batch) {
+        if (m.from === slow && m.type === MessageType.AppendResp) held.push(m);
+        else c.deliver(m);
+      }
+    }
+    const commit = c.core(leader).status().commit;
+    expect(c.appliedData(other)).toEqual(['x']); // committed on the leader; the other follower not told yet
+    expect(c.appliedData(leader)).toEqual(['x', 'a']);
+    c.core(leader).setReadLease(true);
+    c.core(slow).readIndex('while-acking');
+    settle(c, leader);
+    expect(c.node(slow).readStates).toEqual([{ context: 'while-acking', index: commit }]);
+    expect(c.appliedData(slow)).toEqual(['x']); // its acknowledgement has not reached the leader
+    for (const m of held) c.deliver(m);
+    const sent = settle(c, leader);
+    expect(bareAppends(sent).filter((m) => m.to === slow).map((m) => m.commit)).toEqual([commit]);
+    expect(c.appliedData(slow)).toEqual(['x', 'a']);
+  });
 });

@@ -22,6 +22,11 @@ export class Progress {
   forceSend = false;
   /** Commit index last carried to this follower by an append. */
   sentCommit = 0;
+  /**
+   * deferBareCommit: a read index answered to this follower before it had acknowledged the
+   * entries up to it (0: none). Once it has, the leader tells it the commit index at once.
+   */
+  readCommitOwed = 0;
   /** Last index of each in-flight append, oldest first (replicate state only). */
   private readonly inflight: number[] = [];
 

@@ -676,6 +676,10 @@ export class RaftCore implements RaftCoreApi {
       if (pr.state === ProgressState.Probe) pr.becomeReplicate();
       else if (pr.state === ProgressState.Snapshot && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
       this.maybeCommit();
+      if (pr.readCommitOwed > 0 && pr.match >= pr.readCommitOwed) {
+        pr.readCommitOwed = 0;
+        if (pr.state === ProgressState.Replicate && pr.sentCommit < this.log.committed) this.sendCommitAtMatch(m.from, pr);
+      }
       this.replicationDirty = true;
       if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
     } else if (wasPaused && !pr.isPaused()) {
@@ -866,12 +870,19 @@ export class RaftCore implements RaftCoreApi {
   private sendCommitFor(to: NodeId, index: number): void {
     const pr = this.progress.get(to);
     if (!this.config.deferBareCommit || pr === undefined || pr.state !== ProgressState.Replicate) return;
-    if (pr.sentCommit >= Math.min(index, this.log.committed)) return;
+    // Entries up to the index still on their way to it: tell it once it has acknowledged them.
+    if (pr.match < index) pr.readCommitOwed = Math.max(pr.readCommitOwed, index);
+    if (pr.sentCommit >= Math.min(index, this.log.committed, pr.match)) return; // nothing new it could take now
+    this.sendCommitAtMatch(to, pr);
+  }
+
+  /** An append without entries at the follower's match point, carrying the commit index. */
+  private sendCommitAtMatch(to: NodeId, pr: Progress): void {
     const prevTerm = this.log.term(pr.match);
     if (prevTerm === undefined) return; // compacted below its match: the next append or heartbeat carries it
     const commit = this.log.committed;
     this.send({ type: MessageType.Append, to, term: this.term, prevIndex: pr.match, prevTerm, entries: [], commit, commitOnly: true });
-    pr.sentCommit = commit;
+    pr.sentCommit = Math.min(commit, pr.match); // the follower commits no further than the message's last index
   }
 
   private handleReadIndexResp(m: ReadIndexRespMessage): void {
