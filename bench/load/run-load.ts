@@ -11,7 +11,7 @@ import { StepSource, validateWorkload } from './workload.js';
 export const RUN_DURATION_MAX_MS = 30 * 60_000;
 export const REQUESTS_MAX_LIMIT = 100_000_000;
 export const CONNECTIONS_MAX = 20_000;
-export const TIMELINE_MAX_LIMIT = 500_000;
+export const TIMELINE_MAX_LIMIT = 1_200_000;
 
 export function validateLoadSpec(spec: LoadSpec): void {
   const intIn = (name: string, v: number, lo: number, hi: number): void => {
