@@ -28,7 +28,8 @@ export interface RaftConfig {
   /**
    * A new commit index alone makes no append to a follower in replicate state (etcd sends one at
    * once): it travels with the next entries, the next heartbeat, or right before the answer to
-   * that follower's ReadIndex. Saves each committed batch one message per follower when no
+   * that follower's ReadIndex (or once the follower acknowledges the entries up to that read's
+   * index, if it had not yet). Saves each committed batch one message per follower when no
    * entries follow at once (the 1-client trade); a follower's stale view may lag by up to one
    * heartbeat interval when the log goes idle. Linearizable reads are unaffected.
    */

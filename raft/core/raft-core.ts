@@ -728,7 +728,8 @@ export class RaftCore implements RaftCoreApi {
    * With `deferBareCommit` a new commit index alone makes no append to a follower in replicate
    * state: it travels with the next entries (every append carries the commit index), the next
    * heartbeat (every heartbeat interval), and right before the answer to that follower's
-   * ReadIndex (releaseReads), so a follower's linearizable read never waits for it. Sending it
+   * ReadIndex (releaseReads; or as soon as it acknowledges the read's entries, handleAppendResp),
+   * so a follower's linearizable read does not wait for a heartbeat. Sending it
    * at once cost every committed batch one more message to each follower, through the fault
    * proxy and the follower's event loop, on a 2-core machine where those wake-ups are the
    * trade's latency (paired A/B in bench/README.md, session 8).
